@@ -1,0 +1,60 @@
+//! Keyward's error model: every error code of the licensing service.
+//!
+//! Everything in this crate comes from one table, `spec/errors.toml`; the code
+//! in [`generated`](self) is written by `cargo xtask codegen` and never edited by
+//! hand. Each family of errors is one `#[non_exhaustive]` enum:
+//!
+//! | family | enum | where it comes from |
+//! |---|---|---|
+//! | `api` | [`ApiError`] | the Developer API (`/v1/...`), with an HTTP status |
+//! | `validate` | [`ValidateError`] | `POST /auth/validate` |
+//! | `heartbeat` | [`HeartbeatError`] | `POST /auth/heartbeat` |
+//! | `client` | [`ClientError`] | detected by the SDK itself |
+//!
+//! Every enum keeps a code it does not know (sent by a newer server) in its
+//! `Unknown` variant instead of dropping it, so a client built today still
+//! understands tomorrow's server:
+//!
+//! ```
+//! use keyward_errors::{ErrorCode, RetryClass, ValidateError};
+//!
+//! let known = ValidateError::from_code("hwid_mismatch");
+//! assert_eq!(known, ValidateError::HwidMismatch);
+//! assert_eq!(known.retry_class(), RetryClass::Permanent);
+//! assert_eq!(
+//!     known.user_message(),
+//!     "This license is already in use on another device. Contact support to reset."
+//! );
+//!
+//! let newer = ValidateError::from_code("quantum_flux");
+//! assert!(newer.is_unknown());
+//! assert_eq!(newer.code(), "quantum_flux");
+//! ```
+//!
+//! The code is the contract (it goes in logs); `Display` and
+//! [`ErrorCode::description`] are for developers; [`ErrorCode::user_message`] and
+//! [`ErrorCode::user_action`] are the only texts meant for end users.
+//!
+//! # Features
+//! - `schemars`: `JsonSchema` for every enum and envelope.
+//! - `http`: [`ApiError::status_code`] as an `http::StatusCode`.
+//! - `axum`: `IntoResponse` for [`ApiError`] and [`ApiErrorResponse`] (implies `http`).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod envelope;
+mod family;
+mod generated;
+mod retry;
+
+#[cfg(feature = "axum")]
+mod axum_response;
+#[cfg(feature = "http")]
+mod http_status;
+
+#[cfg(feature = "axum")]
+pub use axum_response::ApiErrorResponse;
+pub use envelope::{Failed, FieldError};
+pub use family::{ErrorCode, ErrorInfo, FamilyInfo, UnknownCode};
+pub use generated::*;
+pub use retry::{Jitter, RateLimit, RetryPolicy};

@@ -1,0 +1,37 @@
+//! Keyward's build tasks. The binary is a thin CLI over these modules so that
+//! tests and benchmarks drive exactly the same code.
+
+pub mod codegen;
+pub mod diagnostic;
+pub mod spec;
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the folder that holds `spec/`).
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The spec's path relative to the workspace root.
+pub const SPEC_PATH: &str = "spec/errors.toml";
+
+/// `cargo xtask codegen`: loads the spec and brings every generated file up
+/// to date under `out_dir`; with `check`, writes nothing and fails if any
+/// file is stale.
+pub fn codegen(
+    spec_path: &Path,
+    display_path: &str,
+    out_dir: &Path,
+    check: bool,
+) -> Result<codegen::Outcome, String> {
+    let spec = spec::Spec::load(spec_path, display_path).map_err(|err| err.to_string())?;
+    let files = codegen::generate(&spec)?;
+    let outcome = codegen::sync(&files, out_dir, check)?;
+    if check && !outcome.stale.is_empty() {
+        return Err(codegen::stale_message(&outcome.stale));
+    }
+    Ok(outcome)
+}

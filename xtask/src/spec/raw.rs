@@ -1,0 +1,124 @@
+//! The spec as TOML spells it: serde types that keep the span of every value
+//! a later check may need to point at. Unknown keys are rejected here.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpec {
+    pub spec: RawMeta,
+    #[serde(default)]
+    pub release: Vec<RawRelease>,
+    pub rate_limit: RawRateLimit,
+    pub user_action: IndexMap<String, Spanned<RawUserAction>>,
+    pub retry_class: IndexMap<String, Spanned<RawRetryClass>>,
+    pub family: IndexMap<String, Spanned<RawFamily>>,
+    #[serde(default)]
+    pub envelope: IndexMap<String, Spanned<RawEnvelope>>,
+    #[serde(default)]
+    pub error: Vec<Spanned<RawError>>,
+    #[serde(default)]
+    pub acknowledge: Vec<Spanned<RawAcknowledgement>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub version: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRelease {
+    pub version: Spanned<String>,
+    pub summary: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRateLimit {
+    pub burst_per_second: Spanned<i64>,
+    pub sustained_per_second: Spanned<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUserAction {
+    pub label: Spanned<String>,
+    pub link: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetryClass {
+    pub description: Spanned<String>,
+    pub max_attempts: Spanned<i64>,
+    pub initial_delay_ms: Spanned<i64>,
+    pub multiplier: Spanned<f64>,
+    pub max_delay_ms: Spanned<i64>,
+    pub jitter: Spanned<String>,
+    pub honor_retry_after: bool,
+    pub reauthenticate: bool,
+    pub security_alert: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFamily {
+    pub rust_name: Spanned<String>,
+    pub description: Spanned<String>,
+    #[serde(default)]
+    pub http: bool,
+    pub unknown_http_status: Option<Spanned<i64>>,
+    pub unknown_user_message: Spanned<String>,
+    pub unknown_user_action: Spanned<String>,
+    pub unknown_retry: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnvelope {
+    pub rust_name: Spanned<String>,
+    pub description: Spanned<String>,
+    pub families: Spanned<Vec<Spanned<String>>>,
+    pub fields: Vec<Spanned<RawField>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawField {
+    pub name: Spanned<String>,
+    #[serde(rename = "type")]
+    pub ty: Spanned<String>,
+    pub required: bool,
+    pub description: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawError {
+    pub family: Spanned<String>,
+    pub code: Spanned<String>,
+    pub http_status: Option<Spanned<i64>>,
+    pub description: Spanned<String>,
+    pub user_message: Spanned<String>,
+    pub user_action: Spanned<String>,
+    pub user_facing: bool,
+    pub retry: Spanned<String>,
+    pub since: Spanned<String>,
+    pub retired: Option<Spanned<String>>,
+    pub replaced_by: Option<Spanned<String>>,
+    #[serde(default)]
+    pub extension: bool,
+}
+
+/// An explicit acknowledgement of one breaking change (see `spec-compat`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAcknowledgement {
+    pub rule: Spanned<String>,
+    pub subject: Spanned<String>,
+    pub reason: Spanned<String>,
+}
