@@ -2,8 +2,10 @@
 //! tests and benchmarks drive exactly the same code.
 
 pub mod codegen;
+pub mod compat;
 pub mod diagnostic;
 pub mod spec;
+pub mod synthetic;
 
 use std::path::{Path, PathBuf};
 
@@ -34,4 +36,20 @@ pub fn codegen(
         return Err(codegen::stale_message(&outcome.stale));
     }
     Ok(outcome)
+}
+
+/// `cargo xtask spec-compat`: compares the spec at `new_spec` with `against`
+/// (a spec file or a git revision of `repo_dir`; by default the previous
+/// commit). See [`compat::run`] and `docs/spec-compat.md`.
+pub fn spec_compat(
+    repo_dir: &Path,
+    new_spec: &Path,
+    against: Option<&str>,
+) -> Result<compat::Outcome, String> {
+    let display = if new_spec == repo_dir.join(SPEC_PATH) {
+        SPEC_PATH.to_owned()
+    } else {
+        new_spec.display().to_string()
+    };
+    compat::run(repo_dir, SPEC_PATH, new_spec, &display, against)
 }

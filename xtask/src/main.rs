@@ -26,12 +26,57 @@ enum Task {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Report changes of the error contract against an older spec; fail on
+    /// unacknowledged breaking ones (see docs/spec-compat.md).
+    SpecCompat {
+        /// A git revision or a spec file to compare with (default: the
+        /// previous commit: HEAD if the working spec differs from it, else HEAD~1).
+        #[arg(long, value_name = "REV_OR_PATH")]
+        against: Option<String>,
+        /// The new spec (default: spec/errors.toml of the workspace).
+        #[arg(long, value_name = "PATH")]
+        spec: Option<PathBuf>,
+    },
+    /// Print a valid synthetic spec of N codes (for benchmarks).
+    SyntheticSpec {
+        /// How many codes.
+        #[arg(long, default_value_t = 5000)]
+        codes: usize,
+        /// The variant one release later, with changes (see xtask::synthetic).
+        #[arg(long)]
+        changed: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = xtask::project_root();
     let result = match cli.task {
+        Task::SyntheticSpec { codes, changed } => {
+            if changed {
+                print!("{}", xtask::synthetic::synthetic_spec_changed(codes));
+            } else {
+                print!("{}", xtask::synthetic::synthetic_spec(codes));
+            }
+            return ExitCode::SUCCESS;
+        }
+        Task::SpecCompat { against, spec } => {
+            let spec = spec.unwrap_or_else(|| root.join(xtask::SPEC_PATH));
+            return match xtask::spec_compat(&root, &spec, against.as_deref()) {
+                Ok(outcome) => {
+                    print!("{}", outcome.render());
+                    if outcome.passed() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         Task::Codegen { check, spec, out } => {
             let (spec_path, display) = match spec {
                 Some(path) => {

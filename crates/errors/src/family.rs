@@ -104,11 +104,13 @@ pub trait ErrorCode:
     fn code(&self) -> &str;
 
     /// Whether this is a code this version does not know.
+    #[inline]
     fn is_unknown(&self) -> bool {
         self.info().is_none()
     }
 
     /// Developer-facing description.
+    #[inline]
     fn description(&self) -> &'static str {
         match self.info() {
             Some(info) => info.description,
@@ -117,6 +119,7 @@ pub trait ErrorCode:
     }
 
     /// The only text an end user may be shown.
+    #[inline]
     fn user_message(&self) -> &'static str {
         match self.info() {
             Some(info) => info.user_message,
@@ -125,6 +128,7 @@ pub trait ErrorCode:
     }
 
     /// What the end user can do about it.
+    #[inline]
     fn user_action(&self) -> UserAction {
         match self.info() {
             Some(info) => info.user_action,
@@ -133,11 +137,13 @@ pub trait ErrorCode:
     }
 
     /// Whether the specific reason may be surfaced to end users at all.
+    #[inline]
     fn user_facing(&self) -> bool {
         self.info().is_some_and(|info| info.user_facing)
     }
 
     /// How a client reacts to the error.
+    #[inline]
     fn retry_class(&self) -> RetryClass {
         match self.info() {
             Some(info) => info.retry_class,
@@ -146,6 +152,7 @@ pub trait ErrorCode:
     }
 
     /// The numbers of [`ErrorCode::retry_class`].
+    #[inline]
     fn retry_policy(&self) -> &'static RetryPolicy {
         self.retry_class().policy()
     }
@@ -159,6 +166,7 @@ macro_rules! impl_family {
         impl $ty {
             /// The error for `code`; a code this version does not know is kept
             /// in the catch-all variant. Never fails.
+            #[inline]
             pub fn from_code(code: &str) -> Self {
                 match Self::parse_known(code) {
                     Some(known) => known,
@@ -167,19 +175,13 @@ macro_rules! impl_family {
             }
 
             /// The error for `code` if this version knows it.
+            #[inline]
             pub fn known(code: &str) -> Option<Self> {
                 Self::parse_known(code)
             }
 
-            /// The wire code; for the catch-all, the raw text that was received.
-            pub fn code(&self) -> &str {
-                match self {
-                    Self::Unknown(raw) => raw.as_str(),
-                    known => known.known_code().unwrap_or_default(),
-                }
-            }
-
             /// The wire code of a known error; `None` for the catch-all.
+            #[inline]
             pub fn known_code(&self) -> Option<&'static str> {
                 match self.info() {
                     Some(info) => Some(info.code),
@@ -188,41 +190,49 @@ macro_rules! impl_family {
             }
 
             /// Whether this is a code this version does not know.
+            #[inline]
             pub fn is_unknown(&self) -> bool {
                 matches!(self, Self::Unknown(_))
             }
 
             /// Developer-facing description.
+            #[inline]
             pub fn description(&self) -> &'static str {
                 <Self as $crate::ErrorCode>::description(self)
             }
 
             /// The only text an end user may be shown.
+            #[inline]
             pub fn user_message(&self) -> &'static str {
                 <Self as $crate::ErrorCode>::user_message(self)
             }
 
             /// What the end user can do about it.
+            #[inline]
             pub fn user_action(&self) -> $crate::UserAction {
                 <Self as $crate::ErrorCode>::user_action(self)
             }
 
             /// Whether the specific reason may be surfaced to end users at all.
+            #[inline]
             pub fn user_facing(&self) -> bool {
                 <Self as $crate::ErrorCode>::user_facing(self)
             }
 
             /// How a client reacts to the error.
+            #[inline]
             pub fn retry_class(&self) -> $crate::RetryClass {
                 <Self as $crate::ErrorCode>::retry_class(self)
             }
 
             /// The numbers of the retry class.
+            #[inline]
             pub fn retry_policy(&self) -> &'static $crate::RetryPolicy {
                 <Self as $crate::ErrorCode>::retry_policy(self)
             }
 
             /// Every known code of the family, retired ones included.
+            #[inline]
             pub fn iter() -> impl ExactSizeIterator<Item = Self> + Clone {
                 Self::ALL.iter().cloned()
             }
@@ -232,17 +242,25 @@ macro_rules! impl_family {
             const FAMILY: $crate::Family = $family;
             const ALL: &'static [Self] = Self::ALL;
 
+            #[inline]
+
             fn from_code(code: &str) -> Self {
                 Self::from_code(code)
             }
+
+            #[inline]
 
             fn known(code: &str) -> Option<Self> {
                 Self::parse_known(code)
             }
 
+            #[inline]
+
             fn info(&self) -> Option<&'static $crate::ErrorInfo> {
                 Self::info(self)
             }
+
+            #[inline]
 
             fn code(&self) -> &str {
                 Self::code(self)
@@ -250,6 +268,7 @@ macro_rules! impl_family {
         }
 
         impl ::std::fmt::Display for $ty {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match self {
                     Self::Unknown(raw) => write!(
@@ -268,24 +287,29 @@ macro_rules! impl_family {
         impl ::std::str::FromStr for $ty {
             type Err = ::std::convert::Infallible;
 
+            #[inline]
+
             fn from_str(code: &str) -> Result<Self, Self::Err> {
                 Ok(Self::from_code(code))
             }
         }
 
         impl From<&str> for $ty {
+            #[inline]
             fn from(code: &str) -> Self {
                 Self::from_code(code)
             }
         }
 
         impl ::serde::Serialize for $ty {
+            #[inline]
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.code())
             }
         }
 
         impl<'de> ::serde::Deserialize<'de> for $ty {
+            #[inline]
             fn deserialize<D: ::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> Result<Self, D::Error> {
@@ -295,9 +319,12 @@ macro_rules! impl_family {
 
         #[cfg(feature = "schemars")]
         impl ::schemars::JsonSchema for $ty {
+            #[inline]
             fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 stringify!($ty).into()
             }
+
+            #[inline]
 
             fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
                 $crate::family::code_schema::<Self>()

@@ -44,6 +44,7 @@ impl UserAction {
         Self::SignInAgain,
     ];
     /// The name used in the spec.
+    #[inline]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::None => "none",
@@ -56,6 +57,7 @@ impl UserAction {
         }
     }
     /// Short end-user text for the action, for a button or a hint.
+    #[inline]
     pub const fn label(self) -> &'static str {
         match self {
             Self::None => "No action needed.",
@@ -68,6 +70,7 @@ impl UserAction {
         }
     }
     /// The kind of link the app should attach, if any (for example `"renewal"`).
+    #[inline]
     pub const fn link(self) -> Option<&'static str> {
         match self {
             Self::None => None,
@@ -110,6 +113,7 @@ impl RetryClass {
         Self::Security,
     ];
     /// The name used in the spec.
+    #[inline]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Permanent => "permanent",
@@ -120,6 +124,7 @@ impl RetryClass {
         }
     }
     /// What the class means for a client.
+    #[inline]
     pub const fn description(self) -> &'static str {
         match self {
             Self::Permanent => {
@@ -138,6 +143,7 @@ impl RetryClass {
         }
     }
     /// The numbers of the class.
+    #[inline]
     pub const fn policy(self) -> &'static RetryPolicy {
         &RETRY_POLICIES[match self {
             Self::Permanent => 0,
@@ -222,6 +228,7 @@ impl Family {
     /// Every variant, in spec order.
     pub const ALL: &'static [Self] = &[Self::Api, Self::Validate, Self::Heartbeat, Self::Client];
     /// The name used in the spec.
+    #[inline]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Api => "api",
@@ -231,6 +238,7 @@ impl Family {
         }
     }
     /// What the spec says about the family.
+    #[inline]
     pub const fn info(self) -> &'static FamilyInfo {
         &FAMILIES[match self {
             Self::Api => 0,
@@ -312,6 +320,7 @@ impl ApiError {
         Self::RateLimited,
         Self::InternalError,
     ];
+    #[inline]
     fn parse_known(code: &str) -> Option<Self> {
         match code {
             "bad_request" => Some(Self::BadRequest),
@@ -325,6 +334,7 @@ impl ApiError {
         }
     }
     /// The spec data of a known code; `None` for the catch-all.
+    #[inline]
     pub const fn info(&self) -> Option<&'static ErrorInfo> {
         match self {
             Self::BadRequest => Some(&API_ERRORS[0]),
@@ -337,7 +347,22 @@ impl ApiError {
             Self::Unknown(_) => None,
         }
     }
+    /// The wire code; for the catch-all, the raw text that was received.
+    #[inline]
+    pub fn code(&self) -> &str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::InvalidApiKey => "invalid_api_key",
+            Self::NoCredits => "no_credits",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::RateLimited => "rate_limited",
+            Self::InternalError => "internal_error",
+            Self::Unknown(raw) => raw.as_str(),
+        }
+    }
     /// The HTTP status the error is sent with; an unknown code counts as the family's fallback status.
+    #[inline]
     pub const fn http_status(&self) -> u16 {
         match self {
             Self::BadRequest => 400,
@@ -494,6 +519,7 @@ impl ValidateError {
         Self::RateLimited,
         Self::InternalError,
     ];
+    #[inline]
     fn parse_known(code: &str) -> Option<Self> {
         match code {
             "invalid_app" => Some(Self::InvalidApp),
@@ -511,6 +537,7 @@ impl ValidateError {
         }
     }
     /// The spec data of a known code; `None` for the catch-all.
+    #[inline]
     pub const fn info(&self) -> Option<&'static ErrorInfo> {
         match self {
             Self::InvalidApp => Some(&VALIDATE_ERRORS[0]),
@@ -525,6 +552,24 @@ impl ValidateError {
             Self::RateLimited => Some(&VALIDATE_ERRORS[9]),
             Self::InternalError => Some(&VALIDATE_ERRORS[10]),
             Self::Unknown(_) => None,
+        }
+    }
+    /// The wire code; for the catch-all, the raw text that was received.
+    #[inline]
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidApp => "invalid_app",
+            Self::AppDisabled => "app_disabled",
+            Self::InvalidKey => "invalid_key",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::HwidMismatch => "hwid_mismatch",
+            Self::NoCredits => "no_credits",
+            Self::Blocked => "blocked",
+            Self::BadRequest => "bad_request",
+            Self::RateLimited => "rate_limited",
+            Self::InternalError => "internal_error",
+            Self::Unknown(raw) => raw.as_str(),
         }
     }
 }
@@ -711,6 +756,7 @@ impl HeartbeatError {
         Self::RateLimited,
         Self::InternalError,
     ];
+    #[inline]
     fn parse_known(code: &str) -> Option<Self> {
         match code {
             "session_expired" => Some(Self::SessionExpired),
@@ -724,6 +770,7 @@ impl HeartbeatError {
         }
     }
     /// The spec data of a known code; `None` for the catch-all.
+    #[inline]
     pub const fn info(&self) -> Option<&'static ErrorInfo> {
         match self {
             Self::SessionExpired => Some(&HEARTBEAT_ERRORS[0]),
@@ -734,6 +781,20 @@ impl HeartbeatError {
             Self::RateLimited => Some(&HEARTBEAT_ERRORS[5]),
             Self::InternalError => Some(&HEARTBEAT_ERRORS[6]),
             Self::Unknown(_) => None,
+        }
+    }
+    /// The wire code; for the catch-all, the raw text that was received.
+    #[inline]
+    pub fn code(&self) -> &str {
+        match self {
+            Self::SessionExpired => "session_expired",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::AppDisabled => "app_disabled",
+            Self::NoCredits => "no_credits",
+            Self::RateLimited => "rate_limited",
+            Self::InternalError => "internal_error",
+            Self::Unknown(raw) => raw.as_str(),
         }
     }
 }
@@ -857,6 +918,7 @@ impl ClientError {
         Self::NetworkError,
         Self::InvalidResponse,
     ];
+    #[inline]
     fn parse_known(code: &str) -> Option<Self> {
         match code {
             "nonce_mismatch" => Some(Self::NonceMismatch),
@@ -867,6 +929,7 @@ impl ClientError {
         }
     }
     /// The spec data of a known code; `None` for the catch-all.
+    #[inline]
     pub const fn info(&self) -> Option<&'static ErrorInfo> {
         match self {
             Self::NonceMismatch => Some(&CLIENT_ERRORS[0]),
@@ -874,6 +937,17 @@ impl ClientError {
             Self::NetworkError => Some(&CLIENT_ERRORS[2]),
             Self::InvalidResponse => Some(&CLIENT_ERRORS[3]),
             Self::Unknown(_) => None,
+        }
+    }
+    /// The wire code; for the catch-all, the raw text that was received.
+    #[inline]
+    pub fn code(&self) -> &str {
+        match self {
+            Self::NonceMismatch => "nonce_mismatch",
+            Self::SignatureMismatch => "signature_mismatch",
+            Self::NetworkError => "network_error",
+            Self::InvalidResponse => "invalid_response",
+            Self::Unknown(raw) => raw.as_str(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! its files' text; this module compares them with what is on disk and, unless
 //! checking, writes the files whose text changed (and only those).
 
+mod changelog;
 mod docs;
 mod rust;
 mod schema;
@@ -36,6 +37,7 @@ pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
     let mut files = rust::generate(spec)?;
     files.extend(schema::generate(spec));
     files.extend(docs::generate(spec));
+    files.extend(changelog::generate(spec));
     Ok(files)
 }
 

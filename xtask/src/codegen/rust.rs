@@ -160,6 +160,7 @@ fn simple_enum(
             pub const ALL: &'static [Self] = &[ #(Self::#idents),* ];
 
             #[doc = " The name used in the spec."]
+            #[inline]
             pub const fn as_str(self) -> &'static str {
                 match self { #( Self::#idents => #names, )* }
             }
@@ -186,11 +187,13 @@ fn user_action_tokens(spec: &Spec) -> TokenStream {
     let links = spec.user_actions.iter().map(|a| opt_str(a.link.as_deref()));
     let extra = quote! {
         #[doc = " Short end-user text for the action, for a button or a hint."]
+        #[inline]
         pub const fn label(self) -> &'static str {
             match self { #( Self::#idents => #labels, )* }
         }
 
         #[doc = " The kind of link the app should attach, if any (for example `\"renewal\"`)."]
+        #[inline]
         pub const fn link(self) -> Option<&'static str> {
             match self { #( Self::#idents => #links, )* }
         }
@@ -239,11 +242,13 @@ fn retry_class_tokens(spec: &Spec) -> TokenStream {
     });
     let extra = quote! {
         #[doc = " What the class means for a client."]
+        #[inline]
         pub const fn description(self) -> &'static str {
             match self { #( Self::#idents => #descriptions, )* }
         }
 
         #[doc = " The numbers of the class."]
+        #[inline]
         pub const fn policy(self) -> &'static RetryPolicy {
             &RETRY_POLICIES[match self { #( Self::#idents => #indexes, )* }]
         }
@@ -289,6 +294,7 @@ fn family_tokens(spec: &Spec) -> TokenStream {
     });
     let extra = quote! {
         #[doc = " What the spec says about the family."]
+        #[inline]
         pub const fn info(self) -> &'static FamilyInfo {
             &FAMILIES[match self { #( Self::#idents => #indexes, )* }]
         }
@@ -374,6 +380,7 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
         let idents = &idents;
         quote! {
             #[doc = " The HTTP status the error is sent with; an unknown code counts as the family's fallback status."]
+            #[inline]
             pub const fn http_status(&self) -> u16 {
                 match self {
                     #( Self::#idents => #statuses, )*
@@ -398,6 +405,8 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
             #[doc = " Every known code of the family, retired ones included, in spec order."]
             pub const ALL: &'static [Self] = &[ #(Self::#idents),* ];
 
+            #[inline]
+
             fn parse_known(code: &str) -> Option<Self> {
                 match code {
                     #( #codes => Some(Self::#idents), )*
@@ -406,10 +415,20 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
             }
 
             #[doc = " The spec data of a known code; `None` for the catch-all."]
+            #[inline]
             pub const fn info(&self) -> Option<&'static ErrorInfo> {
                 match self {
                     #( Self::#idents => Some(&#table[#indexes]), )*
                     Self::Unknown(_) => None,
+                }
+            }
+
+            #[doc = " The wire code; for the catch-all, the raw text that was received."]
+            #[inline]
+            pub fn code(&self) -> &str {
+                match self {
+                    #( Self::#idents => #codes, )*
+                    Self::Unknown(raw) => raw.as_str(),
                 }
             }
 
