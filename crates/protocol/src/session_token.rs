@@ -1,0 +1,321 @@
+//! Session tokens: `base64url_nopad(body_json) + "." + base64url_nopad(HMAC-SHA256(server_secret, base64url_body_text))`.
+//!
+//! The server issues one in every success payload and checks it on heartbeat. The body is
+//! readable by anyone holding the token (it is only authenticated, not encrypted): the client
+//! reads the `sigKey` from it ([`SessionToken::decode_unverified`]) to check heartbeat
+//! signatures, whose key is `SHA256(sigKey || nonce)` with `sigKey` as its 64-character hex
+//! text.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::Mac;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use thiserror::Error;
+
+use crate::error::{EncodeError, RngError, fill_random};
+use crate::hexutil::is_lower_hex;
+use crate::signing::{KEY_LEN, derive_key, hmac_sha256};
+use crate::wire::SESSION_TOKEN_MAX_LEN;
+
+/// Random bytes in a [`SigKey`].
+pub const SIG_KEY_BYTES: usize = 32;
+/// Length of a [`SigKey`]'s hex text.
+pub const SIG_KEY_LEN: usize = SIG_KEY_BYTES * 2;
+/// Length of the base64url (no padding) text of a 32-byte MAC.
+const MAC_B64_LEN: usize = 43;
+
+/// A per-session signing secret: 32 random bytes as 64 lowercase hex characters.
+///
+/// Heartbeat responses are signed with `SHA256(sigKey || nonce)` ([`SigKey::signing_key`]).
+/// `Debug` redacts it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigKey(String);
+
+/// A string that is not 64 lowercase hex characters, offered as a [`SigKey`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("sigKey must be {SIG_KEY_LEN} lowercase hex characters")]
+pub struct InvalidSigKey;
+
+impl SigKey {
+    /// Draw a fresh key from the OS CSPRNG.
+    pub fn generate() -> Result<Self, RngError> {
+        let mut bytes = [0u8; SIG_KEY_BYTES];
+        fill_random(&mut bytes)?;
+        Ok(SigKey(hex::encode(bytes)))
+    }
+
+    /// Parse a key's hex text.
+    pub fn parse(s: &str) -> Result<Self, InvalidSigKey> {
+        if is_lower_hex(s, SIG_KEY_LEN) {
+            Ok(SigKey(s.to_owned()))
+        } else {
+            Err(InvalidSigKey)
+        }
+    }
+
+    /// The key's hex text. Secret.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The response signing key for a heartbeat with this nonce: `SHA256(sigKey_text || nonce)`.
+    pub fn signing_key(&self, nonce: &str) -> [u8; KEY_LEN] {
+        derive_key(self.0.as_bytes(), nonce)
+    }
+}
+
+impl fmt::Debug for SigKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigKey(<redacted>)")
+    }
+}
+
+impl Serialize for SigKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SigKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        if is_lower_hex(&s, SIG_KEY_LEN) {
+            Ok(SigKey(s))
+        } else {
+            Err(serde::de::Error::custom(InvalidSigKey))
+        }
+    }
+}
+
+/// The authenticated body of a session token.
+///
+/// `Debug` redacts `licenseKey` and `sigKey`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionTokenBody {
+    /// The app the session belongs to.
+    pub app_id: String,
+    /// The license the session was opened with. Secret.
+    pub license_key: String,
+    /// The device the session is bound to.
+    pub hwid: String,
+    /// The session's signing secret. Secret.
+    pub sig_key: SigKey,
+    /// Absolute expiry, unix seconds.
+    pub expires_in: i64,
+}
+
+impl fmt::Debug for SessionTokenBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionTokenBody")
+            .field("app_id", &self.app_id)
+            .field("license_key", &format_args!("<redacted>"))
+            .field("hwid", &self.hwid)
+            .field("sig_key", &self.sig_key)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+/// Why a session token was rejected. The server answers all of them with `session_expired`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Not of the form `body.mac`, bad base64url, wrong MAC length, over-long, or a body
+    /// (under a valid MAC) that is not the expected JSON.
+    #[error("session token is malformed")]
+    Malformed,
+    /// The MAC does not match the body under this server secret.
+    #[error("session token MAC does not match")]
+    BadMac,
+    /// The token was issued for another app.
+    #[error("session token belongs to another app")]
+    WrongApp,
+    /// The token was issued for another device.
+    #[error("session token belongs to another device")]
+    WrongHwid,
+    /// The token's `expiresIn` has passed.
+    #[error("session token has expired")]
+    Expired,
+}
+
+/// An issued session token (the text sent as `sessionToken`). `Debug` redacts it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionToken(<redacted>)")
+    }
+}
+
+impl SessionToken {
+    /// Issue a token for `body`, authenticated with the server secret.
+    pub fn issue(server_secret: &[u8], body: &SessionTokenBody) -> Result<Self, EncodeError> {
+        let json = serde_json::to_vec(body)?;
+        let body_b64 = URL_SAFE_NO_PAD.encode(json);
+        let mut mac = hmac_sha256(server_secret);
+        mac.update(body_b64.as_bytes());
+        let tag = mac.finalize().into_bytes();
+        let mut token = body_b64;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(tag, &mut token);
+        Ok(SessionToken(token))
+    }
+
+    /// The token's text, as sent on the wire. Secret.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The token's text as an owned string. Secret.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// Check a token received from a client: the MAC (in constant time, before the body
+    /// is even parsed), then the app, the device and the expiry (`now_unix >= expiresIn`
+    /// is expired). Never panics, whatever the input.
+    pub fn verify(
+        server_secret: &[u8],
+        token: &str,
+        expected_app_id: &str,
+        expected_hwid: &str,
+        now_unix: i64,
+    ) -> Result<SessionTokenBody, TokenError> {
+        let (body_b64, mac_b64) = split(token)?;
+        if mac_b64.len() != MAC_B64_LEN {
+            return Err(TokenError::Malformed);
+        }
+        let mut tag = [0u8; 33];
+        match URL_SAFE_NO_PAD.decode_slice(mac_b64, &mut tag) {
+            Ok(32) => {}
+            _ => return Err(TokenError::Malformed),
+        }
+        let mut mac = hmac_sha256(server_secret);
+        mac.update(body_b64.as_bytes());
+        if mac.verify_slice(&tag[..32]).is_err() {
+            return Err(TokenError::BadMac);
+        }
+        let body = decode_body(body_b64)?;
+        if body.app_id != expected_app_id {
+            return Err(TokenError::WrongApp);
+        }
+        if body.hwid != expected_hwid {
+            return Err(TokenError::WrongHwid);
+        }
+        if now_unix >= body.expires_in {
+            return Err(TokenError::Expired);
+        }
+        Ok(body)
+    }
+
+    /// Read a token's body **without** checking its MAC (the client cannot: it does not
+    /// know the server secret). Used by the client to get the `sigKey` for heartbeats.
+    pub fn decode_unverified(token: &str) -> Result<SessionTokenBody, TokenError> {
+        let (body_b64, _) = split(token)?;
+        decode_body(body_b64)
+    }
+
+    /// The key a heartbeat response to a request carrying `token` and `nonce` is signed
+    /// with: `SHA256(sigKey || nonce)`, reading `sigKey` from the (unverified) token body.
+    pub fn heartbeat_key(token: &str, nonce: &str) -> Result<[u8; KEY_LEN], TokenError> {
+        Ok(Self::decode_unverified(token)?.sig_key.signing_key(nonce))
+    }
+}
+
+/// Split `body.mac`, rejecting over-long tokens and any other number of dots.
+fn split(token: &str) -> Result<(&str, &str), TokenError> {
+    if token.len() > SESSION_TOKEN_MAX_LEN {
+        return Err(TokenError::Malformed);
+    }
+    match token.split_once('.') {
+        Some((body, mac)) if !body.is_empty() && !mac.contains('.') => Ok((body, mac)),
+        _ => Err(TokenError::Malformed),
+    }
+}
+
+fn decode_body(body_b64: &str) -> Result<SessionTokenBody, TokenError> {
+    let json = URL_SAFE_NO_PAD
+        .decode(body_b64)
+        .map_err(|_| TokenError::Malformed)?;
+    if json.first() != Some(&b'{') {
+        return Err(TokenError::Malformed);
+    }
+    serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body() -> SessionTokenBody {
+        SessionTokenBody {
+            app_id: "app".into(),
+            license_key: "AAAA-BBBB-CCCC-DDDD".into(),
+            hwid: "hw".into(),
+            sig_key: SigKey::generate().unwrap(),
+            expires_in: 1_000,
+        }
+    }
+
+    #[test]
+    fn issue_then_verify() {
+        let b = body();
+        let t = SessionToken::issue(b"secret", &b).unwrap();
+        assert_eq!(
+            SessionToken::verify(b"secret", t.as_str(), "app", "hw", 999),
+            Ok(b.clone())
+        );
+        assert_eq!(SessionToken::decode_unverified(t.as_str()), Ok(b));
+    }
+
+    #[test]
+    fn rejections() {
+        let t = SessionToken::issue(b"secret", &body()).unwrap();
+        let t = t.as_str();
+        assert_eq!(
+            SessionToken::verify(b"other", t, "app", "hw", 0),
+            Err(TokenError::BadMac)
+        );
+        assert_eq!(
+            SessionToken::verify(b"secret", t, "app2", "hw", 0),
+            Err(TokenError::WrongApp)
+        );
+        assert_eq!(
+            SessionToken::verify(b"secret", t, "app", "hw2", 0),
+            Err(TokenError::WrongHwid)
+        );
+        assert_eq!(
+            SessionToken::verify(b"secret", t, "app", "hw", 1_000),
+            Err(TokenError::Expired)
+        );
+        for bad in ["", ".", "a.", ".a", "a.b.c", "abc", "é.é"] {
+            assert_eq!(
+                SessionToken::verify(b"secret", bad, "app", "hw", 0),
+                Err(TokenError::Malformed),
+                "{bad}"
+            );
+        }
+        // Flip one character of the body: MAC no longer matches.
+        let mut chars: Vec<char> = t.chars().collect();
+        chars[3] = if chars[3] == 'A' { 'B' } else { 'A' };
+        let tampered: String = chars.into_iter().collect();
+        assert_eq!(
+            SessionToken::verify(b"secret", &tampered, "app", "hw", 0),
+            Err(TokenError::BadMac)
+        );
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let b = body();
+        let t = SessionToken::issue(b"secret", &b).unwrap();
+        let dbg = format!("{b:?} {t:?}");
+        assert!(!dbg.contains("AAAA-BBBB"));
+        assert!(!dbg.contains(b.sig_key.as_str()));
+        assert!(!dbg.contains(t.as_str()));
+    }
+}

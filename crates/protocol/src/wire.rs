@@ -1,0 +1,461 @@
+//! JSON types of the public auth endpoints, with camelCase field names as on the wire.
+//!
+//! Requests ([`ValidateRequest`], [`HeartbeatRequest`]) come with a parser that reports
+//! *every* bad field at once (for the server's `bad_request` details), responses are the
+//! signed success envelope ([`SignedResponse`]) (the unsigned failure envelope is
+//! `keyward_errors::AuthFailure`), and
+//! [`SessionPayload`] is the JSON object carried base64-encoded in a success envelope.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use crate::nonce::Nonce;
+
+/// Longest accepted `appId`, in bytes.
+pub const APP_ID_MAX_LEN: usize = 128;
+/// Longest accepted `appSecret`, in bytes.
+pub const APP_SECRET_MAX_LEN: usize = 256;
+/// Longest accepted `licenseKey`, in bytes (keys look like `XXXX-XXXX-XXXX-XXXX`).
+pub const LICENSE_KEY_MAX_LEN: usize = 128;
+/// Longest accepted `hwid`, in bytes (reference SDKs send a 64-character SHA-256 hex digest).
+pub const HWID_MAX_LEN: usize = 256;
+/// Longest accepted `sessionToken`, in bytes. Tokens issued for requests within the other
+/// limits stay well below it (at most about 2.2 KB).
+pub const SESSION_TOKEN_MAX_LEN: usize = 4096;
+
+/// The `status` of a response envelope.
+///
+/// Parsing accepts every spelling of success that the reference SDKs accept — `"ok"`,
+/// `"success"`, `"valid"`, `true` and `1` — and `"failed"`; anything else is a
+/// [`StatusError`]. Serializing writes `"success"` or `"failed"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// The request succeeded; the envelope carries a signed payload.
+    Success,
+    /// The request failed; the envelope carries an `error` code.
+    Failed,
+}
+
+/// A `status` value that is neither a success spelling nor `"failed"`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("unrecognized status value {0}")]
+pub struct StatusError(pub String);
+
+impl Status {
+    /// The canonical wire spelling: `"success"` or `"failed"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Success => "success",
+            Status::Failed => "failed",
+        }
+    }
+
+    /// Classify a status string.
+    pub fn from_str_value(s: &str) -> Result<Self, StatusError> {
+        classify_str(s).ok_or_else(|| StatusError(truncate_for_error(&format!("{s:?}"))))
+    }
+
+    /// Classify any JSON value found in a `status` field.
+    pub fn from_value(v: &Value) -> Result<Self, StatusError> {
+        match v {
+            Value::String(s) => Status::from_str_value(s),
+            Value::Bool(true) => Ok(Status::Success),
+            Value::Number(n) if n.as_u64() == Some(1) => Ok(Status::Success),
+            other => Err(StatusError(truncate_for_error(&other.to_string()))),
+        }
+    }
+
+    /// True for [`Status::Success`].
+    pub fn is_success(self) -> bool {
+        self == Status::Success
+    }
+}
+
+/// `Some` for the accepted status strings.
+pub(crate) fn classify_str(s: &str) -> Option<Status> {
+    match s {
+        "ok" | "success" | "valid" => Some(Status::Success),
+        "failed" => Some(Status::Failed),
+        _ => None,
+    }
+}
+
+fn truncate_for_error(s: &str) -> String {
+    const MAX: usize = 64;
+    if s.len() <= MAX {
+        return s.to_owned();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+impl Serialize for Status {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StatusVisitor;
+        impl Visitor<'_> for StatusVisitor {
+            type Value = Status;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(r#""ok", "success", "valid", true, 1 or "failed""#)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Status, E> {
+                Status::from_str_value(v).map_err(E::custom)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Status, E> {
+                if v {
+                    Ok(Status::Success)
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Bool(v), &self))
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Status, E> {
+                if v == 1 {
+                    Ok(Status::Success)
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Unsigned(v), &self))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Status, E> {
+                if v == 1 {
+                    Ok(Status::Success)
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Signed(v), &self))
+                }
+            }
+        }
+        deserializer.deserialize_any(StatusVisitor)
+    }
+}
+
+/// One entry of a `bad_request` failure's `details` (the error model's type): field names
+/// are the wire (camelCase) names; messages never quote the value.
+pub use keyward_errors::FieldError;
+
+/// Debug placeholder for secret fields.
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Body of `POST /auth/validate`.
+///
+/// `Debug` redacts `appSecret` and `licenseKey`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidateRequest {
+    /// The app's public identifier.
+    pub app_id: String,
+    /// The app's secret, also the root of the response signing key. Secret.
+    pub app_secret: String,
+    /// The end user's license key, e.g. `XXXX-XXXX-XXXX-XXXX`. Secret.
+    pub license_key: String,
+    /// Opaque device fingerprint (reference SDKs send a SHA-256 hex digest).
+    pub hwid: String,
+    /// Fresh per-request nonce.
+    pub nonce: Nonce,
+}
+
+impl fmt::Debug for ValidateRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValidateRequest")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &Redacted)
+            .field("license_key", &Redacted)
+            .field("hwid", &self.hwid)
+            .field("nonce", &self.nonce)
+            .finish()
+    }
+}
+
+/// Body of `POST /auth/heartbeat`.
+///
+/// `Debug` redacts `sessionToken`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeartbeatRequest {
+    /// The app's public identifier.
+    pub app_id: String,
+    /// The session token from the last success payload. Secret.
+    pub session_token: String,
+    /// Fresh per-request nonce.
+    pub nonce: Nonce,
+    /// Opaque device fingerprint; must be the one the session was issued for.
+    pub hwid: String,
+}
+
+impl fmt::Debug for HeartbeatRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeartbeatRequest")
+            .field("app_id", &self.app_id)
+            .field("session_token", &Redacted)
+            .field("nonce", &self.nonce)
+            .field("hwid", &self.hwid)
+            .finish()
+    }
+}
+
+/// What is wrong with a string field's content, if anything.
+fn check_text(s: &str, max: usize) -> Option<String> {
+    if s.is_empty() {
+        Some("must not be empty".to_owned())
+    } else if s.len() > max {
+        Some(format!("must be at most {max} bytes"))
+    } else if s.chars().any(char::is_control) {
+        Some("must not contain control characters".to_owned())
+    } else {
+        None
+    }
+}
+
+const NONCE_MESSAGE: &str = "must be 32 lowercase hex characters";
+
+/// Collects bad fields while reading a request object.
+struct FieldReader<'v> {
+    obj: &'v Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl<'v> FieldReader<'v> {
+    /// The field if present as a string (`null` counts as missing).
+    fn raw_string(&mut self, name: &'static str) -> Option<&'v str> {
+        match self.obj.get(name) {
+            None | Some(Value::Null) => {
+                self.errors.push(FieldError::new(name, "is required"));
+                None
+            }
+            Some(Value::String(s)) => Some(s),
+            Some(_) => {
+                self.errors.push(FieldError::new(name, "must be a string"));
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, name: &'static str, max: usize) -> Option<&'v str> {
+        let s = self.raw_string(name)?;
+        match check_text(s, max) {
+            Some(message) => {
+                self.errors.push(FieldError::new(name, message));
+                None
+            }
+            None => Some(s),
+        }
+    }
+
+    fn nonce(&mut self, name: &'static str) -> Option<Nonce> {
+        let s = self.raw_string(name)?;
+        match Nonce::parse(s) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.errors.push(FieldError::new(name, NONCE_MESSAGE));
+                None
+            }
+        }
+    }
+}
+
+/// Parse a request body into a JSON object, or the `body` field error.
+fn body_object(body: &[u8]) -> Result<Map<String, Value>, Vec<FieldError>> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(obj)) => Ok(obj),
+        Ok(_) => Err(vec![FieldError::new("body", "must be a JSON object")]),
+        Err(_) => Err(vec![FieldError::new("body", "is not valid JSON")]),
+    }
+}
+
+fn value_object(value: &Value) -> Result<&Map<String, Value>, Vec<FieldError>> {
+    match value {
+        Value::Object(obj) => Ok(obj),
+        _ => Err(vec![FieldError::new("body", "must be a JSON object")]),
+    }
+}
+
+/// Push an error for `name` if `value` breaks the field rules.
+fn check_into(errors: &mut Vec<FieldError>, name: &str, value: &str, max: usize) {
+    if let Some(message) = check_text(value, max) {
+        errors.push(FieldError::new(name, message));
+    }
+}
+
+impl ValidateRequest {
+    /// Parse a request body, reporting every missing, mistyped, empty, over-long or
+    /// otherwise bad field (not just the first), in field order. Unknown fields are ignored.
+    pub fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>> {
+        Self::from_object(&body_object(body)?)
+    }
+
+    /// Like [`ValidateRequest::parse`], from an already parsed JSON value.
+    pub fn from_value(value: &Value) -> Result<Self, Vec<FieldError>> {
+        Self::from_object(value_object(value)?)
+    }
+
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
+        let mut r = FieldReader {
+            obj,
+            errors: Vec::new(),
+        };
+        let app_id = r.string("appId", APP_ID_MAX_LEN);
+        let app_secret = r.string("appSecret", APP_SECRET_MAX_LEN);
+        let license_key = r.string("licenseKey", LICENSE_KEY_MAX_LEN);
+        let hwid = r.string("hwid", HWID_MAX_LEN);
+        let nonce = r.nonce("nonce");
+        match (app_id, app_secret, license_key, hwid, nonce) {
+            (Some(app_id), Some(app_secret), Some(license_key), Some(hwid), Some(nonce))
+                if r.errors.is_empty() =>
+            {
+                Ok(ValidateRequest {
+                    app_id: app_id.to_owned(),
+                    app_secret: app_secret.to_owned(),
+                    license_key: license_key.to_owned(),
+                    hwid: hwid.to_owned(),
+                    nonce,
+                })
+            }
+            _ => Err(r.errors),
+        }
+    }
+
+    /// Check an already typed request against the same rules as [`ValidateRequest::parse`]
+    /// (the nonce is valid by construction). Empty when the request is fine.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        check_into(&mut errors, "appId", &self.app_id, APP_ID_MAX_LEN);
+        check_into(
+            &mut errors,
+            "appSecret",
+            &self.app_secret,
+            APP_SECRET_MAX_LEN,
+        );
+        check_into(
+            &mut errors,
+            "licenseKey",
+            &self.license_key,
+            LICENSE_KEY_MAX_LEN,
+        );
+        check_into(&mut errors, "hwid", &self.hwid, HWID_MAX_LEN);
+        errors
+    }
+}
+
+impl HeartbeatRequest {
+    /// Parse a request body, reporting every bad field (not just the first), in field
+    /// order. Unknown fields are ignored.
+    pub fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>> {
+        Self::from_object(&body_object(body)?)
+    }
+
+    /// Like [`HeartbeatRequest::parse`], from an already parsed JSON value.
+    pub fn from_value(value: &Value) -> Result<Self, Vec<FieldError>> {
+        Self::from_object(value_object(value)?)
+    }
+
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
+        let mut r = FieldReader {
+            obj,
+            errors: Vec::new(),
+        };
+        let app_id = r.string("appId", APP_ID_MAX_LEN);
+        let session_token = r.string("sessionToken", SESSION_TOKEN_MAX_LEN);
+        let nonce = r.nonce("nonce");
+        let hwid = r.string("hwid", HWID_MAX_LEN);
+        match (app_id, session_token, nonce, hwid) {
+            (Some(app_id), Some(session_token), Some(nonce), Some(hwid)) if r.errors.is_empty() => {
+                Ok(HeartbeatRequest {
+                    app_id: app_id.to_owned(),
+                    session_token: session_token.to_owned(),
+                    nonce,
+                    hwid: hwid.to_owned(),
+                })
+            }
+            _ => Err(r.errors),
+        }
+    }
+
+    /// Check an already typed request against the same rules as [`HeartbeatRequest::parse`].
+    /// Empty when the request is fine.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        check_into(&mut errors, "appId", &self.app_id, APP_ID_MAX_LEN);
+        check_into(
+            &mut errors,
+            "sessionToken",
+            &self.session_token,
+            SESSION_TOKEN_MAX_LEN,
+        );
+        check_into(&mut errors, "hwid", &self.hwid, HWID_MAX_LEN);
+        errors
+    }
+}
+
+/// The success envelope: `{"status": "success", "payload": "<base64>", "signature": "<hex>"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedResponse {
+    /// Always [`Status::Success`] when built by this crate.
+    pub status: Status,
+    /// Standard base64 (with padding) of the [`SessionPayload`] JSON; the signature covers
+    /// this text exactly as sent.
+    pub payload: String,
+    /// Lowercase hex HMAC-SHA256 of `payload`'s text.
+    pub signature: String,
+}
+
+/// The JSON object carried (base64-encoded) in a success envelope's `payload`.
+///
+/// `Debug` redacts `sessionToken`. Unknown fields are ignored when parsing.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionPayload {
+    /// The session token to send with heartbeats. Secret.
+    pub session_token: String,
+    /// Server time of the response, unix seconds.
+    pub timestamp: i64,
+    /// Absolute expiry of the session, unix seconds (despite the name).
+    pub expires_in: i64,
+    /// The request's nonce, echoed.
+    pub nonce: String,
+    /// Variables of the app, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_variables: Option<Map<String, Value>>,
+    /// Variables of the license, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_variables: Option<Map<String, Value>>,
+    /// Server-side request identifier, for support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl fmt::Debug for SessionPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionPayload")
+            .field("session_token", &Redacted)
+            .field("timestamp", &self.timestamp)
+            .field("expires_in", &self.expires_in)
+            .field("nonce", &self.nonce)
+            .field("app_variables", &self.app_variables)
+            .field("license_variables", &self.license_variables)
+            .field("request_id", &self.request_id)
+            .finish()
+    }
+}
+
+impl SessionPayload {
+    /// True once `now_unix` has reached the absolute expiry `expiresIn`.
+    pub fn is_expired(&self, now_unix: i64) -> bool {
+        now_unix >= self.expires_in
+    }
+}
