@@ -38,9 +38,7 @@ fn render(n_codes: usize, changed: bool) -> String {
     let version = if changed { "1.1.0" } else { "1.0.0" };
     let _ = write!(out, "[spec]\nversion = \"{version}\"\n\n");
     if changed {
-        out.push_str(
-            "[[release]]\nversion = \"1.1.0\"\nsummary = \"Synthetic changes.\"\n\n",
-        );
+        out.push_str("[[release]]\nversion = \"1.1.0\"\nsummary = \"Synthetic changes.\"\n\n");
     }
     out.push_str(HEADER);
     let added = if changed { n_codes / 100 } else { 0 };

@@ -12,7 +12,11 @@ const PATH: &str = "spec/errors.toml";
 
 /// The minimal spec with `from` replaced by `to` (which must occur once).
 fn edited(from: &str, to: &str) -> String {
-    assert_eq!(MINIMAL.matches(from).count(), 1, "fixture edit {from:?} is ambiguous");
+    assert_eq!(
+        MINIMAL.matches(from).count(),
+        1,
+        "fixture edit {from:?} is ambiguous"
+    );
     MINIMAL.replacen(from, to, 1)
 }
 
@@ -40,12 +44,18 @@ fn real_spec_is_valid() {
 
 #[test]
 fn toml_syntax_error() {
-    insta::assert_snapshot!(report(&edited("description = \"Nothing there.\"", "description = \"Nothing there.")));
+    insta::assert_snapshot!(report(&edited(
+        "description = \"Nothing there.\"",
+        "description = \"Nothing there."
+    )));
 }
 
 #[test]
 fn unknown_key() {
-    insta::assert_snapshot!(report(&edited(NOT_FOUND, "code = \"not_found\"\nhttp_status = 404\ncolour = \"red\"\n")));
+    insta::assert_snapshot!(report(&edited(
+        NOT_FOUND,
+        "code = \"not_found\"\nhttp_status = 404\ncolour = \"red\"\n"
+    )));
 }
 
 #[test]
@@ -65,12 +75,18 @@ fn same_code_in_two_families_is_fine() {
 
 #[test]
 fn missing_text() {
-    insta::assert_snapshot!(report(&edited("user_message = \"Invalid license key.\"\n", "")));
+    insta::assert_snapshot!(report(&edited(
+        "user_message = \"Invalid license key.\"\n",
+        ""
+    )));
 }
 
 #[test]
 fn empty_text() {
-    insta::assert_snapshot!(report(&edited("description = \"The key is wrong.\"", "description = \"  \"")));
+    insta::assert_snapshot!(report(&edited(
+        "description = \"The key is wrong.\"",
+        "description = \"  \""
+    )));
 }
 
 #[test]
@@ -114,8 +130,14 @@ fn retired_code_still_referenced() {
 
 #[test]
 fn code_must_be_snake_case_and_not_reserved() {
-    insta::assert_snapshot!(report(&edited("code = \"invalid_key\"", "code = \"Invalid-Key\"")));
-    insta::assert_snapshot!("reserved", report(&edited("code = \"invalid_key\"", "code = \"unknown\"")));
+    insta::assert_snapshot!(report(&edited(
+        "code = \"invalid_key\"",
+        "code = \"Invalid-Key\""
+    )));
+    insta::assert_snapshot!(
+        "reserved",
+        report(&edited("code = \"invalid_key\"", "code = \"unknown\""))
+    );
 }
 
 #[test]
@@ -129,7 +151,10 @@ fn since_must_be_a_release() {
 #[test]
 fn every_problem_is_reported_in_source_order() {
     let source = edited("http_status = 404", "http_status = 999")
-        .replace("unknown_retry = \"permanent\"\n\n[family.auth]", "unknown_retry = \"never\"\n\n[family.auth]")
+        .replace(
+            "unknown_retry = \"permanent\"\n\n[family.auth]",
+            "unknown_retry = \"never\"\n\n[family.auth]",
+        )
         .replace("label = \"Try again later.\"", "label = \"\"");
     let text = report(&source);
     insta::assert_snapshot!(text);
@@ -146,8 +171,14 @@ fn every_problem_is_reported_in_source_order() {
 fn the_cli_exits_non_zero_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let spec = dir.path().join("bad.toml");
-    std::fs::write(&spec, edited("retry = \"permanent\"\nsince = \"1.0.0\"\n\n[[error]]", "retry = \"often\"\nsince = \"1.0.0\"\n\n[[error]]"))
-        .expect("write spec");
+    std::fs::write(
+        &spec,
+        edited(
+            "retry = \"permanent\"\nsince = \"1.0.0\"\n\n[[error]]",
+            "retry = \"often\"\nsince = \"1.0.0\"\n\n[[error]]",
+        ),
+    )
+    .expect("write spec");
     let out = dir.path().join("out");
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(["codegen", "--spec"])

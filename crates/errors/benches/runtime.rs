@@ -55,22 +55,34 @@ fn bench(c: &mut Criterion) {
     let entry = registry.by_code[code];
 
     let mut group = c.benchmark_group("parse");
-    group.bench_function("keyward/from_code", |b| b.iter(|| ValidateError::from_code(black_box(code))));
-    group.bench_function("hashmap/get", |b| b.iter(|| registry.by_code.get(black_box(code)).copied()));
+    group.bench_function("keyward/from_code", |b| {
+        b.iter(|| ValidateError::from_code(black_box(code)))
+    });
+    group.bench_function("hashmap/get", |b| {
+        b.iter(|| registry.by_code.get(black_box(code)).copied())
+    });
     group.finish();
 
     let mut group = c.benchmark_group("code");
-    group.bench_function("keyward/code", |b| b.iter(|| black_box(&error).code().len()));
+    group.bench_function("keyward/code", |b| {
+        b.iter(|| black_box(&error).code().len())
+    });
     group.bench_function("hashmap/code", |b| b.iter(|| black_box(&entry).code.len()));
     group.finish();
 
     let mut group = c.benchmark_group("retry_class");
-    group.bench_function("keyward/retry_class", |b| b.iter(|| black_box(&error).retry_class()));
-    group.bench_function("hashmap/retry_class", |b| b.iter(|| registry.by_code[black_box(code)].retry_class));
+    group.bench_function("keyward/retry_class", |b| {
+        b.iter(|| black_box(&error).retry_class())
+    });
+    group.bench_function("hashmap/retry_class", |b| {
+        b.iter(|| registry.by_code[black_box(code)].retry_class)
+    });
     group.finish();
 
     let mut group = c.benchmark_group("user_message");
-    group.bench_function("keyward/user_message", |b| b.iter(|| black_box(&error).user_message().len()));
+    group.bench_function("keyward/user_message", |b| {
+        b.iter(|| black_box(&error).user_message().len())
+    });
     group.bench_function("hashmap/user_message", |b| {
         b.iter(|| registry.by_code[black_box(code)].user_message.len())
     });

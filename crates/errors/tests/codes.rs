@@ -2,8 +2,8 @@
 //! codes keep their raw text; the envelopes' wire form.
 
 use keyward_errors::{
-    ApiError, ApiErrorBody, AuthFailure, ClientError, ErrorCode, Failed, Family, FieldError, HeartbeatError, RetryClass,
-    UserAction, ValidateAuthFailure, ValidateError,
+    ApiError, ApiErrorBody, AuthFailure, ClientError, ErrorCode, Failed, Family, FieldError,
+    HeartbeatError, RetryClass, UserAction, ValidateAuthFailure, ValidateError,
 };
 use serde_json::json;
 
@@ -39,7 +39,10 @@ fn round_trip_family<E: ErrorCode + serde::Serialize + serde::de::DeserializeOwn
     let back: E = serde_json::from_str(&json).expect("deserializes");
     assert_eq!(back, unknown);
     assert_eq!(unknown.retry_class(), E::FAMILY.info().unknown_retry_class);
-    assert_eq!(unknown.user_message(), E::FAMILY.info().unknown_user_message);
+    assert_eq!(
+        unknown.user_message(),
+        E::FAMILY.info().unknown_user_message
+    );
     assert!(!unknown.user_facing());
     assert!(unknown.to_string().contains(raw));
 }
@@ -59,14 +62,26 @@ fn the_same_code_has_its_own_text_in_each_family() {
     assert_eq!(validate.code(), heartbeat.code());
     assert_ne!(validate.description(), heartbeat.description());
     assert_eq!(ApiError::from_code("no_credits").http_status(), 402);
-    assert_eq!(ValidateError::from_code("no_credits").retry_class(), RetryClass::Transient);
-    assert_eq!(ApiError::from_code("no_credits").retry_class(), RetryClass::Permanent);
+    assert_eq!(
+        ValidateError::from_code("no_credits").retry_class(),
+        RetryClass::Transient
+    );
+    assert_eq!(
+        ApiError::from_code("no_credits").retry_class(),
+        RetryClass::Permanent
+    );
 }
 
 #[test]
 fn parsing_is_exact() {
     // Codes are case-sensitive and whitespace is not trimmed: anything else is unknown.
-    for raw in ["INVALID_KEY", " invalid_key", "invalid_key ", "", "invalid-key"] {
+    for raw in [
+        "INVALID_KEY",
+        " invalid_key",
+        "invalid_key ",
+        "",
+        "invalid-key",
+    ] {
         let error = ValidateError::from_code(raw);
         assert!(error.is_unknown(), "{raw:?}");
         assert_eq!(error.code(), raw);
@@ -129,7 +144,8 @@ fn auth_failure_wire_form() {
 #[test]
 fn auth_failure_keeps_unknown_codes_and_ignores_new_fields() {
     let body = r#"{"status":"failed","error":"quota_exceeded","hint":"new field"}"#;
-    let failure: AuthFailure<HeartbeatError> = serde_json::from_str(body).expect("forward compatible");
+    let failure: AuthFailure<HeartbeatError> =
+        serde_json::from_str(body).expect("forward compatible");
     assert_eq!(failure.error.code(), "quota_exceeded");
     assert!(failure.error.is_unknown());
 }

@@ -11,11 +11,14 @@ fn json_schema_lists_every_code_with_its_description() {
     assert_eq!(one_of.len(), ValidateError::ALL.len());
     for error in ValidateError::ALL {
         assert!(
-            one_of.iter().any(|v| v["const"] == error.code() && v["description"] == error.description()),
+            one_of
+                .iter()
+                .any(|v| v["const"] == error.code() && v["description"] == error.description()),
             "{error}"
         );
     }
-    let envelope = serde_json::to_value(schemars::schema_for!(ValidateAuthFailure)).expect("schema");
+    let envelope =
+        serde_json::to_value(schemars::schema_for!(ValidateAuthFailure)).expect("schema");
     let text = envelope.to_string();
     assert!(text.contains("\"details\""), "{text}");
     assert!(text.contains("hwid_mismatch"), "{text}");

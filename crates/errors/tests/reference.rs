@@ -6,42 +6,130 @@ use keyward_errors::{ApiError, ClientError, ErrorCode, HeartbeatError, ValidateE
 
 /// (HTTP status, code, description) of the Developer API table.
 const API: &[(u16, &str, &str)] = &[
-    (400, "bad_request", "Invalid or missing request parameters. Check the request body and query parameters."),
-    (401, "invalid_api_key", "Missing, malformed, or revoked API key. Verify your Authorization: Bearer header."),
-    (402, "no_credits", "Insufficient credits to complete the operation. Purchase more credits in the dashboard."),
-    (403, "forbidden", "The target app or license doesn't belong to your account."),
-    (404, "not_found", "The license key, webhook, or endpoint doesn't exist."),
-    (429, "rate_limited", "Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s."),
-    (500, "internal_error", "Unexpected server error. Retry the request. If persistent, contact support."),
+    (
+        400,
+        "bad_request",
+        "Invalid or missing request parameters. Check the request body and query parameters.",
+    ),
+    (
+        401,
+        "invalid_api_key",
+        "Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.",
+    ),
+    (
+        402,
+        "no_credits",
+        "Insufficient credits to complete the operation. Purchase more credits in the dashboard.",
+    ),
+    (
+        403,
+        "forbidden",
+        "The target app or license doesn't belong to your account.",
+    ),
+    (
+        404,
+        "not_found",
+        "The license key, webhook, or endpoint doesn't exist.",
+    ),
+    (
+        429,
+        "rate_limited",
+        "Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.",
+    ),
+    (
+        500,
+        "internal_error",
+        "Unexpected server error. Retry the request. If persistent, contact support.",
+    ),
 ];
 
 /// (code, description, quoted user text) of the validate table.
 const VALIDATE: &[(&str, &str, Option<&str>)] = &[
-    ("invalid_app", "The App ID or App Secret is incorrect, or the app has been deactivated.", Some("Authentication failed.")),
-    ("app_disabled", "The app owner's account is suspended.", Some("Authentication service temporarily unavailable.")),
-    ("invalid_key", "The license key doesn't exist or doesn't belong to this app.", Some("Invalid license key. Please check and try again.")),
-    ("revoked", "The license has been revoked.", Some("This license has been deactivated. Contact support.")),
-    ("expired", "The license has passed its expiration date.", Some("Your license has expired.")),
-    ("hwid_mismatch", "All HWID slots are full and the current device's HWID doesn't match any bound device.", Some("This license is already in use on another device. Contact support to reset.")),
-    ("no_credits", "The app developer's account has insufficient credits.", Some("Authentication service temporarily unavailable. Please try again later.")),
-    ("blocked", "The device's HWID or IP is blacklisted, or not on a required whitelist.", Some("Authentication failed. Contact support.")),
-    ("bad_request", "The request body is malformed (missing fields, invalid types). Includes a details array.", None),
+    (
+        "invalid_app",
+        "The App ID or App Secret is incorrect, or the app has been deactivated.",
+        Some("Authentication failed."),
+    ),
+    (
+        "app_disabled",
+        "The app owner's account is suspended.",
+        Some("Authentication service temporarily unavailable."),
+    ),
+    (
+        "invalid_key",
+        "The license key doesn't exist or doesn't belong to this app.",
+        Some("Invalid license key. Please check and try again."),
+    ),
+    (
+        "revoked",
+        "The license has been revoked.",
+        Some("This license has been deactivated. Contact support."),
+    ),
+    (
+        "expired",
+        "The license has passed its expiration date.",
+        Some("Your license has expired."),
+    ),
+    (
+        "hwid_mismatch",
+        "All HWID slots are full and the current device's HWID doesn't match any bound device.",
+        Some("This license is already in use on another device. Contact support to reset."),
+    ),
+    (
+        "no_credits",
+        "The app developer's account has insufficient credits.",
+        Some("Authentication service temporarily unavailable. Please try again later."),
+    ),
+    (
+        "blocked",
+        "The device's HWID or IP is blacklisted, or not on a required whitelist.",
+        Some("Authentication failed. Contact support."),
+    ),
+    (
+        "bad_request",
+        "The request body is malformed (missing fields, invalid types). Includes a details array.",
+        None,
+    ),
 ];
 
 /// (code, description) of the heartbeat table.
 const HEARTBEAT: &[(&str, &str)] = &[
-    ("session_expired", "The session token is invalid or has expired. The SDK should re-authenticate."),
-    ("revoked", "The license has been revoked since the last heartbeat."),
-    ("expired", "The license has expired since the last heartbeat."),
-    ("app_disabled", "The app owner's account has been suspended."),
-    ("no_credits", "The app developer's account has insufficient credits for the heartbeat billing milestone."),
+    (
+        "session_expired",
+        "The session token is invalid or has expired. The SDK should re-authenticate.",
+    ),
+    (
+        "revoked",
+        "The license has been revoked since the last heartbeat.",
+    ),
+    (
+        "expired",
+        "The license has expired since the last heartbeat.",
+    ),
+    (
+        "app_disabled",
+        "The app owner's account has been suspended.",
+    ),
+    (
+        "no_credits",
+        "The app developer's account has insufficient credits for the heartbeat billing milestone.",
+    ),
 ];
 
 /// (code, description) of the SDK client-side table.
 const CLIENT: &[(&str, &str)] = &[
-    ("nonce_mismatch", "The nonce in the server response doesn't match the one sent in the request. Possible replay attack."),
-    ("signature_mismatch", "The HMAC-SHA256 signature on the server response is invalid. Possible tampering."),
-    ("network_error", "Connection timeout, DNS failure, or non-200 HTTP status. The SDK retries internally before failing."),
+    (
+        "nonce_mismatch",
+        "The nonce in the server response doesn't match the one sent in the request. Possible replay attack.",
+    ),
+    (
+        "signature_mismatch",
+        "The HMAC-SHA256 signature on the server response is invalid. Possible tampering.",
+    ),
+    (
+        "network_error",
+        "Connection timeout, DNS failure, or non-200 HTTP status. The SDK retries internally before failing.",
+    ),
 ];
 
 fn known<E: ErrorCode>(code: &str) -> E {
@@ -108,13 +196,19 @@ fn no_code_outside_the_reference_unless_marked_as_extension() {
 #[test]
 fn expired_asks_for_a_renewal_link() {
     assert_eq!(ValidateError::Expired.user_action().link(), Some("renewal"));
-    assert_eq!(HeartbeatError::Expired.user_action().link(), Some("renewal"));
+    assert_eq!(
+        HeartbeatError::Expired.user_action().link(),
+        Some("renewal")
+    );
 }
 
 #[test]
 fn no_credits_is_never_exposed_and_is_transient() {
     use keyward_errors::RetryClass;
-    for error in [ValidateError::NoCredits.info(), HeartbeatError::NoCredits.info()] {
+    for error in [
+        ValidateError::NoCredits.info(),
+        HeartbeatError::NoCredits.info(),
+    ] {
         let info = error.expect("known");
         assert!(!info.user_facing);
         assert_eq!(info.retry_class, RetryClass::Transient);
@@ -126,7 +220,11 @@ fn no_credits_is_never_exposed_and_is_transient() {
 fn retry_classes_follow_the_best_practices() {
     use keyward_errors::RetryClass::*;
     // "Don't retry on permanent errors (invalid_key, revoked, hwid_mismatch)".
-    for e in [ValidateError::InvalidKey, ValidateError::Revoked, ValidateError::HwidMismatch] {
+    for e in [
+        ValidateError::InvalidKey,
+        ValidateError::Revoked,
+        ValidateError::HwidMismatch,
+    ] {
         assert_eq!(e.retry_class(), Permanent, "{e}");
         assert!(!e.retry_policy().retries());
     }
@@ -161,7 +259,10 @@ fn user_messages_never_contain_a_code() {
             .collect();
         for error in E::ALL {
             for code in &codes {
-                assert!(!error.user_message().contains(code), "{error}: user message names `{code}`");
+                assert!(
+                    !error.user_message().contains(code),
+                    "{error}: user message names `{code}`"
+                );
             }
         }
     }

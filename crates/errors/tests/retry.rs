@@ -8,7 +8,10 @@ use keyward_errors::{Jitter, RetryClass};
 fn permanent_never_retries() {
     let policy = RetryClass::Permanent.policy();
     assert_eq!(policy.delay_after(1, None, 0.5), None);
-    assert_eq!(policy.delay_after(1, Some(Duration::from_secs(3)), 0.5), None);
+    assert_eq!(
+        policy.delay_after(1, Some(Duration::from_secs(3)), 0.5),
+        None
+    );
 }
 
 #[test]

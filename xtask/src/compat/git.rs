@@ -56,7 +56,11 @@ pub fn resolve(
             None => Ok(Baseline::Nothing(format!(
                 "{} is not in a git repository{}",
                 repo_dir.display(),
-                if why.is_empty() { String::new() } else { format!(" (git: {why})") }
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (git: {why})")
+                }
             ))),
             Some(rev) => Err(format!(
                 "`{rev}` is neither a file nor a git revision: {} is not in a git repository",
@@ -132,9 +136,14 @@ impl Git<'_> {
 
     /// The full hash of `rev`'s commit, if it names one.
     fn commit(&self, rev: &str) -> Option<String> {
-        self.run(&["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
-            .ok()
-            .filter(|hash| !hash.is_empty())
+        self.run(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ])
+        .ok()
+        .filter(|hash| !hash.is_empty())
     }
 
     /// `git show REV:./PATH` (the path is relative to the directory), untrimmed.

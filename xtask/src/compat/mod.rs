@@ -8,7 +8,7 @@
 pub mod git;
 pub mod rules;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -185,6 +185,8 @@ pub fn compare(old: &Spec, new: &Spec) -> Report {
     let mut cx = Compare {
         old,
         new,
+        old_lines: Lines::new(old),
+        new_lines: Lines::new(new),
         findings: Vec::new(),
     };
     cx.rate_limit();
@@ -271,7 +273,11 @@ impl Behavior {
     }
 
     fn describe(self) -> String {
-        let mut parts = vec![if self.retries { "retries" } else { "never retries" }];
+        let mut parts = vec![if self.retries {
+            "retries"
+        } else {
+            "never retries"
+        }];
         if self.reauthenticate {
             parts.push("re-authenticates");
         }
@@ -306,7 +312,37 @@ fn key_offset(source: &str, span: &Span, key: &str) -> usize {
 struct Compare<'a> {
     old: &'a Spec,
     new: &'a Spec,
+    old_lines: Lines<'a>,
+    new_lines: Lines<'a>,
     findings: Vec<Finding>,
+}
+
+/// `PATH:LINE:COL` of byte offsets, like [`Spec::location`] but with the line
+/// starts computed once (a big spec with many findings stays linear).
+struct Lines<'a> {
+    spec: &'a Spec,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(spec: &'a Spec) -> Self {
+        let starts = std::iter::once(0)
+            .chain(spec.source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { spec, starts }
+    }
+
+    fn location(&self, offset: usize) -> String {
+        let source = &self.spec.source;
+        let mut offset = offset.min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line - 1];
+        let column = source[start..offset].chars().count() + 1;
+        format!("{}:{line}:{column}", self.spec.path)
+    }
 }
 
 impl Compare<'_> {
@@ -324,7 +360,7 @@ impl Compare<'_> {
             rule,
             subject,
             message,
-            location: self.new.location(offset),
+            location: self.new_lines.location(offset),
             in_old_spec: false,
             acknowledged: None,
         });
@@ -336,7 +372,7 @@ impl Compare<'_> {
             rule,
             subject,
             message,
-            location: self.old.location(span.start),
+            location: self.old_lines.location(span.start),
             in_old_spec: true,
             acknowledged: None,
         });
@@ -380,7 +416,7 @@ impl Compare<'_> {
             let (rule, how) = if after < before {
                 (
                     Rule::RateLimitTightened,
-                    "lowered: clients pacing themselves by the old limit would now be throttled",
+                    "lowered; clients pacing themselves by the old limit would be throttled",
                 )
             } else {
                 (Rule::RateLimitRelaxed, "raised")
@@ -390,7 +426,7 @@ impl Compare<'_> {
                 format!("rate_limit.{key}"),
                 &(start..start),
                 None,
-                format!("{key} {how} ({before} -> {after} req/s)"),
+                format!("{key} {before} -> {after} req/s: {how}"),
             );
         }
     }
@@ -545,11 +581,7 @@ impl Compare<'_> {
                     format!("{subject}.jitter"),
                     &span,
                     Some("jitter"),
-                    format!(
-                        "jitter {} -> {}",
-                        old.jitter.as_str(),
-                        new.jitter.as_str()
-                    ),
+                    format!("jitter {} -> {}", old.jitter.as_str(), new.jitter.as_str()),
                 );
             }
             self.text_change(
@@ -592,7 +624,7 @@ impl Compare<'_> {
         let (rule, how) = if tighter {
             (
                 Rule::PolicyTightened,
-                "tightened: installed clients keep the old number",
+                "tightened; installed clients keep retrying by the old number",
             )
         } else {
             (Rule::PolicyRelaxed, "relaxed")
@@ -602,7 +634,7 @@ impl Compare<'_> {
             format!("{subject}.{key}"),
             span,
             Some(key),
-            format!("{key} {how} ({before} -> {after})"),
+            format!("{key} {before} -> {after}: {how}"),
         );
     }
 
@@ -942,16 +974,16 @@ impl Compare<'_> {
             );
         }
 
+        let by_key: HashMap<(&str, &str), &ErrorEntry> = self
+            .new
+            .errors
+            .iter()
+            .map(|e| ((e.family.as_str(), e.code.as_str()), e))
+            .collect();
         for old in &self.old.errors {
-            let Some(new) = self
-                .new
-                .errors
-                .iter()
-                .find(|e| e.family == old.family && e.code == old.code)
-            else {
-                continue;
-            };
-            self.error_pair(old, new);
+            if let Some(new) = by_key.get(&(old.family.as_str(), old.code.as_str())) {
+                self.error_pair(old, new);
+            }
         }
     }
 
@@ -1100,7 +1132,10 @@ impl Outcome {
                 format!("spec-compat: nothing to compare: {reason}\n")
             }
             Outcome::Compared { baseline, report } => {
-                format!("spec-compat: comparing with {baseline}\n{}", report.render())
+                format!(
+                    "spec-compat: comparing with {baseline}\n{}",
+                    report.render()
+                )
             }
         }
     }
@@ -1119,19 +1154,63 @@ pub fn run(
 ) -> Result<Outcome, String> {
     let source = std::fs::read_to_string(new_spec)
         .map_err(|err| format!("{display}: cannot read the spec: {err}"))?;
-    let new = Spec::parse(display, &source).map_err(|err| err.to_string())?;
-    let baseline = match git::resolve(repo_dir, spec_rel, &source, against)? {
-        git::Baseline::Nothing(reason) => return Ok(Outcome::NothingToCompare { reason }),
-        git::Baseline::Found(baseline) => baseline,
-    };
-    let old = Spec::parse(&baseline.display_path, &baseline.source).map_err(|err| {
-        format!(
-            "the old spec ({}) does not pass this version's spec checks, so it cannot be compared:\n{err}",
-            baseline.description
-        )
-    })?;
-    Ok(Outcome::Compared {
-        baseline: baseline.description,
-        report: compare(&old, &new),
+    // Parsing dominates (the toml crate is slow in the dev profile that
+    // `cargo xtask` builds): parse the new spec while git finds the old one
+    // and it is parsed.
+    std::thread::scope(|scope| {
+        let new = scope.spawn(|| Spec::parse(display, &source).map_err(|err| err.to_string()));
+        let join = |new: std::thread::ScopedJoinHandle<'_, Result<Spec, String>>| {
+            new.join()
+                .map_err(|_| "parsing the spec panicked".to_owned())?
+        };
+        let baseline = match git::resolve(repo_dir, spec_rel, &source, against) {
+            Ok(git::Baseline::Found(baseline)) => baseline,
+            Ok(git::Baseline::Nothing(reason)) => {
+                join(new)?;
+                return Ok(Outcome::NothingToCompare { reason });
+            }
+            Err(err) => {
+                join(new)?;
+                return Err(err);
+            }
+        };
+        let old = Spec::parse(&baseline.display_path, &baseline.source).map_err(|err| {
+            format!(
+                "the old spec ({}) does not pass this version's spec checks, so it cannot be compared:\n{err}",
+                baseline.description
+            )
+        });
+        let new = join(new)?;
+        Ok(Outcome::Compared {
+            baseline: baseline.description,
+            report: compare(&old?, &new),
+        })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_agrees_with_spec_location() {
+        let source = crate::synthetic::synthetic_spec(8).replace("Synthetic", "Synthétique");
+        let spec = Spec::parse("s.toml", &source).expect("valid");
+        let lines = Lines::new(&spec);
+        for offset in (0..source.len() + 3).step_by(7) {
+            assert_eq!(lines.location(offset), spec.location(offset), "{offset}");
+        }
+    }
+
+    #[test]
+    fn key_offset_finds_keys_of_tables_and_inline_tables() {
+        let source = "[t]\nmax = 1\nmax_attempts = 2\nx = { type = \"a\", required = true }\n";
+        let span = 0..source.len();
+        assert_eq!(key_offset(source, &span, "max_attempts"), 12);
+        assert_eq!(
+            key_offset(source, &span, "required"),
+            source.find("required").unwrap()
+        );
+        assert_eq!(key_offset(source, &span, "missing"), 0);
+    }
 }
