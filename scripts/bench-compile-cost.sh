@@ -5,8 +5,8 @@
 #   scripts/bench-compile-cost.sh
 #
 # Each case is a fresh crate with its own empty target dir, built with
-# `cargo build` (debug, the default -j): wall time and the number of crates
-# compiled. Prints a Markdown table with the ratio to the floor.
+# `cargo build` (debug, the default -j): wall time, CPU time and the number
+# of crates compiled. Prints a Markdown table with the ratios to the floor.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,19 +34,22 @@ for case in "${cases[@]}"; do
   i=$((i + 1))
 done
 
-echo "| dependent crate | clean build (s) | crates compiled | ratio to floor |"
-echo "|---|---|---|---|"
-floor=""
+echo "| dependent crate | clean build wall (s) | CPU user+sys (s) | crates compiled | wall ratio to floor | CPU ratio to floor |"
+echo "|---|---|---|---|---|---|"
+floor_wall=""; floor_cpu=""
 i=0
 for case in "${cases[@]}"; do
   name=${case%%|*}
   dir="$work/case$i"
-  start=$(date +%s.%N)
-  crates=$(cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --offline 2>&1 | grep -c '^ *Compiling' || true)
-  end=$(date +%s.%N)
-  secs=$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')
-  [ -z "$floor" ] && floor=$secs
-  ratio=$(awk -v a="$secs" -v b="$floor" 'BEGIN { print a / b }')
-  printf '| %s | %.1f | %d | %.2fx |\n' "$name" "$secs" "$crates" "$ratio"
+  # Wall and CPU time of the whole build; CPU time is the steadier figure on
+  # a shared machine.
+  TIMEFORMAT='%R %U %S'
+  { time (cd "$dir" && CARGO_TARGET_DIR="$dir/target" cargo build --offline >"$dir/build.log" 2>&1); } 2>"$dir/time"
+  read -r wall user sys <"$dir/time"
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')
+  crates=$(grep -c '^ *Compiling' "$dir/build.log" || true)
+  [ -z "$floor_wall" ] && floor_wall=$wall && floor_cpu=$cpu
+  awk -v n="$name" -v w="$wall" -v c="$cpu" -v k="$crates" -v fw="$floor_wall" -v fc="$floor_cpu" \
+    'BEGIN { printf "| %s | %.1f | %.1f | %d | %.2fx | %.2fx |\n", n, w, c, k, w / fw, c / fc }'
   i=$((i + 1))
 done

@@ -91,6 +91,7 @@ fn bench(c: &mut Criterion) {
     let body = ApiErrorBody {
         error: ApiError::NotFound,
         message: ApiError::NotFound.description().to_owned(),
+        details: None,
     };
     let baseline = BaselineBody {
         error: "not_found",

@@ -7,14 +7,16 @@ use std::time::Duration;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::{ApiError, ApiErrorBody, RetryClass};
+use crate::{ApiError, ApiErrorBody, FieldError, RetryClass};
 
 /// A Developer API error response, with an optional developer message in
-/// place of the spec's description and an optional `Retry-After`.
+/// place of the spec's description, the bad fields of a `bad_request` and an
+/// optional `Retry-After`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiErrorResponse {
     error: ApiError,
     message: Option<Cow<'static, str>>,
+    details: Option<Vec<FieldError>>,
     retry_after: Option<Duration>,
 }
 
@@ -24,6 +26,7 @@ impl ApiErrorResponse {
         Self {
             error,
             message: None,
+            details: None,
             retry_after: None,
         }
     }
@@ -31,6 +34,12 @@ impl ApiErrorResponse {
     /// Replaces the message; it must be developer text with no secret in it.
     pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
         self.message = Some(message.into());
+        self
+    }
+
+    /// Lists the bad fields (`details`), for `bad_request`.
+    pub fn with_details(mut self, details: Vec<FieldError>) -> Self {
+        self.details = Some(details);
         self
     }
 
@@ -67,6 +76,7 @@ impl IntoResponse for ApiErrorResponse {
         let body = ApiErrorBody {
             error: self.error,
             message,
+            details: self.details,
         };
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(delay) = retry_after {

@@ -106,6 +106,7 @@ fn api_error_body_wire_form() {
     let body = ApiErrorBody {
         error: ApiError::NotFound,
         message: ApiError::NotFound.description().to_owned(),
+        details: None,
     };
     let value = serde_json::to_value(&body).expect("serializes");
     assert_eq!(
@@ -114,6 +115,27 @@ fn api_error_body_wire_form() {
     );
     let back: ApiErrorBody = serde_json::from_value(value).expect("deserializes");
     assert_eq!(back, body);
+}
+
+#[test]
+fn api_error_body_lists_bad_fields() {
+    let body = ApiErrorBody {
+        error: ApiError::BadRequest,
+        message: "invalid request".to_owned(),
+        details: Some(vec![FieldError::new(
+            "hwidSlots",
+            "must be between 1 and 16",
+        )]),
+    };
+    assert_eq!(
+        serde_json::to_value(&body).expect("serializes"),
+        json!({"error": "bad_request", "message": "invalid request",
+               "details": [{"field": "hwidSlots", "message": "must be between 1 and 16"}]})
+    );
+    // A body from a 1.1 server has no details.
+    let old: ApiErrorBody =
+        serde_json::from_str(r#"{"error":"forbidden","message":"no"}"#).expect("deserializes");
+    assert_eq!(old.details, None);
 }
 
 #[test]

@@ -83,5 +83,19 @@ mod axum_response {
         assert_eq!(response.headers()[RETRY_AFTER], "3");
         let value = block_on(body(response));
         assert_eq!(value["message"], "slow down");
+        assert!(value.get("details").is_none());
+    }
+
+    #[test]
+    fn bad_request_lists_its_fields() {
+        let response = ApiErrorResponse::new(ApiError::BadRequest)
+            .with_details(vec![keyward_errors::FieldError::new("name", "is required")])
+            .into_response();
+        assert_eq!(response.status().as_u16(), 400);
+        let value = block_on(body(response));
+        assert_eq!(
+            value["details"],
+            serde_json::json!([{"field": "name", "message": "is required"}])
+        );
     }
 }

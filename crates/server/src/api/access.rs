@@ -1,0 +1,93 @@
+//! `/v1/apps/{appId}/access-rules`: allow and deny entries of HWIDs and IPs.
+
+use std::net::IpAddr;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::fields::Fields;
+use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
+use crate::state::AppState;
+use crate::store::{AccessRule, ListKind, RuleKind};
+
+/// `POST /v1/apps/{appId}/access-rules`: `{list: "allow"|"deny", kind: "hwid"|"ip",
+/// value}` → 201 with the rule.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+    ApiJson(body): ApiJson,
+) -> ApiResult<(StatusCode, Json<AccessRule>)> {
+    let mut f = Fields::new(&body, &["list", "kind", "value"]);
+    let list_text = f.required_string("list", 10);
+    let kind_text = f.required_string("kind", 10);
+    let value = f.required_string("value", 256);
+    let list = ListKind::parse(&list_text);
+    if list.is_none() && !list_text.is_empty() {
+        f.error("list", "must be \"allow\" or \"deny\"");
+    }
+    let kind = RuleKind::parse(&kind_text);
+    if kind.is_none() && !kind_text.is_empty() {
+        f.error("kind", "must be \"hwid\" or \"ip\"");
+    }
+    let value = match kind {
+        Some(RuleKind::Ip) if !value.is_empty() => match value.trim().parse::<IpAddr>() {
+            Ok(ip) => ip.to_canonical().to_string(),
+            Err(_) => {
+                f.error("value", "must be an IP address");
+                value
+            }
+        },
+        _ => value,
+    };
+    f.finish()?;
+    let (Some(list), Some(kind)) = (list, kind) else {
+        return Err(ApiFailure::bad_fields(
+            [("list", list.is_none()), ("kind", kind.is_none())]
+                .into_iter()
+                .filter(|(_, missing)| *missing)
+                .map(|(field, _)| keyward_errors::FieldError::new(field, "is required"))
+                .collect(),
+        ));
+    };
+    let now = state.clock().now_unix();
+    let rule = state
+        .store()
+        .add_access_rule(caller.account_id, path.at(0), list, kind, value, now)
+        .await
+        .map_err(|err| ApiFailure::from_store(err, "app"))?;
+    Ok((StatusCode::CREATED, Json(rule)))
+}
+
+/// `GET /v1/apps/{appId}/access-rules` → `{"rules": [...]}`.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+) -> ApiResult<Json<Value>> {
+    let rules = state
+        .store()
+        .list_access_rules(caller.account_id, path.at(0))
+        .await
+        .map_err(|err| ApiFailure::from_store(err, "app"))?;
+    Ok(Json(json!({ "rules": rules })))
+}
+
+/// `DELETE /v1/apps/{appId}/access-rules/{ruleId}` → 204.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+) -> ApiResult<StatusCode> {
+    let Ok(rule_id) = path.at(1).parse::<i64>() else {
+        return Err(ApiFailure::not_found("access rule not found"));
+    };
+    state
+        .store()
+        .delete_access_rule(caller.account_id, path.at(0), rule_id)
+        .await
+        .map_err(|err| ApiFailure::from_store(err, "access rule"))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,109 @@
+//! `/v1/apps`: create, list, get, update (activate, deactivate, slots, variables).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::fields::Fields;
+use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
+use crate::secret::{new_app_id, new_app_secret};
+use crate::state::AppState;
+use crate::store::{App, AppPatch, CreatedApp, NewApp};
+
+const NAME_MAX: usize = 100;
+
+fn slots(value: Option<i64>) -> Option<u8> {
+    value.and_then(|n| u8::try_from(n).ok())
+}
+
+/// `POST /v1/apps`: `{name, hwidSlots?, variables?, allowlistRequired?}` → 201 with the
+/// app and its `appSecret` (shown only here).
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson,
+) -> ApiResult<(StatusCode, Json<CreatedApp>)> {
+    let mut f = Fields::new(
+        &body,
+        &["name", "hwidSlots", "variables", "allowlistRequired"],
+    );
+    let name = f.required_string("name", NAME_MAX);
+    let hwid_slots = slots(f.int("hwidSlots", 1, 16)).unwrap_or(1);
+    let variables = f.object("variables").unwrap_or_default();
+    let allowlist_required = f.bool("allowlistRequired").unwrap_or(false);
+    f.finish()?;
+    let app = NewApp {
+        name,
+        hwid_slots,
+        variables,
+        allowlist_required,
+    };
+    let public_id = new_app_id().map_err(|err| ApiFailure::Internal(err.to_string()))?;
+    let secret = new_app_secret().map_err(|err| ApiFailure::Internal(err.to_string()))?;
+    let now = state.clock().now_unix();
+    let created = state
+        .store()
+        .create_app(caller.account_id, app, public_id, secret, now)
+        .await
+        .map_err(|err| ApiFailure::from_store(err, "app"))?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// `GET /v1/apps` → `{"apps": [...]}`.
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    let apps = state
+        .store()
+        .list_apps(caller.account_id)
+        .await
+        .map_err(|err| ApiFailure::from_store(err, "app"))?;
+    Ok(Json(json!({ "apps": apps })))
+}
+
+/// `GET /v1/apps/{appId}`.
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+) -> ApiResult<Json<App>> {
+    state
+        .store()
+        .app(caller.account_id, path.at(0))
+        .await
+        .map(Json)
+        .map_err(|err| ApiFailure::from_store(err, "app"))
+}
+
+/// `PATCH /v1/apps/{appId}`: any of `{name, active, hwidSlots, variables,
+/// allowlistRequired}`.
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+    ApiJson(body): ApiJson,
+) -> ApiResult<Json<App>> {
+    let mut f = Fields::new(
+        &body,
+        &[
+            "name",
+            "active",
+            "hwidSlots",
+            "variables",
+            "allowlistRequired",
+        ],
+    );
+    let patch = AppPatch {
+        name: f.string("name", NAME_MAX),
+        active: f.bool("active"),
+        hwid_slots: slots(f.int("hwidSlots", 1, 16)),
+        variables: f.object("variables"),
+        allowlist_required: f.bool("allowlistRequired"),
+    };
+    f.finish()?;
+    state
+        .store()
+        .update_app(caller.account_id, path.at(0), patch)
+        .await
+        .map(Json)
+        .map_err(|err| ApiFailure::from_store(err, "app"))
+}

@@ -1,0 +1,197 @@
+//! Licenses: create (one or a batch, one credit each), list (paginated), get, revoke,
+//! reset HWIDs, extend.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use keyward_errors::FieldError;
+use serde_json::{Value, json};
+
+use super::fields::Fields;
+use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
+use crate::secret::new_license_key;
+use crate::state::AppState;
+use crate::store::{Extension, License, LicensePage, NewLicenses};
+
+/// Most licenses created by one request.
+pub const MAX_BATCH: i64 = 1000;
+/// Default and largest page size of a license list.
+const DEFAULT_LIMIT: u32 = 50;
+const MAX_LIMIT: i64 = 200;
+const DAY: i64 = 86_400;
+const MAX_DAYS: i64 = 36_500;
+
+/// `POST /v1/apps/{appId}/licenses`: `{count?, expiresAt? | durationDays?, variables?,
+/// note?}` → 201 `{"licenses": [...]}`; costs `count` credits (402 and nothing created
+/// when the account has fewer).
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+    ApiJson(body): ApiJson,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let now = state.clock().now_unix();
+    let mut f = Fields::new(
+        &body,
+        &["count", "expiresAt", "durationDays", "variables", "note"],
+    );
+    let count = f.int("count", 1, MAX_BATCH).unwrap_or(1);
+    let expires_at = f.int("expiresAt", now.saturating_add(1), i64::MAX / 2);
+    let days = f.int("durationDays", 1, MAX_DAYS);
+    if expires_at.is_some() && days.is_some() {
+        f.error("durationDays", "cannot be combined with expiresAt");
+    }
+    let variables = f.object("variables").unwrap_or_default();
+    let note = f.string("note", 500);
+    f.finish()?;
+    let spec = NewLicenses {
+        expires_at: expires_at.or(days.map(|d| now.saturating_add(d * DAY))),
+        variables,
+        note,
+    };
+    let keys = (0..count)
+        .map(|_| new_license_key())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| ApiFailure::Internal(err.to_string()))?;
+    let licenses = state
+        .store()
+        .create_licenses(caller.account_id, path.at(0), spec, keys, now)
+        .await
+        .map_err(|err| ApiFailure::from_store(err, "app"))?;
+    Ok((StatusCode::CREATED, Json(json!({ "licenses": licenses }))))
+}
+
+/// `GET /v1/apps/{appId}/licenses?limit=&cursor=` → `{"licenses": [...], "nextCursor"}`.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<Json<LicensePage>> {
+    let Ok(Query(query)) = query else {
+        return Err(ApiFailure::bad_field("query", "could not be decoded"));
+    };
+    let mut bad = Vec::new();
+    let limit = match query.get("limit").map(|v| v.parse::<i64>()) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => u32::try_from(n).unwrap_or(DEFAULT_LIMIT),
+        Some(_) => {
+            bad.push(FieldError::new(
+                "limit",
+                format!("must be an integer from 1 to {MAX_LIMIT}"),
+            ));
+            DEFAULT_LIMIT
+        }
+    };
+    let after = match query.get("cursor").map(|v| v.parse::<i64>()) {
+        None => 0,
+        Some(Ok(n)) if n >= 0 => n,
+        Some(_) => {
+            bad.push(FieldError::new(
+                "cursor",
+                "is not a cursor returned by this API",
+            ));
+            0
+        }
+    };
+    for key in query.keys() {
+        if key != "limit" && key != "cursor" {
+            let shown: String = key.chars().take(64).collect();
+            bad.push(FieldError::new(shown, "is not a known query parameter"));
+        }
+    }
+    if !bad.is_empty() {
+        return Err(ApiFailure::bad_fields(bad));
+    }
+    state
+        .store()
+        .list_licenses(caller.account_id, path.at(0), after, limit)
+        .await
+        .map(Json)
+        .map_err(|err| ApiFailure::from_store(err, "app"))
+}
+
+/// `GET /v1/licenses/{key}`.
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+) -> ApiResult<Json<License>> {
+    state
+        .store()
+        .license(caller.account_id, path.at(0))
+        .await
+        .map(Json)
+        .map_err(|err| ApiFailure::from_store(err, "license"))
+}
+
+/// `POST /v1/licenses/{key}/revoke` (no body).
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+) -> ApiResult<Json<License>> {
+    state
+        .store()
+        .revoke_license(caller.account_id, path.at(0))
+        .await
+        .map(Json)
+        .map_err(|err| ApiFailure::from_store(err, "license"))
+}
+
+/// `POST /v1/licenses/{key}/reset-hwids` (no body).
+pub async fn reset_hwids(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+) -> ApiResult<Json<License>> {
+    state
+        .store()
+        .reset_hwids(caller.account_id, path.at(0))
+        .await
+        .map(Json)
+        .map_err(|err| ApiFailure::from_store(err, "license"))
+}
+
+/// `POST /v1/licenses/{key}/extend`: exactly one of `{days}`, `{expiresAt}`,
+/// `{lifetime: true}`.
+pub async fn extend(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+    ApiJson(body): ApiJson,
+) -> ApiResult<Json<License>> {
+    let now = state.clock().now_unix();
+    let mut f = Fields::new(&body, &["days", "expiresAt", "lifetime"]);
+    let days = f.int("days", 1, MAX_DAYS);
+    let until = f.int("expiresAt", now.saturating_add(1), i64::MAX / 2);
+    let lifetime = f.bool("lifetime");
+    if lifetime == Some(false) {
+        f.error("lifetime", "must be true when given");
+    }
+    let given = [days.is_some(), until.is_some(), lifetime == Some(true)]
+        .iter()
+        .filter(|given| **given)
+        .count();
+    if given != 1 {
+        f.error(
+            "body",
+            "give exactly one of days, expiresAt, lifetime: true",
+        );
+    }
+    f.finish()?;
+    let extension = match (days, until) {
+        (Some(days), _) => Extension::By(days * DAY),
+        (None, Some(at)) => Extension::Until(at),
+        (None, None) => Extension::Lifetime,
+    };
+    state
+        .store()
+        .extend_license(caller.account_id, path.at(0), extension, now)
+        .await
+        .map(Json)
+        .map_err(|err| ApiFailure::from_store(err, "license"))
+}

@@ -1,0 +1,120 @@
+//! The router: routes, fallbacks and the middleware stack.
+
+use std::any::Any;
+
+use axum::Router;
+use axum::http::header;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use keyward_errors::{ApiError, HeartbeatError, ValidateError};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::request_id::{InternalCause, request_id};
+use crate::state::AppState;
+use crate::{api, auth};
+
+/// The complete router over `state`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route(
+            "/auth/validate",
+            post(auth::validate).layer(CatchPanicLayer::custom(validate_panic)),
+        )
+        .route(
+            "/auth/heartbeat",
+            post(auth::heartbeat).layer(CatchPanicLayer::custom(heartbeat_panic)),
+        )
+        .merge(api::router().layer(CatchPanicLayer::custom(api_panic)))
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::not_found)
+        .layer(middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+/// `GET /health`: the trivial endpoint (benchmark baseline).
+async fn health() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"status":"ok"}"#,
+    )
+        .into_response()
+}
+
+fn panic_cause(panic: &(dyn Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-text panic payload".to_owned());
+    format!("handler panicked: {text}")
+}
+
+fn api_panic(panic: Box<dyn Any + Send>) -> Response {
+    let mut response = ApiError::InternalError.into_response();
+    response
+        .extensions_mut()
+        .insert(InternalCause(panic_cause(panic.as_ref())));
+    response
+}
+
+fn validate_panic(panic: Box<dyn Any + Send>) -> Response {
+    auth::internal_response(ValidateError::InternalError, panic_cause(panic.as_ref()))
+}
+
+fn heartbeat_panic(panic: Box<dyn Any + Send>) -> Response {
+    auth::internal_response(HeartbeatError::InternalError, panic_cause(panic.as_ref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    /// A panicking handler answers `internal_error` JSON with no internals, and the
+    /// cause is logged (not sent).
+    #[tokio::test]
+    async fn panics_become_internal_error() {
+        async fn boom() -> &'static str {
+            panic!("secret-detail")
+        }
+        let app = Router::new()
+            .route(
+                "/v1/boom",
+                get(boom).layer(CatchPanicLayer::custom(api_panic)),
+            )
+            .route(
+                "/auth/validate",
+                post(boom).layer(CatchPanicLayer::custom(validate_panic)),
+            )
+            .layer(middleware::from_fn(request_id));
+        let response = app
+            .clone()
+            .oneshot(Request::get("/v1/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().contains_key("x-request-id"));
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"], ApiError::InternalError.code());
+        assert!(!String::from_utf8_lossy(&body).contains("secret-detail"));
+
+        let response = app
+            .oneshot(Request::post("/auth/validate").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["status"], "failed");
+        assert_eq!(json["error"], ValidateError::InternalError.code());
+    }
+}

@@ -1,0 +1,105 @@
+//! `POST /auth/heartbeat`.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::{IntoResponse, Response};
+use keyward_errors::HeartbeatError;
+use keyward_protocol::{
+    HeartbeatRequest, SessionPayload, SessionToken, SessionTokenBody, SigKey, sign_response,
+};
+
+use super::{
+    client_ip, details, failure, internal_response, limit, read_json_body, request_id, throttled,
+    variables,
+};
+use crate::ratelimit::Decision;
+use crate::state::AppState;
+use crate::store::{HeartbeatGrant, HeartbeatInput};
+
+/// The heartbeat family has no `bad_request` code: a malformed request cannot carry a
+/// usable session, so it is answered `session_expired` (the SDK validates again), with
+/// the bad fields in `details` for the developer.
+///
+/// Checks, in order: malformed request → `rate_limited` → `session_expired` (bad MAC, other
+/// app or HWID, expired token; or the app deactivated, the license gone, the HWID
+/// unbound) → `app_disabled` → `revoked` → `expired` → `no_credits` (at every 10th
+/// heartbeat of the license), then answers a fresh session signed with the old token's
+/// `sigKey`.
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let request_id = request_id(&request);
+    let (parts, body) = request.into_parts();
+    let bytes = match read_json_body(&parts.headers, body, state.max_body_bytes()).await {
+        Ok(bytes) => bytes,
+        Err(field) => return failure(HeartbeatError::BadRequest, Some(vec![field])),
+    };
+    let req = match HeartbeatRequest::parse(&bytes) {
+        Ok(req) => req,
+        Err(errors) => return failure(HeartbeatError::BadRequest, Some(details(errors))),
+    };
+    if let Decision::Limited { retry_after } = limit(&state, client_ip(peer), &req.app_id) {
+        return throttled(HeartbeatError::RateLimited, retry_after);
+    }
+    let now = state.clock().now_unix();
+    let Ok(session) = SessionToken::verify(
+        state.server_secret(),
+        &req.session_token,
+        &req.app_id,
+        &req.hwid,
+        now,
+    ) else {
+        return failure(HeartbeatError::SessionExpired, None);
+    };
+    let input = HeartbeatInput {
+        app_id: req.app_id.clone(),
+        license_key: session.license_key.clone(),
+        hwid: req.hwid.clone(),
+    };
+    match state.store().heartbeat(input, now).await {
+        Ok(Ok(grant)) => match success(&state, &req, &session, &grant, now, request_id) {
+            Ok(response) => response,
+            Err(cause) => internal_response(HeartbeatError::InternalError, cause),
+        },
+        Ok(Err(code)) => failure(code, None),
+        Err(err) => internal_response(HeartbeatError::InternalError, err.to_string()),
+    }
+}
+
+fn success(
+    state: &AppState,
+    req: &HeartbeatRequest,
+    session: &SessionTokenBody,
+    grant: &HeartbeatGrant,
+    now: i64,
+    request_id: Option<String>,
+) -> Result<Response, String> {
+    let expires_in = now.saturating_add(state.session_ttl_secs());
+    let token = SessionToken::issue(
+        state.server_secret(),
+        &SessionTokenBody {
+            app_id: session.app_id.clone(),
+            license_key: session.license_key.clone(),
+            hwid: session.hwid.clone(),
+            sig_key: SigKey::generate().map_err(|err| err.to_string())?,
+            expires_in,
+        },
+    )
+    .map_err(|err| err.to_string())?;
+    let payload = SessionPayload {
+        session_token: token.into_string(),
+        timestamp: now,
+        expires_in,
+        nonce: req.nonce.as_str().to_owned(),
+        app_variables: variables(&grant.app_variables)?,
+        license_variables: variables(&grant.license_variables)?,
+        request_id,
+    };
+    let signed = sign_response(session.sig_key.as_str().as_bytes(), &req.nonce, &payload)
+        .map_err(|err| err.to_string())?;
+    Ok(Json(signed).into_response())
+}

@@ -1,0 +1,205 @@
+//! The command line: `keyward-server serve ...` and `keyward-server admin ...`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::admin::{Admin, AdminError};
+use crate::config::{self, Config};
+use crate::ratelimit::RateLimitConfig;
+use crate::secret::Secret;
+
+/// Keyward license server.
+#[derive(Debug, Parser)]
+#[command(name = "keyward-server", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Administer accounts and API keys.
+    Admin(AdminArgs),
+}
+
+/// `serve` flags.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// SQLite database file (created and migrated on start).
+    #[arg(long, env = "KEYWARD_DB", default_value = "./keyward.db")]
+    pub db: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "KEYWARD_LISTEN", default_value = config::DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    /// Secret for session tokens (at least 32 characters). Default: generated on first
+    /// start and kept in the database. Prefer the environment variable to the flag.
+    #[arg(long, env = "KEYWARD_SERVER_SECRET", hide_env_values = true)]
+    pub server_secret: Option<String>,
+    /// Session token lifetime in seconds.
+    #[arg(long, env = "KEYWARD_SESSION_TTL", default_value_t = config::DEFAULT_SESSION_TTL.as_secs())]
+    pub session_ttl: u64,
+    /// Auth endpoints: requests admitted at once per client IP and app (0 disables the
+    /// limit).
+    #[arg(long, env = "KEYWARD_AUTH_BURST", default_value_t = config::default_auth_rate_limit().burst)]
+    pub auth_burst: u32,
+    /// Auth endpoints: sustained requests a second per client IP and app.
+    #[arg(long, env = "KEYWARD_AUTH_RATE", default_value_t = config::default_auth_rate_limit().per_second)]
+    pub auth_rate: f64,
+    /// Largest request body in bytes.
+    #[arg(long, env = "KEYWARD_MAX_BODY", default_value_t = config::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+}
+
+/// Smallest accepted `--server-secret`.
+pub const MIN_SECRET_LEN: usize = 32;
+
+impl ServeArgs {
+    /// The server configuration, or why the flags are unusable.
+    pub fn config(&self) -> Result<Config, String> {
+        let mut config = Config::new(&self.db);
+        config.listen = self.listen;
+        if let Some(secret) = &self.server_secret {
+            if secret.len() < MIN_SECRET_LEN {
+                return Err(format!(
+                    "the server secret must be at least {MIN_SECRET_LEN} characters"
+                ));
+            }
+            config.server_secret = Some(Secret::new(secret.as_bytes().to_vec()));
+        }
+        if self.session_ttl == 0 {
+            return Err("--session-ttl must be at least 1 second".to_owned());
+        }
+        config.session_ttl = Duration::from_secs(self.session_ttl);
+        config.auth_rate_limit = if self.auth_burst == 0 {
+            None
+        } else if self.auth_rate.is_finite() && self.auth_rate > 0.0 {
+            Some(RateLimitConfig::new(self.auth_burst, self.auth_rate))
+        } else {
+            return Err("--auth-rate must be a positive number".to_owned());
+        };
+        config.max_body_bytes = self.max_body_bytes.max(1024);
+        Ok(config)
+    }
+}
+
+/// `admin` flags.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// SQLite database file.
+    #[arg(long, env = "KEYWARD_DB", default_value = "./keyward.db")]
+    pub db: PathBuf,
+    /// The operation.
+    #[command(subcommand)]
+    pub op: AdminOp,
+}
+
+/// Admin operations.
+#[derive(Debug, Subcommand)]
+pub enum AdminOp {
+    /// Create an account.
+    CreateAccount {
+        /// Unique account name.
+        name: String,
+    },
+    /// Issue an API key for an account; the key is printed once.
+    IssueApiKey {
+        /// Account name.
+        account: String,
+    },
+    /// Revoke an API key, given by id or by the key itself.
+    RevokeApiKey {
+        /// Key id (printed at issue) or the key.
+        key: String,
+    },
+    /// Add credits to an account (negative to remove).
+    AddCredits {
+        /// Account name.
+        account: String,
+        /// Credits to add.
+        #[arg(allow_negative_numbers = true)]
+        amount: i64,
+    },
+    /// Suspend an account (its apps answer app_disabled).
+    Suspend {
+        /// Account name.
+        account: String,
+    },
+    /// Lift a suspension.
+    Reinstate {
+        /// Account name.
+        account: String,
+    },
+    /// List accounts.
+    ListAccounts,
+}
+
+/// Runs an admin operation, printing its result; the exit code follows
+/// [`AdminError::exit_code`].
+pub async fn run_admin(args: AdminArgs) -> ExitCode {
+    let result = async {
+        let admin = Admin::open(&args.db)?;
+        run_op(&admin, args.op).await
+    }
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+async fn run_op(admin: &Admin, op: AdminOp) -> Result<(), AdminError> {
+    match op {
+        AdminOp::CreateAccount { name } => {
+            let account = admin.create_account(&name).await?;
+            println!("created account {} (id {})", account.name, account.id);
+        }
+        AdminOp::IssueApiKey { account } => {
+            let issued = admin.issue_api_key(&account).await?;
+            println!("key id: {}", issued.id);
+            println!("api key: {}", issued.key);
+            eprintln!("store the key now: it is not shown again");
+        }
+        AdminOp::RevokeApiKey { key } => {
+            admin.revoke_api_key(&key).await?;
+            println!("revoked");
+        }
+        AdminOp::AddCredits { account, amount } => {
+            let account = admin.add_credits(&account, amount).await?;
+            println!("{}: {} credits", account.name, account.credits);
+        }
+        AdminOp::Suspend { account } => {
+            let account = admin.suspend(&account).await?;
+            println!("{}: suspended", account.name);
+        }
+        AdminOp::Reinstate { account } => {
+            let account = admin.reinstate(&account).await?;
+            println!("{}: active", account.name);
+        }
+        AdminOp::ListAccounts => {
+            println!("{:<6} {:<32} {:>10} status", "id", "name", "credits");
+            for account in admin.list_accounts().await? {
+                let status = if account.suspended {
+                    "suspended"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<6} {:<32} {:>10} {status}",
+                    account.id, account.name, account.credits
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! Server configuration.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use keyward_errors::RATE_LIMIT;
+
+use crate::clock::Clock;
+use crate::ratelimit::RateLimitConfig;
+use crate::secret::Secret;
+
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default session lifetime.
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(3600);
+/// Default largest request body, in bytes.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Everything a server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// SQLite database file (created and migrated on start).
+    pub db_path: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Secret that authenticates session tokens. `None`: generated on first start and
+    /// kept in the database.
+    pub server_secret: Option<Secret>,
+    /// Lifetime of a session token from its issue.
+    pub session_ttl: Duration,
+    /// Per-API-key limit of the Developer API (the spec's burst and sustained rates).
+    pub api_rate_limit: RateLimitConfig,
+    /// Per client IP and app limit of `/auth/*`; `None` disables it.
+    pub auth_rate_limit: Option<RateLimitConfig>,
+    /// Largest accepted request body, in bytes; larger bodies are `bad_request`.
+    pub max_body_bytes: usize,
+    /// The clock (tests move it forward).
+    pub clock: Clock,
+}
+
+impl Config {
+    /// The defaults, with the database at `db_path`.
+    pub fn new(db_path: impl Into<PathBuf>) -> Self {
+        Self {
+            db_path: db_path.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            server_secret: None,
+            session_ttl: DEFAULT_SESSION_TTL,
+            api_rate_limit: RateLimitConfig::from(RATE_LIMIT),
+            auth_rate_limit: Some(default_auth_rate_limit()),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            clock: Clock::system(),
+        }
+    }
+}
+
+/// The default limit of the auth endpoints per client IP and app: generous, so that many
+/// users behind one NAT address are not throttled (burst 600, 300 a second).
+pub fn default_auth_rate_limit() -> RateLimitConfig {
+    RateLimitConfig::new(600, 300.0)
+}

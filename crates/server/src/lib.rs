@@ -1,0 +1,39 @@
+//! Keyward's license server: the Developer API (`/v1/...`) and the public auth endpoints
+//! (`/auth/validate`, `/auth/heartbeat`) over SQLite, with every error from the generated
+//! `keyward-errors` crate and the wire format of `keyward-protocol`.
+//!
+//! - [`spawn`] / [`serve`] run a server from a [`Config`];
+//! - [`TestServer`] runs the real server on an ephemeral port with a temporary database,
+//!   for this crate's tests and for other crates' end-to-end tests;
+//! - [`Admin`] is what the `keyward-server admin` CLI does (accounts, API keys, credits,
+//!   suspension), usable from code;
+//! - [`Store`] is the storage boundary (SQLite today).
+//!
+//! See `docs/server.md` (operations) and `docs/developer-api.md` (routes, auth order).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod admin;
+pub mod api;
+mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod ratelimit;
+pub mod request_id;
+pub mod secret;
+mod server;
+mod state;
+pub mod store;
+mod testing;
+
+pub use admin::{Admin, AdminError, IssuedApiKey};
+pub use clock::Clock;
+pub use config::Config;
+pub use ratelimit::RateLimitConfig;
+pub use secret::Secret;
+pub use server::{RunningServer, ServerError, serve, spawn};
+pub use state::AppState;
+pub use store::{Store, StoreError};
+pub use testing::{SEED_CREDITS, Seed, TestServer};

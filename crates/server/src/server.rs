@@ -1,0 +1,142 @@
+//! Starting and stopping a server.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::admin::Admin;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::secret::Secret;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+
+/// Why a server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database could not be opened or migrated.
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("server failed: {0}")]
+    Serve(std::io::Error),
+    /// The OS random number generator failed.
+    #[error("the OS random number generator failed")]
+    Random,
+}
+
+/// A server running in the background of the current tokio runtime.
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    admin: Admin,
+    clock: Clock,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), std::io::Error>>,
+}
+
+impl RunningServer {
+    /// The bound address (with the real port when the config asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR` of the server.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The admin handle on the server's own store.
+    pub fn admin(&self) -> &Admin {
+        &self.admin
+    }
+
+    /// The server's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Stops accepting connections, lets open requests finish, and waits.
+    pub async fn shutdown(mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(result) => result.map_err(ServerError::Serve),
+            Err(err) => Err(ServerError::Serve(std::io::Error::other(err))),
+        }
+    }
+}
+
+/// The state (store, server secret) for `config`.
+async fn prepare(config: &Config) -> Result<(AppState, Store), ServerError> {
+    let store = Store::open_sqlite(&config.db_path)?;
+    let secret = match &config.server_secret {
+        Some(secret) => secret.clone(),
+        None => {
+            let candidate = Secret::generate().map_err(|_| ServerError::Random)?;
+            Secret::new(store.server_secret(candidate.expose().to_vec()).await?)
+        }
+    };
+    Ok((AppState::new(store.clone(), secret, config), store))
+}
+
+async fn bind(config: &Config) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })
+}
+
+/// Starts the server described by `config` in the background and returns once it is
+/// listening.
+pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
+    let (state, store) = prepare(&config).await?;
+    let listener = bind(&config).await?;
+    let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = crate::app::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        admin: Admin::new(store, config.clock.clone()),
+        clock: config.clock,
+        stop: Some(stop),
+        task,
+    })
+}
+
+/// Runs the server described by `config` until `shutdown` completes.
+pub async fn serve(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let (state, _store) = prepare(&config).await?;
+    let listener = bind(&config).await?;
+    let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    tracing::info!(%addr, db = %config.db_path.display(), "keyward-server listening");
+    let app = crate::app::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServerError::Serve)
+}

@@ -1,0 +1,222 @@
+//! SQL of apps and their allow/deny entries.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{
+    AccessRule, App, AppPatch, CreatedApp, ListKind, NewApp, RuleKind, StoreError,
+    is_unique_violation, json_object, json_text,
+};
+
+const COLUMNS: &str =
+    "public_id, name, active, hwid_slots, variables, allowlist_required, created_at";
+
+struct AppRow {
+    app_id: String,
+    name: String,
+    active: bool,
+    hwid_slots: u8,
+    variables: String,
+    allowlist_required: bool,
+    created_at: i64,
+}
+
+fn app_row(row: &Row<'_>) -> rusqlite::Result<AppRow> {
+    Ok(AppRow {
+        app_id: row.get(0)?,
+        name: row.get(1)?,
+        active: row.get(2)?,
+        hwid_slots: row.get(3)?,
+        variables: row.get(4)?,
+        allowlist_required: row.get(5)?,
+        created_at: row.get(6)?,
+    })
+}
+
+fn decode(row: AppRow) -> Result<App, StoreError> {
+    Ok(App {
+        app_id: row.app_id,
+        name: row.name,
+        active: row.active,
+        hwid_slots: row.hwid_slots,
+        variables: json_object(&row.variables)?,
+        allowlist_required: row.allowlist_required,
+        created_at: row.created_at,
+    })
+}
+
+/// The internal id of `public_id` if it belongs to `account_id`.
+pub(super) fn owned(c: &Connection, account_id: i64, public_id: &str) -> Result<i64, StoreError> {
+    let found: Option<(i64, i64)> = c
+        .prepare_cached("SELECT id, account_id FROM apps WHERE public_id = ?1")?
+        .query_row([public_id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    match found {
+        None => Err(StoreError::NotFound),
+        Some((_, owner)) if owner != account_id => Err(StoreError::Forbidden),
+        Some((id, _)) => Ok(id),
+    }
+}
+
+fn by_internal_id(c: &Connection, id: i64) -> Result<App, StoreError> {
+    let row = c
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM apps WHERE id = ?1"))?
+        .query_row([id], app_row)?;
+    decode(row)
+}
+
+pub(super) fn create(
+    c: &Connection,
+    account_id: i64,
+    app: &NewApp,
+    public_id: &str,
+    secret: &str,
+    now: i64,
+) -> Result<CreatedApp, StoreError> {
+    c.prepare_cached(
+        "INSERT INTO apps (public_id, account_id, name, secret, hwid_slots, variables,
+                           allowlist_required, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        public_id,
+        account_id,
+        app.name,
+        secret,
+        app.hwid_slots,
+        json_text(&app.variables)?,
+        app.allowlist_required,
+        now
+    ])?;
+    Ok(CreatedApp {
+        app: by_internal_id(c, c.last_insert_rowid())?,
+        app_secret: secret.to_owned(),
+    })
+}
+
+pub(super) fn list(c: &Connection, account_id: i64) -> Result<Vec<App>, StoreError> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM apps WHERE account_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([account_id], app_row)?;
+    rows.map(|row| decode(row?)).collect()
+}
+
+pub(super) fn get(c: &Connection, account_id: i64, public_id: &str) -> Result<App, StoreError> {
+    let id = owned(c, account_id, public_id)?;
+    by_internal_id(c, id)
+}
+
+pub(super) fn update(
+    c: &Connection,
+    account_id: i64,
+    public_id: &str,
+    patch: &AppPatch,
+) -> Result<App, StoreError> {
+    let id = owned(c, account_id, public_id)?;
+    if let Some(name) = &patch.name {
+        c.prepare_cached("UPDATE apps SET name = ?1 WHERE id = ?2")?
+            .execute(params![name, id])?;
+    }
+    if let Some(active) = patch.active {
+        c.prepare_cached("UPDATE apps SET active = ?1 WHERE id = ?2")?
+            .execute(params![active, id])?;
+    }
+    if let Some(slots) = patch.hwid_slots {
+        c.prepare_cached("UPDATE apps SET hwid_slots = ?1 WHERE id = ?2")?
+            .execute(params![slots, id])?;
+    }
+    if let Some(variables) = &patch.variables {
+        c.prepare_cached("UPDATE apps SET variables = ?1 WHERE id = ?2")?
+            .execute(params![json_text(variables)?, id])?;
+    }
+    if let Some(required) = patch.allowlist_required {
+        c.prepare_cached("UPDATE apps SET allowlist_required = ?1 WHERE id = ?2")?
+            .execute(params![required, id])?;
+    }
+    by_internal_id(c, id)
+}
+
+fn rule(row: &Row<'_>) -> rusqlite::Result<(i64, String, String, String, i64)> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
+}
+
+fn decode_rule(
+    (id, list, kind, value, created_at): (i64, String, String, String, i64),
+) -> Result<AccessRule, StoreError> {
+    let bad = || StoreError::Backend("bad stored access rule".to_owned());
+    Ok(AccessRule {
+        id,
+        list: ListKind::parse(&list).ok_or_else(bad)?,
+        kind: RuleKind::parse(&kind).ok_or_else(bad)?,
+        value,
+        created_at,
+    })
+}
+
+pub(super) fn add_rule(
+    c: &Connection,
+    account_id: i64,
+    public_id: &str,
+    list: ListKind,
+    kind: RuleKind,
+    value: &str,
+    now: i64,
+) -> Result<AccessRule, StoreError> {
+    let app = owned(c, account_id, public_id)?;
+    match c
+        .prepare_cached(
+            "INSERT INTO access_rules (app_id, kind, value, list, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![app, kind.as_str(), value, list.as_str(), now])
+    {
+        Ok(_) => Ok(AccessRule {
+            id: c.last_insert_rowid(),
+            list,
+            kind,
+            value: value.to_owned(),
+            created_at: now,
+        }),
+        Err(err) if is_unique_violation(&err) => Err(StoreError::Conflict(format!(
+            "this {} is already on the {} list",
+            kind.as_str(),
+            list.as_str()
+        ))),
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub(super) fn list_rules(
+    c: &Connection,
+    account_id: i64,
+    public_id: &str,
+) -> Result<Vec<AccessRule>, StoreError> {
+    let app = owned(c, account_id, public_id)?;
+    let mut stmt = c.prepare_cached(
+        "SELECT id, list, kind, value, created_at FROM access_rules WHERE app_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([app], rule)?;
+    rows.map(|row| decode_rule(row?)).collect()
+}
+
+pub(super) fn delete_rule(
+    c: &Connection,
+    account_id: i64,
+    public_id: &str,
+    rule_id: i64,
+) -> Result<(), StoreError> {
+    let app = owned(c, account_id, public_id)?;
+    let changed = c
+        .prepare_cached("DELETE FROM access_rules WHERE id = ?1 AND app_id = ?2")?
+        .execute([rule_id, app])?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

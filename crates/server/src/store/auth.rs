@@ -1,0 +1,301 @@
+//! SQL of the public auth endpoints: the checks of validate and heartbeat, in the
+//! documented order, and the charge and HWID binding in the same transaction.
+
+use std::fmt;
+
+use keyward_errors::{HeartbeatError, ValidateError};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{HeartbeatOutcome, StoreError, ValidateOutcome};
+use crate::secret::constant_time_eq;
+
+/// Heartbeats per billed credit: every `HEARTBEATS_PER_CREDIT`-th heartbeat of a license
+/// costs one credit.
+pub const HEARTBEATS_PER_CREDIT: i64 = 10;
+
+/// What `/auth/validate` asks the store.
+#[derive(Clone)]
+pub struct ValidateInput {
+    /// Public app id.
+    pub app_id: String,
+    /// App secret as sent. Secret.
+    pub app_secret: String,
+    /// License key as sent. Secret.
+    pub license_key: String,
+    /// Device HWID.
+    pub hwid: String,
+    /// Client IP, canonical text.
+    pub ip: String,
+}
+
+impl fmt::Debug for ValidateInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValidateInput")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &"<redacted>")
+            .field("license_key", &crate::secret::key_tag(&self.license_key))
+            .field("hwid", &self.hwid)
+            .field("ip", &self.ip)
+            .finish()
+    }
+}
+
+/// What `/auth/heartbeat` asks the store (from a verified session token).
+#[derive(Clone)]
+pub struct HeartbeatInput {
+    /// Public app id.
+    pub app_id: String,
+    /// License key from the token. Secret.
+    pub license_key: String,
+    /// Device HWID from the token.
+    pub hwid: String,
+}
+
+impl fmt::Debug for HeartbeatInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeartbeatInput")
+            .field("app_id", &self.app_id)
+            .field("license_key", &crate::secret::key_tag(&self.license_key))
+            .field("hwid", &self.hwid)
+            .finish()
+    }
+}
+
+/// What a successful validate or heartbeat returns: the variables (JSON object text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// App variables, JSON object text.
+    pub app_variables: String,
+    /// License variables, JSON object text.
+    pub license_variables: String,
+}
+
+/// A successful validate.
+pub type ValidateGrant = Grant;
+/// A successful heartbeat.
+pub type HeartbeatGrant = Grant;
+
+struct AppState {
+    id: i64,
+    secret: String,
+    active: bool,
+    hwid_slots: i64,
+    variables: String,
+    allowlist_required: bool,
+    account_id: i64,
+    credits: i64,
+    suspended: bool,
+}
+
+fn app_state(c: &Connection, public_id: &str) -> Result<Option<AppState>, StoreError> {
+    Ok(c.prepare_cached(
+        "SELECT a.id, a.secret, a.active, a.hwid_slots, a.variables, a.allowlist_required,
+                    acc.id, acc.credits, acc.suspended
+             FROM apps a JOIN accounts acc ON acc.id = a.account_id
+             WHERE a.public_id = ?1",
+    )?
+    .query_row([public_id], |r| {
+        Ok(AppState {
+            id: r.get(0)?,
+            secret: r.get(1)?,
+            active: r.get(2)?,
+            hwid_slots: r.get(3)?,
+            variables: r.get(4)?,
+            allowlist_required: r.get(5)?,
+            account_id: r.get(6)?,
+            credits: r.get(7)?,
+            suspended: r.get(8)?,
+        })
+    })
+    .optional()?)
+}
+
+struct LicenseState {
+    id: i64,
+    expires_at: Option<i64>,
+    revoked: bool,
+    variables: String,
+    /// Whether the request's HWID is bound to the license.
+    bound: bool,
+}
+
+fn license_state(
+    c: &Connection,
+    app: i64,
+    key: &str,
+    hwid: &str,
+) -> Result<Option<LicenseState>, StoreError> {
+    Ok(c.prepare_cached(
+        "SELECT l.id, l.expires_at, l.revoked, l.variables,
+                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3)
+             FROM licenses l WHERE l.license_key = ?1 AND l.app_id = ?2",
+    )?
+    .query_row(params![key, app, hwid], |r| {
+        Ok(LicenseState {
+            id: r.get(0)?,
+            expires_at: r.get(1)?,
+            revoked: r.get(2)?,
+            variables: r.get(3)?,
+            bound: r.get(4)?,
+        })
+    })
+    .optional()?)
+}
+
+/// Everything a heartbeat checks, read in one query.
+struct SessionState {
+    active: bool,
+    app_variables: String,
+    account_id: i64,
+    suspended: bool,
+    license_id: i64,
+    expires_at: Option<i64>,
+    revoked: bool,
+    license_variables: String,
+    heartbeats: i64,
+    bound: bool,
+}
+
+fn session_state(
+    c: &Connection,
+    input: &HeartbeatInput,
+) -> Result<Option<SessionState>, StoreError> {
+    Ok(c.prepare_cached(
+        "SELECT a.active, a.variables, acc.id, acc.suspended,
+                    l.id, l.expires_at, l.revoked, l.variables, l.heartbeats,
+                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3)
+             FROM apps a
+             JOIN accounts acc ON acc.id = a.account_id
+             JOIN licenses l ON l.app_id = a.id AND l.license_key = ?2
+             WHERE a.public_id = ?1",
+    )?
+    .query_row(params![input.app_id, input.license_key, input.hwid], |r| {
+        Ok(SessionState {
+            active: r.get(0)?,
+            app_variables: r.get(1)?,
+            account_id: r.get(2)?,
+            suspended: r.get(3)?,
+            license_id: r.get(4)?,
+            expires_at: r.get(5)?,
+            revoked: r.get(6)?,
+            license_variables: r.get(7)?,
+            heartbeats: r.get(8)?,
+            bound: r.get(9)?,
+        })
+    })
+    .optional()?)
+}
+
+fn charge(c: &Connection, account: i64) -> Result<bool, StoreError> {
+    Ok(c.prepare_cached(
+        "UPDATE accounts SET credits = credits - 1 WHERE id = ?1 AND credits >= 1",
+    )?
+    .execute([account])?
+        == 1)
+}
+
+/// Whether the device is blocked by the app's deny list or missing from a required
+/// allow list.
+fn blocked(c: &Connection, app: &AppState, hwid: &str, ip: &str) -> Result<bool, StoreError> {
+    let mut stmt = c.prepare_cached(
+        "SELECT list FROM access_rules
+         WHERE app_id = ?1 AND ((kind = 'hwid' AND value = ?2) OR (kind = 'ip' AND value = ?3))",
+    )?;
+    let mut allowed = false;
+    let mut rows = stmt.query(params![app.id, hwid, ip])?;
+    while let Some(row) = rows.next()? {
+        let list: String = row.get(0)?;
+        match list.as_str() {
+            "deny" => return Ok(true),
+            _ => allowed = true,
+        }
+    }
+    Ok(app.allowlist_required && !allowed)
+}
+
+/// The checks of `/auth/validate`, in order, then bind and charge.
+pub(super) fn validate(
+    c: &Connection,
+    input: &ValidateInput,
+    now: i64,
+) -> Result<ValidateOutcome, StoreError> {
+    let Some(app) = app_state(c, &input.app_id)? else {
+        return Ok(Err(ValidateError::InvalidApp));
+    };
+    if !constant_time_eq(app.secret.as_bytes(), input.app_secret.as_bytes()) || !app.active {
+        return Ok(Err(ValidateError::InvalidApp));
+    }
+    if app.suspended {
+        return Ok(Err(ValidateError::AppDisabled));
+    }
+    if app.credits < 1 {
+        return Ok(Err(ValidateError::NoCredits));
+    }
+    if blocked(c, &app, &input.hwid, &input.ip)? {
+        return Ok(Err(ValidateError::Blocked));
+    }
+    let Some(license) = license_state(c, app.id, &input.license_key, &input.hwid)? else {
+        return Ok(Err(ValidateError::InvalidKey));
+    };
+    if license.revoked {
+        return Ok(Err(ValidateError::Revoked));
+    }
+    if license.expires_at.is_some_and(|at| at <= now) {
+        return Ok(Err(ValidateError::Expired));
+    }
+    if !license.bound {
+        let bound: i64 = c
+            .prepare_cached("SELECT COUNT(*) FROM license_hwids WHERE license_id = ?1")?
+            .query_row([license.id], |row| row.get(0))?;
+        if bound >= app.hwid_slots {
+            return Ok(Err(ValidateError::HwidMismatch));
+        }
+        c.prepare_cached(
+            "INSERT INTO license_hwids (license_id, hwid, bound_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![license.id, input.hwid, now])?;
+    }
+    if !charge(c, app.account_id)? {
+        // Unreachable under the write lock (credits were checked above); roll back the
+        // binding rather than bind without a charge.
+        return Err(StoreError::Backend("credit charge lost".to_owned()));
+    }
+    Ok(Ok(Grant {
+        app_variables: app.variables,
+        license_variables: license.variables,
+    }))
+}
+
+/// The checks of `/auth/heartbeat` after the token itself was verified, in order, then
+/// count (and at every 10th heartbeat, charge).
+pub(super) fn heartbeat(
+    c: &Connection,
+    input: &HeartbeatInput,
+    now: i64,
+) -> Result<HeartbeatOutcome, StoreError> {
+    // The session is gone when its app was deactivated, its license deleted, or its
+    // device unbound (HWID reset): the SDK must validate again.
+    let Some(state) = session_state(c, input)?.filter(|s| s.active && s.bound) else {
+        return Ok(Err(HeartbeatError::SessionExpired));
+    };
+    if state.suspended {
+        return Ok(Err(HeartbeatError::AppDisabled));
+    }
+    if state.revoked {
+        return Ok(Err(HeartbeatError::Revoked));
+    }
+    if state.expires_at.is_some_and(|at| at <= now) {
+        return Ok(Err(HeartbeatError::Expired));
+    }
+    let count = state.heartbeats.saturating_add(1);
+    if count % HEARTBEATS_PER_CREDIT == 0 && !charge(c, state.account_id)? {
+        // Not counted: the next heartbeat is the billing milestone again.
+        return Ok(Err(HeartbeatError::NoCredits));
+    }
+    c.prepare_cached("UPDATE licenses SET heartbeats = ?1 WHERE id = ?2")?
+        .execute(params![count, state.license_id])?;
+    Ok(Ok(Grant {
+        app_variables: state.app_variables,
+        license_variables: state.license_variables,
+    }))
+}

@@ -1,0 +1,650 @@
+//! Storage: every read and write of the server goes through [`Store`].
+//!
+//! The public API is backend-neutral (plain domain types, async methods, [`StoreError`]);
+//! SQL lives only in the private submodules, which run on a dedicated SQLite thread
+//! (the private `worker` module). Adding PostgreSQL means another implementation of these methods, with no
+//! change to the handlers.
+//!
+//! Times are Unix seconds passed in by the caller (the server's [`crate::Clock`]).
+
+mod accounts;
+mod apps;
+mod auth;
+mod licenses;
+pub mod schema;
+mod webhooks;
+mod worker;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use auth::{HeartbeatGrant, HeartbeatInput, ValidateGrant, ValidateInput};
+use keyward_errors::{HeartbeatError, ValidateError};
+
+/// Why a storage operation did not happen. Only [`StoreError::Backend`] and
+/// [`StoreError::Closed`] are unexpected; the others are answers.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The thing belongs to another account.
+    #[error("belongs to another account")]
+    Forbidden,
+    /// The account has too few credits; nothing was changed.
+    #[error("not enough credits")]
+    NoCredits,
+    /// A unique name or value is taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database failed (the message is for logs only).
+    #[error("database error: {0}")]
+    Backend(String),
+    /// The storage worker has stopped.
+    #[error("storage worker stopped")]
+    Closed,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Backend(err.to_string())
+    }
+}
+
+impl StoreError {
+    /// Whether this is an unexpected failure (to be logged and answered as internal).
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Backend(_) | Self::Closed)
+    }
+}
+
+/// An account of a developer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// Internal id.
+    pub id: i64,
+    /// Unique name.
+    pub name: String,
+    /// Credits left.
+    pub credits: i64,
+    /// Whether the account is suspended (its apps answer `app_disabled`).
+    pub suspended: bool,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// An API key as listed (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyInfo {
+    /// Key id (used to revoke it).
+    pub id: i64,
+    /// Owner.
+    pub account_id: i64,
+    /// Whether it is revoked.
+    pub revoked: bool,
+}
+
+/// A new app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewApp {
+    /// Display name.
+    pub name: String,
+    /// HWID slots per license, 1 to 16.
+    pub hwid_slots: u8,
+    /// App variables returned on validate.
+    pub variables: Map<String, Value>,
+    /// Whether a device must be on the allow list.
+    pub allowlist_required: bool,
+}
+
+impl NewApp {
+    /// An app with one HWID slot and no variables.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            hwid_slots: 1,
+            variables: Map::new(),
+            allowlist_required: false,
+        }
+    }
+}
+
+/// Changes to an app; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// Activate or deactivate.
+    pub active: Option<bool>,
+    /// New slot count.
+    pub hwid_slots: Option<u8>,
+    /// New variables (replacing the old ones).
+    pub variables: Option<Map<String, Value>>,
+    /// New allowlist switch.
+    pub allowlist_required: Option<bool>,
+}
+
+/// An app (without its secret).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    /// Public app id (`app_...`).
+    pub app_id: String,
+    /// Display name.
+    pub name: String,
+    /// Whether validation is enabled.
+    pub active: bool,
+    /// HWID slots per license.
+    pub hwid_slots: u8,
+    /// App variables.
+    pub variables: Map<String, Value>,
+    /// Whether a device must be on the allow list.
+    pub allowlist_required: bool,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// A created app with its secret (shown once by the API).
+#[derive(Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedApp {
+    /// The app.
+    #[serde(flatten)]
+    pub app: App,
+    /// The app secret. Secret.
+    pub app_secret: String,
+}
+
+impl fmt::Debug for CreatedApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreatedApp")
+            .field("app", &self.app)
+            .field("app_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Which list an access rule is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListKind {
+    /// Allow list.
+    Allow,
+    /// Deny list.
+    Deny,
+}
+
+impl ListKind {
+    /// The wire and database text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allow => "allow",
+            Self::Deny => "deny",
+        }
+    }
+
+    /// Parses `allow` or `deny`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "allow" => Some(Self::Allow),
+            "deny" => Some(Self::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// What an access rule matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    /// A device's HWID.
+    Hwid,
+    /// A client IP address.
+    Ip,
+}
+
+impl RuleKind {
+    /// The wire and database text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hwid => "hwid",
+            Self::Ip => "ip",
+        }
+    }
+
+    /// Parses `hwid` or `ip`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "hwid" => Some(Self::Hwid),
+            "ip" => Some(Self::Ip),
+            _ => None,
+        }
+    }
+}
+
+/// An allow or deny entry of an app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessRule {
+    /// Rule id.
+    pub id: i64,
+    /// Allow or deny.
+    pub list: ListKind,
+    /// HWID or IP.
+    pub kind: RuleKind,
+    /// The HWID or the IP address (canonical text).
+    pub value: String,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// New licenses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLicenses {
+    /// Expiry (Unix seconds); `None` is a lifetime license.
+    pub expires_at: Option<i64>,
+    /// License variables returned on validate.
+    pub variables: Map<String, Value>,
+    /// Free-text note.
+    pub note: Option<String>,
+}
+
+/// A license.
+#[derive(Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct License {
+    /// The license key (`XXXX-XXXX-XXXX-XXXX`). Secret.
+    pub key: String,
+    /// Public id of its app.
+    pub app_id: String,
+    /// Expiry, `None` for lifetime.
+    pub expires_at: Option<i64>,
+    /// Whether it is revoked.
+    pub revoked: bool,
+    /// Bound device HWIDs.
+    pub hwids: Vec<String>,
+    /// License variables.
+    pub variables: Map<String, Value>,
+    /// Free-text note.
+    pub note: Option<String>,
+    /// Heartbeats counted so far (every 10th costs a credit).
+    pub heartbeats: i64,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+impl fmt::Debug for License {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("License")
+            .field("key", &crate::secret::key_tag(&self.key))
+            .field("app_id", &self.app_id)
+            .field("expires_at", &self.expires_at)
+            .field("revoked", &self.revoked)
+            .field("hwids", &self.hwids.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How to extend a license.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extension {
+    /// Add this many seconds to the later of the current expiry and now.
+    By(i64),
+    /// Set this expiry.
+    Until(i64),
+    /// Make it a lifetime license.
+    Lifetime,
+}
+
+/// A page of licenses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicensePage {
+    /// The licenses, oldest first.
+    pub licenses: Vec<License>,
+    /// Cursor of the next page, if there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// A registered webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Webhook {
+    /// Webhook id.
+    pub id: i64,
+    /// Target URL.
+    pub url: String,
+    /// Event names it is registered for (empty: all).
+    pub events: Vec<String>,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// Outcome of a validate transaction.
+pub type ValidateOutcome = Result<ValidateGrant, ValidateError>;
+/// Outcome of a heartbeat transaction.
+pub type HeartbeatOutcome = Result<HeartbeatGrant, HeartbeatError>;
+
+/// The server's storage. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    worker: worker::Worker,
+}
+
+impl Store {
+    /// Opens (creating and migrating if needed) the SQLite database at `path`.
+    pub fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
+        let conn = worker::open(path)?;
+        Ok(Self {
+            worker: worker::Worker::start(conn, path)?,
+        })
+    }
+
+    /// The server secret stored in the database, created from `candidate` on first use.
+    pub async fn server_secret(&self, candidate: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        self.worker
+            .call(move |c| accounts::server_secret(c, &candidate))
+            .await
+    }
+
+    // ----- accounts and API keys -----
+
+    /// Creates an account.
+    pub async fn create_account(&self, name: String, now: i64) -> Result<Account, StoreError> {
+        self.worker
+            .call(move |c| accounts::create(c, &name, now))
+            .await
+    }
+
+    /// An account by name.
+    pub async fn account_by_name(&self, name: String) -> Result<Account, StoreError> {
+        self.worker.call(move |c| accounts::by_name(c, &name)).await
+    }
+
+    /// An account by id.
+    pub async fn account(&self, id: i64) -> Result<Account, StoreError> {
+        self.worker.call(move |c| accounts::by_id(c, id)).await
+    }
+
+    /// Every account.
+    pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.worker.call(accounts::list).await
+    }
+
+    /// Adds `amount` credits (may be negative, never below zero).
+    pub async fn add_credits(&self, name: String, amount: i64) -> Result<Account, StoreError> {
+        self.worker
+            .call(move |c| accounts::add_credits(c, &name, amount))
+            .await
+    }
+
+    /// Suspends or reinstates an account.
+    pub async fn set_suspended(
+        &self,
+        name: String,
+        suspended: bool,
+    ) -> Result<Account, StoreError> {
+        self.worker
+            .call(move |c| accounts::set_suspended(c, &name, suspended))
+            .await
+    }
+
+    /// Stores the hash of a new API key for an account; returns the key id.
+    pub async fn insert_api_key(
+        &self,
+        account: String,
+        key_hash: Vec<u8>,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        self.worker
+            .call(move |c| accounts::insert_api_key(c, &account, &key_hash, now))
+            .await
+    }
+
+    /// Revokes an API key by id.
+    pub async fn revoke_api_key(&self, id: i64) -> Result<(), StoreError> {
+        self.worker
+            .call(move |c| accounts::revoke_api_key(c, id))
+            .await
+    }
+
+    /// Revokes an API key by hash.
+    pub async fn revoke_api_key_by_hash(&self, key_hash: Vec<u8>) -> Result<(), StoreError> {
+        self.worker
+            .call(move |c| accounts::revoke_api_key_by_hash(c, &key_hash))
+            .await
+    }
+
+    /// The account id of a live (not revoked) API key.
+    pub async fn authenticate(&self, key_hash: Vec<u8>) -> Result<i64, StoreError> {
+        self.worker
+            .call(move |c| accounts::authenticate(c, &key_hash))
+            .await
+    }
+
+    // ----- apps and access rules -----
+
+    /// Creates an app.
+    pub async fn create_app(
+        &self,
+        account_id: i64,
+        app: NewApp,
+        public_id: String,
+        secret: String,
+        now: i64,
+    ) -> Result<CreatedApp, StoreError> {
+        self.worker
+            .call(move |c| apps::create(c, account_id, &app, &public_id, &secret, now))
+            .await
+    }
+
+    /// The apps of an account.
+    pub async fn list_apps(&self, account_id: i64) -> Result<Vec<App>, StoreError> {
+        self.worker.call(move |c| apps::list(c, account_id)).await
+    }
+
+    /// One app of an account.
+    pub async fn app(&self, account_id: i64, app_id: String) -> Result<App, StoreError> {
+        self.worker
+            .call(move |c| apps::get(c, account_id, &app_id))
+            .await
+    }
+
+    /// Updates an app.
+    pub async fn update_app(
+        &self,
+        account_id: i64,
+        app_id: String,
+        patch: AppPatch,
+    ) -> Result<App, StoreError> {
+        self.worker
+            .call(move |c| apps::update(c, account_id, &app_id, &patch))
+            .await
+    }
+
+    /// Adds an allow or deny entry.
+    pub async fn add_access_rule(
+        &self,
+        account_id: i64,
+        app_id: String,
+        list: ListKind,
+        kind: RuleKind,
+        value: String,
+        now: i64,
+    ) -> Result<AccessRule, StoreError> {
+        self.worker
+            .call(move |c| apps::add_rule(c, account_id, &app_id, list, kind, &value, now))
+            .await
+    }
+
+    /// The allow and deny entries of an app.
+    pub async fn list_access_rules(
+        &self,
+        account_id: i64,
+        app_id: String,
+    ) -> Result<Vec<AccessRule>, StoreError> {
+        self.worker
+            .call(move |c| apps::list_rules(c, account_id, &app_id))
+            .await
+    }
+
+    /// Deletes an allow or deny entry.
+    pub async fn delete_access_rule(
+        &self,
+        account_id: i64,
+        app_id: String,
+        rule_id: i64,
+    ) -> Result<(), StoreError> {
+        self.worker
+            .call(move |c| apps::delete_rule(c, account_id, &app_id, rule_id))
+            .await
+    }
+
+    // ----- licenses -----
+
+    /// Creates one license per key in `keys`, charging one credit each, atomically:
+    /// [`StoreError::NoCredits`] changes nothing.
+    pub async fn create_licenses(
+        &self,
+        account_id: i64,
+        app_id: String,
+        spec: NewLicenses,
+        keys: Vec<String>,
+        now: i64,
+    ) -> Result<Vec<License>, StoreError> {
+        self.worker
+            .call(move |c| licenses::create(c, account_id, &app_id, &spec, &keys, now))
+            .await
+    }
+
+    /// A page of an app's licenses after `cursor`.
+    pub async fn list_licenses(
+        &self,
+        account_id: i64,
+        app_id: String,
+        after: i64,
+        limit: u32,
+    ) -> Result<LicensePage, StoreError> {
+        self.worker
+            .call(move |c| licenses::list(c, account_id, &app_id, after, limit))
+            .await
+    }
+
+    /// One license.
+    pub async fn license(&self, account_id: i64, key: String) -> Result<License, StoreError> {
+        self.worker
+            .call(move |c| licenses::get(c, account_id, &key))
+            .await
+    }
+
+    /// Revokes a license.
+    pub async fn revoke_license(
+        &self,
+        account_id: i64,
+        key: String,
+    ) -> Result<License, StoreError> {
+        self.worker
+            .call(move |c| licenses::revoke(c, account_id, &key))
+            .await
+    }
+
+    /// Unbinds every HWID of a license.
+    pub async fn reset_hwids(&self, account_id: i64, key: String) -> Result<License, StoreError> {
+        self.worker
+            .call(move |c| licenses::reset_hwids(c, account_id, &key))
+            .await
+    }
+
+    /// Extends a license.
+    pub async fn extend_license(
+        &self,
+        account_id: i64,
+        key: String,
+        extension: Extension,
+        now: i64,
+    ) -> Result<License, StoreError> {
+        self.worker
+            .call(move |c| licenses::extend(c, account_id, &key, extension, now))
+            .await
+    }
+
+    // ----- webhooks -----
+
+    /// Registers a webhook.
+    pub async fn create_webhook(
+        &self,
+        account_id: i64,
+        url: String,
+        events: Vec<String>,
+        now: i64,
+    ) -> Result<Webhook, StoreError> {
+        self.worker
+            .call(move |c| webhooks::create(c, account_id, &url, &events, now))
+            .await
+    }
+
+    /// The webhooks of an account.
+    pub async fn list_webhooks(&self, account_id: i64) -> Result<Vec<Webhook>, StoreError> {
+        self.worker
+            .call(move |c| webhooks::list(c, account_id))
+            .await
+    }
+
+    /// Deletes a webhook of the account ([`StoreError::NotFound`] for another account's).
+    pub async fn delete_webhook(&self, account_id: i64, id: i64) -> Result<(), StoreError> {
+        self.worker
+            .call(move |c| webhooks::delete(c, account_id, id))
+            .await
+    }
+
+    // ----- public auth -----
+
+    /// Runs the checks of `/auth/validate` and, on success, binds the HWID and charges one
+    /// credit in the same transaction.
+    pub async fn validate(
+        &self,
+        input: ValidateInput,
+        now: i64,
+    ) -> Result<ValidateOutcome, StoreError> {
+        self.worker
+            .call(move |c| auth::validate(c, &input, now))
+            .await
+    }
+
+    /// Runs the checks of `/auth/heartbeat` and counts the heartbeat, charging one credit
+    /// at every 10th heartbeat of the license.
+    pub async fn heartbeat(
+        &self,
+        input: HeartbeatInput,
+        now: i64,
+    ) -> Result<HeartbeatOutcome, StoreError> {
+        self.worker
+            .call(move |c| auth::heartbeat(c, &input, now))
+            .await
+    }
+}
+
+/// Parses a stored JSON object (variables).
+fn json_object(text: &str) -> Result<Map<String, Value>, StoreError> {
+    serde_json::from_str(text).map_err(|err| StoreError::Backend(format!("bad stored JSON: {err}")))
+}
+
+/// Serializes variables for storage.
+fn json_text(map: &Map<String, Value>) -> Result<String, StoreError> {
+    serde_json::to_string(map).map_err(|err| StoreError::Backend(format!("JSON encoding: {err}")))
+}
+
+/// Whether an error is a UNIQUE constraint violation.
+fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(
+        err,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}

@@ -1,0 +1,162 @@
+//! A real server for tests: the production router on `127.0.0.1:<ephemeral>`, over a
+//! SQLite file in a temporary directory, with an [`Admin`] handle and a movable
+//! [`Clock`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use keyward_server::TestServer;
+//!
+//! let server = TestServer::start().await?;
+//! let seed = server.seed().await?; // account + API key + app + license
+//! let url = server.url("/auth/validate");
+//! // ... POST {appId: seed.app_id, appSecret: seed.app_secret, licenseKey: seed.license_key, ...}
+//! server.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::Map;
+use tempfile::TempDir;
+
+use crate::admin::{Admin, AdminError};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::server::{RunningServer, ServerError, spawn};
+use crate::store::{NewApp, NewLicenses};
+
+/// A running test server; dropping it stops serving (call [`TestServer::shutdown`] to
+/// wait for a graceful stop) and deletes the database.
+#[derive(Debug)]
+pub struct TestServer {
+    running: RunningServer,
+    db_path: PathBuf,
+    _dir: TempDir,
+}
+
+/// What [`TestServer::seed`] created.
+#[derive(Clone)]
+pub struct Seed {
+    /// Account name.
+    pub account: String,
+    /// An API key of the account (`Authorization: Bearer ...`). Secret.
+    pub api_key: String,
+    /// Public id of the app.
+    pub app_id: String,
+    /// The app secret. Secret.
+    pub app_secret: String,
+    /// A lifetime license of the app. Secret.
+    pub license_key: String,
+}
+
+impl fmt::Debug for Seed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Seed")
+            .field("account", &self.account)
+            .field("app_id", &self.app_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Credits of a seeded account.
+pub const SEED_CREDITS: i64 = 1_000;
+
+impl TestServer {
+    /// Starts a server with the default configuration (auth rate limit included).
+    pub async fn start() -> Result<Self, ServerError> {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server after `configure` adjusted the default configuration (database path
+    /// and listen address are set by the test server and should be left alone).
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Result<Self, ServerError> {
+        let dir = tempfile::Builder::new()
+            .prefix("keyward-test-")
+            .tempdir()
+            .map_err(ServerError::Serve)?;
+        let db_path = dir.path().join("keyward.db");
+        let mut config = Config::new(&db_path);
+        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        configure(&mut config);
+        let running = spawn(config).await?;
+        Ok(Self {
+            running,
+            db_path,
+            _dir: dir,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.running.addr()
+    }
+
+    /// `http://ADDR` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.running.base_url())
+    }
+
+    /// The admin handle (same code as the `admin` CLI).
+    pub fn admin(&self) -> &Admin {
+        self.running.admin()
+    }
+
+    /// The server's clock; [`Clock::advance`] moves time for expiry tests.
+    pub fn clock(&self) -> &Clock {
+        self.running.clock()
+    }
+
+    /// The SQLite file.
+    pub fn db_path(&self) -> &Path {
+        &self.db_path
+    }
+
+    /// Creates a fresh account with [`SEED_CREDITS`] credits, an API key, an app with
+    /// one HWID slot and one lifetime license.
+    pub async fn seed(&self) -> Result<Seed, AdminError> {
+        self.seed_with(NewApp::named("seeded app")).await
+    }
+
+    /// Like [`TestServer::seed`] with the given app settings.
+    pub async fn seed_with(&self, app: NewApp) -> Result<Seed, AdminError> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let admin = self.admin();
+        let account = format!("account-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        admin.create_account(&account).await?;
+        admin.add_credits(&account, SEED_CREDITS + 1).await?;
+        let api_key = admin.issue_api_key(&account).await?.key;
+        let created = admin.create_app(&account, app).await?;
+        let licenses = admin
+            .create_licenses(
+                &account,
+                &created.app.app_id,
+                1,
+                NewLicenses {
+                    expires_at: None,
+                    variables: Map::new(),
+                    note: None,
+                },
+            )
+            .await?;
+        let license_key = licenses
+            .into_iter()
+            .next()
+            .map(|license| license.key)
+            .ok_or(AdminError::AppNotFound)?;
+        Ok(Seed {
+            account,
+            api_key,
+            app_id: created.app.app_id,
+            app_secret: created.app_secret,
+            license_key,
+        })
+    }
+
+    /// Stops the server gracefully.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        self.running.shutdown().await
+    }
+}

@@ -1,0 +1,647 @@
+//! The Developer API over HTTP: every route, every API error code with its wire body.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use keyward_errors::{ApiError, RATE_LIMIT};
+use keyward_server::TestServer;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apps_licenses_rules_webhooks_round_trip() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+
+    let account: Value = api(&server, &seed, Method::GET, "/v1/account")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(account["credits"], keyward_server::SEED_CREDITS);
+    assert_eq!(account["name"], seed.account.as_str());
+
+    // Apps.
+    let response = api(&server, &seed, Method::POST, "/v1/apps")
+        .json(&json!({"name": "Editor", "hwidSlots": 3, "variables": {"tier": "pro"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let app: Value = response.json().await.unwrap();
+    let app_id = app["appId"].as_str().unwrap().to_owned();
+    assert_eq!(app["hwidSlots"], 3);
+    assert_eq!(app["appSecret"].as_str().unwrap().len(), 64);
+    let apps: Value = api(&server, &seed, Method::GET, "/v1/apps")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(apps["apps"].as_array().unwrap().len(), 2);
+    assert!(
+        apps["apps"][1].get("appSecret").is_none(),
+        "secret only shown at creation"
+    );
+    let patched: Value = api(&server, &seed, Method::PATCH, &format!("/v1/apps/{app_id}"))
+        .json(&json!({"active": false, "hwidSlots": 2, "name": "Editor 2"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(patched["active"], false);
+    assert_eq!(patched["hwidSlots"], 2);
+    let got: Value = api(&server, &seed, Method::GET, &format!("/v1/apps/{app_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["name"], "Editor 2");
+
+    // Licenses: a batch costs one credit each.
+    let response = api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/apps/{app_id}/licenses"),
+    )
+    .json(&json!({"count": 5, "durationDays": 30, "variables": {"seats": 2}, "note": "batch"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    let licenses = created["licenses"].as_array().unwrap();
+    assert_eq!(licenses.len(), 5);
+    assert_eq!(
+        credits(&server, &seed).await,
+        keyward_server::SEED_CREDITS - 5
+    );
+    let key = licenses[0]["key"].as_str().unwrap().to_owned();
+    assert!(keyward_server::secret::is_license_key_shaped(&key));
+    let expires = licenses[0]["expiresAt"].as_i64().unwrap();
+
+    // Pagination.
+    let page: Value = api(
+        &server,
+        &seed,
+        Method::GET,
+        &format!("/v1/apps/{app_id}/licenses?limit=2"),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(page["licenses"].as_array().unwrap().len(), 2);
+    let mut seen = 2;
+    let mut cursor = page["nextCursor"].as_str().unwrap().to_owned();
+    loop {
+        let page: Value = api(
+            &server,
+            &seed,
+            Method::GET,
+            &format!("/v1/apps/{app_id}/licenses?limit=2&cursor={cursor}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        seen += page["licenses"].as_array().unwrap().len();
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 5);
+
+    // Get, extend, revoke, reset.
+    let license: Value = api(&server, &seed, Method::GET, &format!("/v1/licenses/{key}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(license["variables"]["seats"], 2);
+    let extended: Value = api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/licenses/{key}/extend"),
+    )
+    .json(&json!({"days": 10}))
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        extended["expiresAt"].as_i64().unwrap(),
+        expires + 10 * 86_400
+    );
+    let lifetime: Value = api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/licenses/{key}/extend"),
+    )
+    .json(&json!({"lifetime": true}))
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(lifetime["expiresAt"], Value::Null);
+    let revoked: Value = api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/licenses/{key}/revoke"),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(revoked["revoked"], true);
+    let reset: Value = api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/licenses/{key}/reset-hwids"),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(reset["hwids"], json!([]));
+
+    // Access rules.
+    let response = api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/apps/{app_id}/access-rules"),
+    )
+    .json(&json!({"list": "deny", "kind": "ip", "value": "::ffff:10.0.0.1"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 201);
+    let rule: Value = response.json().await.unwrap();
+    assert_eq!(rule["value"], "10.0.0.1", "IPs are stored canonically");
+    let rules: Value = api(
+        &server,
+        &seed,
+        Method::GET,
+        &format!("/v1/apps/{app_id}/access-rules"),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(rules["rules"].as_array().unwrap().len(), 1);
+    let response = api(
+        &server,
+        &seed,
+        Method::DELETE,
+        &format!("/v1/apps/{app_id}/access-rules/{}", rule["id"]),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 204);
+
+    // Webhooks.
+    let response = api(&server, &seed, Method::POST, "/v1/webhooks")
+        .json(&json!({"url": "https://example.test/hook", "events": ["license.revoked"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let hook: Value = response.json().await.unwrap();
+    let hooks: Value = api(&server, &seed, Method::GET, "/v1/webhooks")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hooks["webhooks"][0]["url"], "https://example.test/hook");
+    let response = api(
+        &server,
+        &seed,
+        Method::DELETE,
+        &format!("/v1/webhooks/{}", hook["id"]),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 204);
+    let response = api(
+        &server,
+        &seed,
+        Method::DELETE,
+        &format!("/v1/webhooks/{}", hook["id"]),
+    )
+    .send()
+    .await
+    .unwrap();
+    expect_api_error(response, ApiError::NotFound).await;
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_api_key_for_missing_malformed_unknown_and_revoked_keys() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    let c = client();
+    let url = server.url("/v1/account");
+    expect_api_error(c.get(&url).send().await.unwrap(), ApiError::InvalidApiKey).await;
+    expect_api_error(
+        c.get(&url)
+            .header("Authorization", "Basic abc")
+            .send()
+            .await
+            .unwrap(),
+        ApiError::InvalidApiKey,
+    )
+    .await;
+    expect_api_error(
+        c.get(&url).bearer_auth("kw_nope").send().await.unwrap(),
+        ApiError::InvalidApiKey,
+    )
+    .await;
+    let unknown = format!("kw_{}", "0".repeat(48));
+    expect_api_error(
+        c.get(&url).bearer_auth(unknown).send().await.unwrap(),
+        ApiError::InvalidApiKey,
+    )
+    .await;
+    assert_eq!(
+        c.get(&url)
+            .bearer_auth(&seed.api_key)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    server.admin().revoke_api_key(&seed.api_key).await.unwrap();
+    let body = expect_api_error(
+        c.get(&url).bearer_auth(&seed.api_key).send().await.unwrap(),
+        ApiError::InvalidApiKey,
+    )
+    .await;
+    assert!(!body.to_string().contains(&seed.api_key));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forbidden_for_another_accounts_app_and_license_not_found_for_unknown() {
+    let server = TestServer::start().await.unwrap();
+    let mine = server.seed().await.unwrap();
+    let theirs = server.seed().await.unwrap();
+    for (method, path) in [
+        (Method::GET, format!("/v1/apps/{}", theirs.app_id)),
+        (Method::GET, format!("/v1/apps/{}/licenses", theirs.app_id)),
+        (
+            Method::GET,
+            format!("/v1/apps/{}/access-rules", theirs.app_id),
+        ),
+        (Method::GET, format!("/v1/licenses/{}", theirs.license_key)),
+        (
+            Method::POST,
+            format!("/v1/licenses/{}/revoke", theirs.license_key),
+        ),
+        (
+            Method::POST,
+            format!("/v1/licenses/{}/reset-hwids", theirs.license_key),
+        ),
+    ] {
+        let response = api(&server, &mine, method, &path).send().await.unwrap();
+        expect_api_error(response, ApiError::Forbidden).await;
+    }
+    let response = api(
+        &server,
+        &mine,
+        Method::PATCH,
+        &format!("/v1/apps/{}", theirs.app_id),
+    )
+    .json(&json!({"active": false}))
+    .send()
+    .await
+    .unwrap();
+    expect_api_error(response, ApiError::Forbidden).await;
+    let response = api(
+        &server,
+        &mine,
+        Method::POST,
+        &format!("/v1/apps/{}/licenses", theirs.app_id),
+    )
+    .json(&json!({"count": 1}))
+    .send()
+    .await
+    .unwrap();
+    expect_api_error(response, ApiError::Forbidden).await;
+    assert_eq!(credits(&server, &mine).await, keyward_server::SEED_CREDITS);
+    // Theirs untouched.
+    let license: Value = api(
+        &server,
+        &theirs,
+        Method::GET,
+        &format!("/v1/licenses/{}", theirs.license_key),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(license["revoked"], false);
+
+    // Unknown license, webhook, app, route, method.
+    for (method, path) in [
+        (Method::GET, "/v1/licenses/AAAA-BBBB-CCCC-DDDD".to_owned()),
+        (
+            Method::POST,
+            "/v1/licenses/AAAA-BBBB-CCCC-DDDD/revoke".to_owned(),
+        ),
+        (Method::DELETE, "/v1/webhooks/999999".to_owned()),
+        (Method::DELETE, "/v1/webhooks/not-a-number".to_owned()),
+        (Method::GET, "/v1/apps/app_unknown".to_owned()),
+        (Method::GET, "/v1/nothing-here".to_owned()),
+        (Method::GET, "/".to_owned()),
+        (Method::PUT, "/v1/apps".to_owned()),
+        (Method::GET, "/auth/validate".to_owned()),
+    ] {
+        let response = api(&server, &mine, method, &path).send().await.unwrap();
+        expect_api_error(response, ApiError::NotFound).await;
+    }
+    // Another account's webhook is not revealed.
+    let hook: Value = api(&server, &theirs, Method::POST, "/v1/webhooks")
+        .json(&json!({"url": "https://example.test/x"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let response = api(
+        &server,
+        &mine,
+        Method::DELETE,
+        &format!("/v1/webhooks/{}", hook["id"]),
+    )
+    .send()
+    .await
+    .unwrap();
+    expect_api_error(response, ApiError::NotFound).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_request_names_every_bad_field_and_never_leaks_plain_text() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    let post = |body: reqwest::Body, content_type: &'static str| {
+        api(&server, &seed, Method::POST, "/v1/apps")
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    // Missing and mistyped fields: all named at once.
+    let response = api(&server, &seed, Method::POST, "/v1/apps")
+        .json(&json!({"hwidSlots": 17, "variables": "x", "allowlistRequired": "yes", "colour": 1}))
+        .send()
+        .await
+        .unwrap();
+    let body = expect_api_error(response, ApiError::BadRequest).await;
+    let message = body["message"].as_str().unwrap();
+    let details: Vec<&str> = body["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    for field in [
+        "name",
+        "hwidSlots",
+        "variables",
+        "allowlistRequired",
+        "colour",
+    ] {
+        assert!(message.contains(field), "{field} not named in {message}");
+        assert!(
+            details.contains(&field),
+            "{field} not in details {details:?}"
+        );
+    }
+    // Bad JSON, wrong content type, invalid UTF-8, too deep, too large, not an object.
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"{\"name\":".to_vec(), "application/json"),
+        (b"{\"name\":\"x\"}".to_vec(), "text/plain"),
+        (
+            b"{\"name\":\"x\"}".to_vec(),
+            "application/x-www-form-urlencoded",
+        ),
+        (b"{\"name\":\"\xff\xfe\"}".to_vec(), "application/json"),
+        (
+            format!("{}{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(),
+            "application/json",
+        ),
+        (
+            format!("{{\"name\":\"{}\"}}", "x".repeat(200_000)).into_bytes(),
+            "application/json",
+        ),
+        (b"[1,2,3]".to_vec(), "application/json"),
+        (Vec::new(), "application/json"),
+    ];
+    for (bytes, content_type) in cases {
+        let response = post(reqwest::Body::from(bytes), content_type)
+            .await
+            .unwrap();
+        expect_api_error(response, ApiError::BadRequest).await;
+    }
+    // Licenses and extend bodies, query parameters.
+    let response = api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/apps/{}/licenses", seed.app_id),
+    )
+    .json(&json!({"count": 0, "expiresAt": 5, "durationDays": "x", "note": ""}))
+    .send()
+    .await
+    .unwrap();
+    let body = expect_api_error(response, ApiError::BadRequest).await;
+    for field in ["count", "expiresAt", "durationDays", "note"] {
+        assert!(body["message"].as_str().unwrap().contains(field), "{body}");
+    }
+    let response = api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/licenses/{}/extend", seed.license_key),
+    )
+    .json(&json!({}))
+    .send()
+    .await
+    .unwrap();
+    expect_api_error(response, ApiError::BadRequest).await;
+    let response = api(
+        &server,
+        &seed,
+        Method::GET,
+        &format!("/v1/apps/{}/licenses?limit=0&cursor=x", seed.app_id),
+    )
+    .send()
+    .await
+    .unwrap();
+    let body = expect_api_error(response, ApiError::BadRequest).await;
+    assert!(body["message"].as_str().unwrap().contains("limit"));
+    assert!(body["message"].as_str().unwrap().contains("cursor"));
+    let response = api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/apps/{}/access-rules", seed.app_id),
+    )
+    .json(&json!({"list": "grey", "kind": "ip", "value": "not-an-ip"}))
+    .send()
+    .await
+    .unwrap();
+    let body = expect_api_error(response, ApiError::BadRequest).await;
+    assert!(body["message"].as_str().unwrap().contains("list"));
+    assert!(body["message"].as_str().unwrap().contains("value"));
+    let response = api(&server, &seed, Method::POST, "/v1/webhooks")
+        .json(&json!({"url": "ftp://x", "events": [1]}))
+        .send()
+        .await
+        .unwrap();
+    let body = expect_api_error(response, ApiError::BadRequest).await;
+    assert!(body["message"].as_str().unwrap().contains("url"));
+    assert!(body["message"].as_str().unwrap().contains("events"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_credits_changes_nothing() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    server
+        .admin()
+        .add_credits(&seed.account, -(keyward_server::SEED_CREDITS - 3))
+        .await
+        .unwrap();
+    assert_eq!(credits(&server, &seed).await, 3);
+    let path = format!("/v1/apps/{}/licenses", seed.app_id);
+    let response = api(&server, &seed, Method::POST, &path)
+        .json(&json!({"count": 4}))
+        .send()
+        .await
+        .unwrap();
+    expect_api_error(response, ApiError::NoCredits).await;
+    assert_eq!(credits(&server, &seed).await, 3);
+    let page: Value = api(&server, &seed, Method::GET, &path)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page["licenses"].as_array().unwrap().len(),
+        1,
+        "nothing created"
+    );
+    let response = api(&server, &seed, Method::POST, &path)
+        .json(&json!({"count": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(credits(&server, &seed).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internal_error_hides_the_cause_and_carries_a_request_id() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    drop_table(&server, "webhooks");
+    let response = api(&server, &seed, Method::GET, "/v1/webhooks")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().contains_key("x-request-id"));
+    let body = expect_api_error(response, ApiError::InternalError).await;
+    assert_eq!(body["message"], ApiError::InternalError.description());
+    assert!(!body.to_string().contains("webhooks"));
+}
+
+/// 429 with Retry-After once the burst is used; the limiter admits burst + sustained x
+/// seconds within 2 % over real HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_per_api_key_over_http() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    let other = server.seed().await.unwrap();
+    let c = client();
+    let url = server.url("/v1/account");
+    let window = Duration::from_secs(2);
+    let start = Instant::now();
+    let mut admitted = 0_u32;
+    let mut last = start;
+    let mut limited = None;
+    while start.elapsed() < window {
+        let response = c.get(&url).bearer_auth(&seed.api_key).send().await.unwrap();
+        last = Instant::now();
+        if response.status() == 200 {
+            admitted += 1;
+        } else if limited.is_none() {
+            let retry_after: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(retry_after >= 1);
+            limited = Some(expect_api_error(response, ApiError::RateLimited).await);
+        } else {
+            assert_eq!(response.status(), 429);
+        }
+    }
+    assert!(limited.is_some(), "never limited");
+    let elapsed = last.duration_since(start).as_secs_f64();
+    let expected = f64::from(RATE_LIMIT.burst_per_second)
+        + f64::from(RATE_LIMIT.sustained_per_second) * elapsed;
+    let error = (f64::from(admitted) - expected).abs() / expected;
+    assert!(
+        error <= 0.02,
+        "admitted {admitted}, expected {expected:.1} in {elapsed:.3}s"
+    );
+    // Another key has its own bucket.
+    let response = c
+        .get(&url)
+        .bearer_auth(&other.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}

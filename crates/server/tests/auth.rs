@@ -1,0 +1,602 @@
+//! The public auth endpoints over HTTP: every validate and heartbeat code with its exact
+//! wire body, successes verified with keyward-protocol (nonce and signature), and the
+//! credit rules.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use keyward_errors::{HeartbeatError, ValidateError};
+use keyward_protocol::SessionToken;
+use keyward_server::store::{AppPatch, NewApp};
+use keyward_server::{RateLimitConfig, SEED_CREDITS, TestServer};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const HWID: &str = "4f2c0e9b7d1a5c3e8f6b2d4a9c7e1f3b5d8a2c4e6f9b1d3a5c7e9f2b4d6a8c0e";
+
+async fn validate_fails(server: &TestServer, body: &Value, error: ValidateError) -> Value {
+    expect_validate_failure(post(server, "/auth/validate", body).await, error).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_success_is_signed_and_charges_one_credit() {
+    let mut app = NewApp::named("vars");
+    app.variables = json!({"motd": "hi"}).as_object().unwrap().clone();
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed_with(app).await.unwrap();
+    let session = validate_ok(&server, &seed, HWID).await;
+    assert_eq!(
+        session.payload.app_variables.as_ref().unwrap()["motd"],
+        "hi"
+    );
+    assert!(session.payload.request_id.is_some());
+    let now = server.clock().now_unix();
+    assert!((session.payload.timestamp - now).abs() <= 2);
+    assert_eq!(session.payload.expires_in, session.payload.timestamp + 3600);
+    let token = SessionToken::decode_unverified(&session.payload.session_token).unwrap();
+    assert_eq!(token.app_id, seed.app_id);
+    assert_eq!(token.hwid, HWID);
+    assert_eq!(credits(&server, &seed).await, SEED_CREDITS - 1);
+    // Same device again: still one slot used, one more credit.
+    validate_ok(&server, &seed, HWID).await;
+    assert_eq!(credits(&server, &seed).await, SEED_CREDITS - 2);
+    let license: Value = api(
+        &server,
+        &seed,
+        Method::GET,
+        &format!("/v1/licenses/{}", seed.license_key),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(license["hwids"], json!([HWID]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_failure_codes_in_order() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    let other = server.seed().await.unwrap();
+    let n = nonce();
+    let good = validate_body(&seed, HWID, &n);
+
+    // invalid_app: unknown app, wrong secret, deactivated app.
+    let mut body = good.clone();
+    body["appId"] = json!("app_000000000000000000000000");
+    validate_fails(&server, &body, ValidateError::InvalidApp).await;
+    let mut body = good.clone();
+    body["appSecret"] = json!(other.app_secret);
+    validate_fails(&server, &body, ValidateError::InvalidApp).await;
+    server
+        .admin()
+        .update_app(
+            &seed.account,
+            &seed.app_id,
+            AppPatch {
+                active: Some(false),
+                ..AppPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    validate_fails(&server, &good, ValidateError::InvalidApp).await;
+    server
+        .admin()
+        .update_app(
+            &seed.account,
+            &seed.app_id,
+            AppPatch {
+                active: Some(true),
+                ..AppPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    // app_disabled: the owner is suspended (checked before credits).
+    server.admin().suspend(&seed.account).await.unwrap();
+    validate_fails(&server, &good, ValidateError::AppDisabled).await;
+    server.admin().reinstate(&seed.account).await.unwrap();
+
+    // invalid_key: unknown key, another app's key.
+    let mut body = good.clone();
+    body["licenseKey"] = json!("AAAA-BBBB-CCCC-DDDD");
+    validate_fails(&server, &body, ValidateError::InvalidKey).await;
+    let mut body = good.clone();
+    body["licenseKey"] = json!(other.license_key);
+    validate_fails(&server, &body, ValidateError::InvalidKey).await;
+
+    // blocked: deny HWID, deny IP, allowlist required without an entry.
+    let rules = format!("/v1/apps/{}/access-rules", seed.app_id);
+    let deny: Value = api(&server, &seed, Method::POST, &rules)
+        .json(&json!({"list": "deny", "kind": "hwid", "value": HWID}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    validate_fails(&server, &good, ValidateError::Blocked).await;
+    api(
+        &server,
+        &seed,
+        Method::DELETE,
+        &format!("{rules}/{}", deny["id"]),
+    )
+    .send()
+    .await
+    .unwrap();
+    let deny: Value = api(&server, &seed, Method::POST, &rules)
+        .json(&json!({"list": "deny", "kind": "ip", "value": "127.0.0.1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    validate_fails(&server, &good, ValidateError::Blocked).await;
+    api(
+        &server,
+        &seed,
+        Method::DELETE,
+        &format!("{rules}/{}", deny["id"]),
+    )
+    .send()
+    .await
+    .unwrap();
+    api(
+        &server,
+        &seed,
+        Method::PATCH,
+        &format!("/v1/apps/{}", seed.app_id),
+    )
+    .json(&json!({"allowlistRequired": true}))
+    .send()
+    .await
+    .unwrap();
+    validate_fails(&server, &good, ValidateError::Blocked).await;
+    // blocked comes before invalid_key.
+    let mut body = good.clone();
+    body["licenseKey"] = json!("AAAA-BBBB-CCCC-DDDD");
+    validate_fails(&server, &body, ValidateError::Blocked).await;
+    api(&server, &seed, Method::POST, &rules)
+        .json(&json!({"list": "allow", "kind": "ip", "value": "127.0.0.1"}))
+        .send()
+        .await
+        .unwrap();
+    validate_ok(&server, &seed, HWID).await;
+    api(
+        &server,
+        &seed,
+        Method::PATCH,
+        &format!("/v1/apps/{}", seed.app_id),
+    )
+    .json(&json!({"allowlistRequired": false}))
+    .send()
+    .await
+    .unwrap();
+
+    // hwid_mismatch: one slot, bound to HWID above.
+    validate_fails(
+        &server,
+        &validate_body(&seed, "another-device", &nonce()),
+        ValidateError::HwidMismatch,
+    )
+    .await;
+    // Reset frees the slot.
+    api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/licenses/{}/reset-hwids", seed.license_key),
+    )
+    .send()
+    .await
+    .unwrap();
+    validate_ok(&server, &seed, "another-device").await;
+
+    // expired: a 1-day license two days later.
+    let created: Value = api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/apps/{}/licenses", seed.app_id),
+    )
+    .json(&json!({"durationDays": 1}))
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let short = created["licenses"][0]["key"].as_str().unwrap().to_owned();
+    let mut body = good.clone();
+    body["licenseKey"] = json!(short);
+    server.clock().advance(Duration::from_secs(2 * 86_400));
+    validate_fails(&server, &body, ValidateError::Expired).await;
+
+    // revoked (before expired).
+    api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/licenses/{short}/revoke"),
+    )
+    .send()
+    .await
+    .unwrap();
+    validate_fails(&server, &body, ValidateError::Revoked).await;
+
+    // no_credits: after app_disabled, before blocked and invalid_key.
+    let left = credits(&server, &seed).await;
+    server
+        .admin()
+        .add_credits(&seed.account, -left)
+        .await
+        .unwrap();
+    validate_fails(&server, &good, ValidateError::NoCredits).await;
+    let mut body = good.clone();
+    body["licenseKey"] = json!("AAAA-BBBB-CCCC-DDDD");
+    validate_fails(&server, &body, ValidateError::NoCredits).await;
+    server.admin().suspend(&seed.account).await.unwrap();
+    validate_fails(&server, &good, ValidateError::AppDisabled).await;
+    assert_eq!(credits(&server, &seed).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_bad_request_lists_every_bad_field() {
+    let server = TestServer::start().await.unwrap();
+    let body = json!({"appId": 5, "appSecret": "", "hwid": "x", "nonce": "ABC"});
+    let failure = validate_fails(&server, &body, ValidateError::BadRequest).await;
+    let fields: Vec<&str> = failure["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["appId", "appSecret", "licenseKey", "nonce"]);
+
+    let c = client();
+    let url = server.url("/auth/validate");
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"{\"appId\":".to_vec(), "application/json"),
+        (serde_json::to_vec(&body).unwrap(), "text/plain"),
+        (b"{\"appId\":\"\xff\"}".to_vec(), "application/json"),
+        (
+            format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).into_bytes(),
+            "application/json",
+        ),
+        (vec![b' '; 100_000], "application/json"),
+        (b"null".to_vec(), "application/json"),
+    ];
+    for (bytes, content_type) in cases {
+        let response = c
+            .post(&url)
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let failure = expect_validate_failure(response, ValidateError::BadRequest).await;
+        assert_eq!(failure["details"][0]["field"], "body", "{failure}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_rate_limited_with_retry_after() {
+    let server = TestServer::start_with(|config| {
+        config.auth_rate_limit = Some(RateLimitConfig::new(2, 0.01));
+    })
+    .await
+    .unwrap();
+    let seed = server.seed().await.unwrap();
+    validate_ok(&server, &seed, HWID).await;
+    let session = validate_ok(&server, &seed, HWID).await;
+    let response = post(
+        &server,
+        "/auth/validate",
+        &validate_body(&seed, HWID, &nonce()),
+    )
+    .await;
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=100).contains(&retry_after), "{retry_after}");
+    expect_validate_failure(response, ValidateError::RateLimited).await;
+    let response = post(
+        &server,
+        "/auth/heartbeat",
+        &heartbeat_body(&seed, &session.payload.session_token, HWID, &nonce()),
+    )
+    .await;
+    assert!(response.headers().contains_key("retry-after"));
+    expect_heartbeat_failure(response, HeartbeatError::RateLimited).await;
+    // Another app from the same IP has its own bucket.
+    let other = server.seed().await.unwrap();
+    validate_ok(&server, &other, HWID).await;
+    assert_eq!(
+        credits(&server, &seed).await,
+        SEED_CREDITS - 2,
+        "limited requests cost nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_internal_error_on_a_failing_database() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    let session = validate_ok(&server, &seed, HWID).await;
+    drop_table(&server, "licenses");
+    let response = post(
+        &server,
+        "/auth/validate",
+        &validate_body(&seed, HWID, &nonce()),
+    )
+    .await;
+    expect_validate_failure(response, ValidateError::InternalError).await;
+    let response = post(
+        &server,
+        "/auth/heartbeat",
+        &heartbeat_body(&seed, &session.payload.session_token, HWID, &nonce()),
+    )
+    .await;
+    expect_heartbeat_failure(response, HeartbeatError::InternalError).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeat_success_rotates_the_session_and_bills_every_tenth() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    let mut token = validate_ok(&server, &seed, HWID)
+        .await
+        .payload
+        .session_token;
+    assert_eq!(credits(&server, &seed).await, SEED_CREDITS - 1);
+    for i in 1..=20 {
+        let session = heartbeat(&server, &seed, &token, HWID).await.unwrap();
+        assert_ne!(session.payload.session_token, token);
+        token = session.payload.session_token;
+        let expected = SEED_CREDITS - 1 - i / 10;
+        assert_eq!(
+            credits(&server, &seed).await,
+            expected,
+            "after heartbeat {i}"
+        );
+    }
+    // no_credits exactly at the billing milestone, and it is not counted.
+    let left = credits(&server, &seed).await;
+    server
+        .admin()
+        .add_credits(&seed.account, -left)
+        .await
+        .unwrap();
+    for _ in 21..30 {
+        token = heartbeat(&server, &seed, &token, HWID)
+            .await
+            .unwrap()
+            .payload
+            .session_token;
+    }
+    let body = heartbeat(&server, &seed, &token, HWID).await.unwrap_err();
+    assert_eq!(
+        body,
+        json!({"status": "failed", "error": HeartbeatError::NoCredits.code()})
+    );
+    let body = heartbeat(&server, &seed, &token, HWID).await.unwrap_err();
+    assert_eq!(body["error"], HeartbeatError::NoCredits.code());
+    server.admin().add_credits(&seed.account, 1).await.unwrap();
+    heartbeat(&server, &seed, &token, HWID).await.unwrap();
+    assert_eq!(credits(&server, &seed).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeat_failure_codes() {
+    let server = TestServer::start_with(|config| config.session_ttl = Duration::from_secs(60))
+        .await
+        .unwrap();
+    let seed = server.seed().await.unwrap();
+    let other = server.seed().await.unwrap();
+    let token = validate_ok(&server, &seed, HWID)
+        .await
+        .payload
+        .session_token;
+    let session_expired =
+        json!({"status": "failed", "error": HeartbeatError::SessionExpired.code()});
+
+    // session_expired: bad MAC, another app, another HWID, garbage.
+    let mut tampered: Vec<char> = token.chars().collect();
+    let last = tampered.len() - 2;
+    tampered[last] = if tampered[last] == 'A' { 'B' } else { 'A' };
+    let tampered: String = tampered.into_iter().collect();
+    assert_eq!(
+        heartbeat(&server, &seed, &tampered, HWID)
+            .await
+            .unwrap_err(),
+        session_expired
+    );
+    let mut body = heartbeat_body(&seed, &token, HWID, &nonce());
+    body["appId"] = json!(other.app_id);
+    let response = post(&server, "/auth/heartbeat", &body).await;
+    expect_heartbeat_failure(response, HeartbeatError::SessionExpired).await;
+    assert_eq!(
+        heartbeat(&server, &seed, &token, "other-hwid")
+            .await
+            .unwrap_err(),
+        session_expired
+    );
+    let response = post(
+        &server,
+        "/auth/heartbeat",
+        &heartbeat_body(&seed, "not.a-token", HWID, &nonce()),
+    )
+    .await;
+    expect_heartbeat_failure(response, HeartbeatError::SessionExpired).await;
+    // bad_request (spec 1.2): a malformed request names every bad field.
+    let response = post(&server, "/auth/heartbeat", &json!({"appId": seed.app_id})).await;
+    let body = expect_heartbeat_failure(response, HeartbeatError::BadRequest).await;
+    assert_eq!(body["details"].as_array().unwrap().len(), 3, "{body}");
+
+    // app_disabled, then revoked, then expired.
+    server.admin().suspend(&seed.account).await.unwrap();
+    assert_eq!(
+        heartbeat(&server, &seed, &token, HWID).await.unwrap_err()["error"],
+        HeartbeatError::AppDisabled.code()
+    );
+    server.admin().reinstate(&seed.account).await.unwrap();
+    let token = heartbeat(&server, &seed, &token, HWID)
+        .await
+        .unwrap()
+        .payload
+        .session_token;
+
+    api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/licenses/{}/extend", seed.license_key),
+    )
+    .json(&json!({"expiresAt": server.clock().now_unix() + 30}))
+    .send()
+    .await
+    .unwrap();
+    server.clock().advance(Duration::from_secs(40));
+    assert_eq!(
+        heartbeat(&server, &seed, &token, HWID).await.unwrap_err()["error"],
+        HeartbeatError::Expired.code()
+    );
+    api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/licenses/{}/revoke", seed.license_key),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        heartbeat(&server, &seed, &token, HWID).await.unwrap_err()["error"],
+        HeartbeatError::Revoked.code()
+    );
+
+    // An expired session token.
+    server.clock().advance(Duration::from_secs(60));
+    assert_eq!(
+        heartbeat(&server, &seed, &token, HWID).await.unwrap_err(),
+        session_expired
+    );
+
+    // HWID reset ends the session of the unbound device.
+    let fresh = server.seed().await.unwrap();
+    let token = validate_ok(&server, &fresh, HWID)
+        .await
+        .payload
+        .session_token;
+    api(
+        &server,
+        &fresh,
+        Method::POST,
+        &format!("/v1/licenses/{}/reset-hwids", fresh.license_key),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        heartbeat(&server, &fresh, &token, HWID).await.unwrap_err(),
+        session_expired
+    );
+}
+
+/// Many parallel validates with distinct HWIDs never bind more than the slots, and every
+/// success is charged exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_validates_respect_slots_and_charge_exactly() {
+    let server = TestServer::start_with(|config| config.auth_rate_limit = None)
+        .await
+        .unwrap();
+    let mut app = NewApp::named("slots");
+    app.hwid_slots = 3;
+    let seed = server.seed_with(app).await.unwrap();
+    let c = client();
+    let url = server.url("/auth/validate");
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let body = validate_body(&seed, &format!("device-{i}"), &nonce());
+        let c = c.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let body: Value = c
+                .post(&url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body["status"] == "success"
+        }));
+    }
+    let mut successes = 0;
+    for task in tasks {
+        successes += i64::from(task.await.unwrap());
+    }
+    assert_eq!(successes, 3);
+    let license: Value = api(
+        &server,
+        &seed,
+        Method::GET,
+        &format!("/v1/licenses/{}", seed.license_key),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(license["hwids"].as_array().unwrap().len(), 3);
+    assert_eq!(credits(&server, &seed).await, SEED_CREDITS - successes);
+
+    // Bound devices in parallel with only 10 credits left: exactly 10 succeed.
+    let hwids: Vec<String> = license["hwids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().to_owned())
+        .collect();
+    server
+        .admin()
+        .add_credits(&seed.account, -(SEED_CREDITS - successes - 10))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let body = validate_body(&seed, &hwids[i % 3], &nonce());
+        let c = c.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let body: Value = c
+                .post(&url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body["status"] == "success"
+        }));
+    }
+    let mut paid = 0;
+    for task in tasks {
+        paid += i64::from(task.await.unwrap());
+    }
+    assert_eq!(paid, 10);
+    assert_eq!(credits(&server, &seed).await, 0);
+}

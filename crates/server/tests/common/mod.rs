@@ -1,0 +1,203 @@
+//! Helpers shared by the HTTP tests: a client, the generated JSON Schemas, request
+//! builders and response checks.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use keyward_protocol::{
+    Nonce, Outcome, SessionToken, VerifiedSession, derive_key, verify_response,
+};
+use keyward_server::{Seed, TestServer};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+
+pub fn client() -> Client {
+    Client::builder().build().unwrap()
+}
+
+fn schema(name: &str) -> jsonschema::Validator {
+    let path = format!(
+        "{}/../errors/schema/{name}.schema.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+pub fn api_schema() -> &'static jsonschema::Validator {
+    static S: OnceLock<jsonschema::Validator> = OnceLock::new();
+    S.get_or_init(|| schema("api_error"))
+}
+
+pub fn validate_schema() -> &'static jsonschema::Validator {
+    static S: OnceLock<jsonschema::Validator> = OnceLock::new();
+    S.get_or_init(|| schema("auth_failure.validate"))
+}
+
+pub fn heartbeat_schema() -> &'static jsonschema::Validator {
+    static S: OnceLock<jsonschema::Validator> = OnceLock::new();
+    S.get_or_init(|| schema("auth_failure.heartbeat"))
+}
+
+fn assert_schema(validator: &jsonschema::Validator, body: &Value) {
+    let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "{body} does not match the schema: {errors:?}"
+    );
+}
+
+/// Asserts a Developer API error: status, code, schema; returns the body.
+pub async fn expect_api_error(response: Response, error: keyward_errors::ApiError) -> Value {
+    assert_eq!(
+        response.status().as_u16(),
+        error.http_status(),
+        "status for {error:?}"
+    );
+    assert!(response.headers().contains_key("x-request-id"));
+    assert_eq!(
+        response.headers().get("content-type").unwrap(),
+        "application/json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_schema(api_schema(), &body);
+    assert_eq!(body["error"], error.code(), "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    body
+}
+
+/// Asserts a validate failure with its exact wire body (`details` checked separately).
+pub async fn expect_validate_failure(
+    response: Response,
+    error: keyward_errors::ValidateError,
+) -> Value {
+    let internal = error == keyward_errors::ValidateError::InternalError;
+    let expected = if internal {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    };
+    assert_eq!(response.status(), expected);
+    let body: Value = response.json().await.unwrap();
+    assert_schema(validate_schema(), &body);
+    assert_eq!(body["error"], error.code(), "{body}");
+    if error != keyward_errors::ValidateError::BadRequest {
+        assert_eq!(body, json!({"status": "failed", "error": error.code()}));
+    }
+    body
+}
+
+/// Asserts a heartbeat failure with its exact wire body.
+pub async fn expect_heartbeat_failure(
+    response: Response,
+    error: keyward_errors::HeartbeatError,
+) -> Value {
+    let internal = error == keyward_errors::HeartbeatError::InternalError;
+    let expected = if internal {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    };
+    assert_eq!(response.status(), expected);
+    let body: Value = response.json().await.unwrap();
+    assert_schema(heartbeat_schema(), &body);
+    assert_eq!(body["error"], error.code(), "{body}");
+    if body.get("details").is_none() {
+        assert_eq!(body, json!({"status": "failed", "error": error.code()}));
+    }
+    body
+}
+
+pub fn nonce() -> String {
+    Nonce::generate().unwrap().into_string()
+}
+
+pub fn validate_body(seed: &Seed, hwid: &str, nonce: &str) -> Value {
+    json!({
+        "appId": seed.app_id,
+        "appSecret": seed.app_secret,
+        "licenseKey": seed.license_key,
+        "hwid": hwid,
+        "nonce": nonce,
+    })
+}
+
+pub async fn post(server: &TestServer, path: &str, body: &Value) -> Response {
+    client()
+        .post(server.url(path))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Validates and verifies the signed success (nonce and signature) with the protocol
+/// crate; returns the session.
+pub async fn validate_ok(server: &TestServer, seed: &Seed, hwid: &str) -> VerifiedSession {
+    let nonce = nonce();
+    let response = post(server, "/auth/validate", &validate_body(seed, hwid, &nonce)).await;
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.unwrap();
+    let key = derive_key(seed.app_secret.as_bytes(), &nonce);
+    match verify_response(&bytes, status, &nonce, &key).unwrap() {
+        Outcome::Success(session) => session,
+        other => panic!("validate failed: {other:?}"),
+    }
+}
+
+pub fn heartbeat_body(seed: &Seed, token: &str, hwid: &str, nonce: &str) -> Value {
+    json!({"appId": seed.app_id, "sessionToken": token, "nonce": nonce, "hwid": hwid})
+}
+
+/// One heartbeat; on success verifies it and returns the new session.
+pub async fn heartbeat(
+    server: &TestServer,
+    seed: &Seed,
+    token: &str,
+    hwid: &str,
+) -> Result<VerifiedSession, Value> {
+    let nonce = nonce();
+    let response = post(
+        server,
+        "/auth/heartbeat",
+        &heartbeat_body(seed, token, hwid, &nonce),
+    )
+    .await;
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.unwrap();
+    let key = SessionToken::heartbeat_key(token, &nonce).unwrap();
+    match verify_response(&bytes, status, &nonce, &key).unwrap() {
+        Outcome::Success(session) => Ok(session),
+        _ => {
+            let body: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_schema(heartbeat_schema(), &body);
+            Err(body)
+        }
+    }
+}
+
+/// A Developer API request with the seed's key.
+pub fn api(
+    server: &TestServer,
+    seed: &Seed,
+    method: reqwest::Method,
+    path: &str,
+) -> reqwest::RequestBuilder {
+    client()
+        .request(method, server.url(path))
+        .bearer_auth(&seed.api_key)
+}
+
+pub async fn credits(server: &TestServer, seed: &Seed) -> i64 {
+    server.admin().account(&seed.account).await.unwrap().credits
+}
+
+/// Breaks the database under the running server (a real failing database).
+pub fn drop_table(server: &TestServer, table: &str) {
+    let conn = rusqlite::Connection::open(server.db_path()).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    conn.execute_batch(&format!("PRAGMA foreign_keys = OFF; DROP TABLE {table};"))
+        .unwrap();
+}
