@@ -52,10 +52,9 @@ async fn start(db: &Path, port: u16) -> Child {
             .get(format!("http://127.0.0.1:{port}/health"))
             .send()
             .await
+            && response.status() == 200
         {
-            if response.status() == 200 {
-                return child;
-            }
+            return child;
         }
         assert!(Instant::now() < deadline, "server did not start");
         tokio::time::sleep(Duration::from_millis(20)).await;

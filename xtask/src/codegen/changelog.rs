@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::docs::cell;
 use super::GeneratedFile;
+use super::docs::cell;
 use crate::spec::Spec;
 
 pub const PATH: &str = "docs/errors-changelog.md";

@@ -208,10 +208,10 @@ impl Spec {
             problems: Vec::new(),
         };
         let spec = checker.check(raw);
-        if checker.problems.is_empty() {
-            if let Some(spec) = spec {
-                return Ok(spec);
-            }
+        if checker.problems.is_empty()
+            && let Some(spec) = spec
+        {
+            return Ok(spec);
         }
         let mut problems = checker.problems;
         problems.sort_by_key(|d| (d.line, d.column));
@@ -615,13 +615,14 @@ impl Checker<'_> {
             self.reference(&entry.user_action, &action_names, "user action");
             self.reference(&entry.retry, &class_names, "retry class");
             let since = self.version(&entry.since, "since");
-            if let Some(since) = &since {
-                if !release_versions.is_empty() && !release_versions.contains(since) {
-                    self.error(
-                        entry.since.span(),
-                        format!("since `{since}` is not a [[release]] of the spec"),
-                    );
-                }
+            if let Some(since) = &since
+                && !release_versions.is_empty()
+                && !release_versions.contains(since)
+            {
+                self.error(
+                    entry.since.span(),
+                    format!("since `{since}` is not a [[release]] of the spec"),
+                );
             }
             let retired = entry.retired.as_ref().and_then(|r| {
                 let version = self.version(r, "retired")?;
@@ -736,13 +737,13 @@ impl Checker<'_> {
             let Some(v) = self.version(&release.version, "release version") else {
                 continue;
             };
-            if let Some(previous) = releases.last() {
-                if v >= previous.version {
-                    self.error(
-                        release.version.span(),
-                        "releases are listed newest first, each older than the one above",
-                    );
-                }
+            if let Some(previous) = releases.last()
+                && v >= previous.version
+            {
+                self.error(
+                    release.version.span(),
+                    "releases are listed newest first, each older than the one above",
+                );
             }
             releases.push(Release {
                 version: v,
@@ -755,16 +756,16 @@ impl Checker<'_> {
                 raw.spec.version.span(),
                 "the spec needs at least one [[release]]",
             );
-        } else if let (Some(version), Some(newest)) = (version, releases.first()) {
-            if version != &newest.version {
-                self.error(
-                    raw.spec.version.span(),
-                    format!(
-                        "spec version `{version}` must be the newest [[release]] (`{}`)",
-                        newest.version
-                    ),
-                );
-            }
+        } else if let (Some(version), Some(newest)) = (version, releases.first())
+            && version != &newest.version
+        {
+            self.error(
+                raw.spec.version.span(),
+                format!(
+                    "spec version `{version}` must be the newest [[release]] (`{}`)",
+                    newest.version
+                ),
+            );
         }
         releases
     }
@@ -810,13 +811,13 @@ impl Checker<'_> {
                 format!("multiplier must be between 1.0 and 100.0, not {multiplier}"),
             );
         }
-        if let (Some(initial), Some(max_delay)) = (initial, max_delay) {
-            if max_delay < initial {
-                self.error(
-                    class.max_delay_ms.span(),
-                    "max_delay_ms must not be below initial_delay_ms",
-                );
-            }
+        if let (Some(initial), Some(max_delay)) = (initial, max_delay)
+            && max_delay < initial
+        {
+            self.error(
+                class.max_delay_ms.span(),
+                "max_delay_ms must not be below initial_delay_ms",
+            );
         }
         let jitter = match class.jitter.get_ref().as_str() {
             "none" => Jitter::None,
