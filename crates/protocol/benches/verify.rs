@@ -1,5 +1,14 @@
 //! Client-side response verification against a bare HMAC-SHA256 of the same payload text.
 //!
+//! - `verify/bare_hmac_sha256`: HMAC-SHA256 of the payload's base64 text (the floor);
+//! - `verify/check_signed`: checks 2–4 on the payload and signature text (base64 decode,
+//!   nonce check, HMAC, constant-time compare) — the "response verification",
+//!   held to at most 2x the bare HMAC;
+//! - `verify/check_response`: the same plus step 1, reading the HTTP body's JSON envelope;
+//! - `verify/verify_response`: checks 1–4 plus the full payload parse, for reference;
+//! - `parse/session_payload`: step 5 alone, the full `SessionPayload` parse of an already
+//!   verified payload (done once, when the session is stored).
+//!
 //! Run briefly with:
 //! `cargo bench -p keyward-protocol --bench verify -- --warm-up-time 1 --measurement-time 3`
 
@@ -7,6 +16,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
+use keyward_protocol::verify::{check_response, check_signed};
 use keyward_protocol::{
     Nonce, Outcome, SessionPayload, SessionToken, SessionTokenBody, SigKey, derive_key,
     sign_response, verify_response,
@@ -67,6 +77,27 @@ fn bench_verify(c: &mut Criterion) {
             black_box(mac.finalize().into_bytes())
         })
     });
+    let signature = keyward_protocol::sign_payload(&key, &payload_b64);
+    group.bench_function("check_signed", |b| {
+        b.iter(|| {
+            black_box(check_signed(
+                black_box(&payload_b64),
+                black_box(&signature),
+                black_box(nonce.as_str()),
+                black_box(&key),
+            ))
+        })
+    });
+    group.bench_function("check_response", |b| {
+        b.iter(|| {
+            black_box(check_response(
+                black_box(&body),
+                200,
+                black_box(nonce.as_str()),
+                black_box(&key),
+            ))
+        })
+    });
     group.bench_function("verify_response", |b| {
         b.iter(|| {
             black_box(verify_response(
@@ -76,6 +107,20 @@ fn bench_verify(c: &mut Criterion) {
                 black_box(&key),
             ))
         })
+    });
+    group.finish();
+
+    let Ok(Outcome::Success(checked)) = check_response(&body, 200, nonce.as_str(), &key) else {
+        panic!("bench setup: expected a verified success")
+    };
+    let checked = checked.into_owned();
+    let mut group = c.benchmark_group("parse");
+    group.bench_function("session_payload", |b| {
+        b.iter_batched(
+            || checked.clone(),
+            |verified| black_box(verified.parse()),
+            criterion::BatchSize::SmallInput,
+        )
     });
     group.finish();
 }

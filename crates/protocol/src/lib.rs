@@ -52,7 +52,10 @@ pub use signing::{
     KEY_LEN, PayloadError, decode_payload, derive_key, encode_payload, sign_payload,
     verify_signature,
 };
-pub use verify::{Outcome, ResponseError, VerifiedSession, verify_response, verify_signed};
+pub use verify::{
+    Outcome, ResponseError, VerifiedPayload, VerifiedSession, check_response, check_signed,
+    verify_response, verify_signed,
+};
 pub use wire::{
     FieldError, HeartbeatRequest, SessionPayload, SignedResponse, Status, StatusError,
     ValidateRequest,

@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use keyward_errors::Failed;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -50,7 +51,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Success => "success",
-            Status::Failed => "failed",
+            Status::Failed => Failed::TEXT,
         }
     }
 
@@ -79,7 +80,7 @@ impl Status {
 pub(crate) fn classify_str(s: &str) -> Option<Status> {
     match s {
         "ok" | "success" | "valid" => Some(Status::Success),
-        "failed" => Some(Status::Failed),
+        Failed::TEXT => Some(Status::Failed),
         _ => None,
     }
 }
@@ -108,7 +109,11 @@ impl<'de> Deserialize<'de> for Status {
         impl Visitor<'_> for StatusVisitor {
             type Value = Status;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(r#""ok", "success", "valid", true, 1 or "failed""#)
+                write!(
+                    f,
+                    r#""ok", "success", "valid", true, 1 or "{}""#,
+                    Failed::TEXT
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Status, E> {
                 Status::from_str_value(v).map_err(E::custom)

@@ -1,0 +1,258 @@
+//! The SDK's one error type.
+
+use std::fmt;
+use std::sync::Arc;
+
+use keyward_errors::{
+    ClientError, Family, HeartbeatError, RetryClass, RetryPolicy, UserAction, ValidateError,
+};
+
+/// Which generated error family an [`Error`] comes from, with its code.
+///
+/// Every variant keeps codes this version does not know verbatim (their `Unknown`
+/// variant), so `code()` always logs what the server actually said.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An error of `POST /auth/validate` (login, and the re-validation after an expired
+    /// session).
+    Validate(ValidateError),
+    /// An error of `POST /auth/heartbeat` (or of the local heartbeat check).
+    Heartbeat(HeartbeatError),
+    /// An error the SDK detected itself: network failures, malformed responses, failed
+    /// integrity checks.
+    Client(ClientError),
+}
+
+/// Why the `on_failure` callback was called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FailureReason {
+    /// [`crate::Client::login`] failed.
+    LoginFailed,
+    /// The background heartbeat failed: the session is over.
+    HeartbeatFailed,
+}
+
+impl FailureReason {
+    /// The reason as the reference SDKs name it: `"login_failed"` or `"heartbeat_failed"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FailureReason::LoginFailed => "login_failed",
+            FailureReason::HeartbeatFailed => "heartbeat_failed",
+        }
+    }
+}
+
+impl fmt::Display for FailureReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Cause of an error, for developers (never a secret, key, token or signature).
+pub(crate) type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong in the SDK.
+///
+/// - for logs: [`Error::code`] (the actual error code) and `Display` (developer text);
+/// - for the screen: [`Error::user_message`], [`Error::user_action`] and
+///   [`Error::renewal_link`] — generic texts from the error spec, never an internal code;
+/// - for decisions: [`Error::kind`], [`Error::retry_class`], [`Error::is_security_alert`].
+///
+/// [`std::error::Error::source`] gives the underlying network or parse failure, when
+/// there is one.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Error {
+    kind: ErrorKind,
+    source: Option<Source>,
+    renewal_url: Option<Arc<str>>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Self {
+            kind,
+            source: None,
+            renewal_url: None,
+        }
+    }
+
+    pub(crate) fn client(error: ClientError, source: impl Into<Source>) -> Self {
+        Self {
+            kind: ErrorKind::Client(error),
+            source: Some(source.into()),
+            renewal_url: None,
+        }
+    }
+
+    pub(crate) fn with_renewal_url(mut self, url: Option<Arc<str>>) -> Self {
+        self.renewal_url = url;
+        self
+    }
+
+    /// The family and code.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The error family.
+    pub fn family(&self) -> Family {
+        match &self.kind {
+            ErrorKind::Validate(_) => Family::Validate,
+            ErrorKind::Heartbeat(_) => Family::Heartbeat,
+            ErrorKind::Client(_) => Family::Client,
+        }
+    }
+
+    /// The error code, for logs (for example `"hwid_mismatch"`); a code this version does
+    /// not know is returned as the server sent it. Never show it to end users.
+    pub fn code(&self) -> &str {
+        match &self.kind {
+            ErrorKind::Validate(e) => e.code(),
+            ErrorKind::Heartbeat(e) => e.code(),
+            ErrorKind::Client(e) => e.code(),
+        }
+    }
+
+    /// The only text an end user should see. Internal codes get a generic text, and an
+    /// unknown code gets its family's generic text.
+    pub fn user_message(&self) -> &'static str {
+        match &self.kind {
+            ErrorKind::Validate(e) => e.user_message(),
+            ErrorKind::Heartbeat(e) => e.user_message(),
+            ErrorKind::Client(e) => e.user_message(),
+        }
+    }
+
+    /// What the end user can do about it ([`UserAction::label`] is the text for a button
+    /// or a hint).
+    pub fn user_action(&self) -> UserAction {
+        match &self.kind {
+            ErrorKind::Validate(e) => e.user_action(),
+            ErrorKind::Heartbeat(e) => e.user_action(),
+            ErrorKind::Client(e) => e.user_action(),
+        }
+    }
+
+    /// The renewal URL configured with [`crate::Builder::renewal_url`], when the user
+    /// action asks for a renewal link (an expired license).
+    pub fn renewal_link(&self) -> Option<&str> {
+        match self.user_action().link() {
+            Some(_) => self.renewal_url.as_deref(),
+            None => None,
+        }
+    }
+
+    /// How the SDK reacts to this error (already applied by the time the application
+    /// sees it).
+    pub fn retry_class(&self) -> RetryClass {
+        match &self.kind {
+            ErrorKind::Validate(e) => e.retry_class(),
+            ErrorKind::Heartbeat(e) => e.retry_class(),
+            ErrorKind::Client(e) => e.retry_class(),
+        }
+    }
+
+    /// The numbers of [`Error::retry_class`].
+    pub fn retry_policy(&self) -> &'static RetryPolicy {
+        self.retry_class().policy()
+    }
+
+    /// Whether the response failed an integrity check (`nonce_mismatch`,
+    /// `signature_mismatch`): a possible attack, logged as such.
+    pub fn is_security_alert(&self) -> bool {
+        self.retry_policy().security_alert
+    }
+
+    /// Developer-facing description of the code, from the error spec.
+    pub fn description(&self) -> &'static str {
+        match &self.kind {
+            ErrorKind::Validate(e) => e.description(),
+            ErrorKind::Heartbeat(e) => e.description(),
+            ErrorKind::Client(e) => e.description(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} error {}: {}",
+            self.family(),
+            self.code(),
+            self.description()
+        )?;
+        if let Some(source) = &self.source {
+            write!(f, " ({source})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<ValidateError> for Error {
+    fn from(e: ValidateError) -> Self {
+        Error::new(ErrorKind::Validate(e))
+    }
+}
+
+impl From<HeartbeatError> for Error {
+    fn from(e: HeartbeatError) -> Self {
+        Error::new(ErrorKind::Heartbeat(e))
+    }
+}
+
+impl From<ClientError> for Error {
+    fn from(e: ClientError) -> Self {
+        Error::new(ErrorKind::Client(e))
+    }
+}
+
+/// A developer-facing message as an error source.
+#[derive(Debug)]
+pub(crate) struct Cause(pub(crate) String);
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Cause {}
+
+/// The builder was given an unusable configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A required setting is missing: `app_id`, `app_secret` or `base_url`.
+    Missing(&'static str),
+    /// The base URL is not an `http` or `https` URL.
+    InvalidBaseUrl(String),
+    /// A setting is out of range.
+    Invalid(&'static str),
+    /// The HTTP client or the blocking runtime could not be created.
+    Init(String),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Missing(what) => write!(f, "missing setting: {what}"),
+            BuildError::InvalidBaseUrl(why) => write!(f, "invalid base URL: {why}"),
+            BuildError::Invalid(what) => write!(f, "invalid setting: {what}"),
+            BuildError::Init(why) => write!(f, "cannot initialise the client: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
