@@ -14,7 +14,7 @@ CONNECTIONS="${CONNECTIONS:-64 512}"
 PORT="${PORT:-18089}"
 export KW_BENCH_DIR="$ROOT/scripts/bench"
 
-bash "$ROOT/scripts/install-wrk.sh" >/dev/null
+bash "$ROOT/scripts/install-bench-tools.sh" >/dev/null
 if [ -z "${BIN:-}" ]; then # BIN=/path/to/keyward-server skips the build
   cargo build --release -p keyward-server --manifest-path "$ROOT/Cargo.toml" >&2
   BIN="$ROOT/target/release/keyward-server"
