@@ -43,7 +43,13 @@ impl SigKey {
     pub fn generate() -> Result<Self, RngError> {
         let mut bytes = [0u8; SIG_KEY_BYTES];
         fill_random(&mut bytes)?;
-        Ok(SigKey(hex::encode(bytes)))
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = String::with_capacity(SIG_KEY_LEN);
+        for b in bytes {
+            text.push(char::from(HEX[usize::from(b >> 4)]));
+            text.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+        Ok(SigKey(text))
     }
 
     /// Parse a key's hex text.

@@ -49,6 +49,57 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
     Ok(bytes)
 }
 
+/// Bytes drawn from the OS CSPRNG per refill of a thread's session-key pool.
+const SESSION_POOL_BYTES: usize = 4096;
+
+struct SessionPool {
+    bytes: [u8; SESSION_POOL_BYTES],
+    /// Bytes before `used` were handed out (and wiped).
+    used: usize,
+}
+
+thread_local! {
+    static SESSION_POOL: std::cell::RefCell<SessionPool> = const {
+        std::cell::RefCell::new(SessionPool {
+            bytes: [0; SESSION_POOL_BYTES],
+            used: SESSION_POOL_BYTES,
+        })
+    };
+}
+
+/// A fresh per-session signing key (`sigKey`, 32 bytes as 64 hex characters) from the OS
+/// CSPRNG.
+///
+/// The bytes are OS randomness, read ahead in blocks of [`SESSION_POOL_BYTES`] per thread
+/// (one syscall per 128 keys instead of one per key). Every byte is handed out once and
+/// wiped from the pool as it is taken, so a key is as unpredictable as one drawn alone.
+pub fn new_sig_key() -> Result<keyward_protocol::SigKey, RandomError> {
+    const N: usize = keyward_protocol::session_token::SIG_KEY_BYTES;
+    let mut bytes = [0u8; N];
+    SESSION_POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.used + N > SESSION_POOL_BYTES {
+            getrandom::fill(&mut pool.bytes).map_err(|_| RandomError)?;
+            pool.used = 0;
+        }
+        let start = pool.used;
+        let taken = &mut pool.bytes[start..start + N];
+        bytes.copy_from_slice(taken);
+        taken.fill(0);
+        pool.used = start + N;
+        Ok::<(), RandomError>(())
+    })?;
+    let mut text = [0u8; N * 2];
+    hex::encode_to_slice(bytes, &mut text).map_err(|_| RandomError)?;
+    bytes.fill(0);
+    let key = std::str::from_utf8(&text)
+        .ok()
+        .and_then(|text| keyward_protocol::SigKey::parse(text).ok())
+        .ok_or(RandomError);
+    text.fill(0);
+    key
+}
+
 /// A new public app id: `app_` and 24 hex characters.
 pub fn new_app_id() -> Result<String, RandomError> {
     Ok(format!("app_{}", hex::encode(random_bytes::<12>()?)))
@@ -123,6 +174,31 @@ pub fn key_tag(license_key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Session keys are well-formed and never repeat, across several pool refills and
+    /// on several threads (each with its own pool).
+    #[test]
+    fn session_keys_are_fresh_across_refills_and_threads() {
+        let per_thread = 3 * SESSION_POOL_BYTES / keyward_protocol::session_token::SIG_KEY_BYTES;
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    (0..per_thread)
+                        .map(|_| new_sig_key().unwrap().as_str().to_owned())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for thread in threads {
+            for key in thread.join().unwrap() {
+                assert!(keyward_protocol::SigKey::parse(&key).is_ok());
+                assert_ne!(key, "0".repeat(64));
+                assert!(seen.insert(key), "a session key repeated");
+            }
+        }
+        assert_eq!(seen.len(), 3 * per_thread);
+    }
 
     #[test]
     fn generated_keys_have_their_shapes() {

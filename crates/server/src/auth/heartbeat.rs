@@ -2,12 +2,11 @@
 
 use std::net::SocketAddr;
 
-use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use keyward_errors::HeartbeatError;
 use keyward_protocol::{
-    HeartbeatRequest, SessionPayload, SessionToken, SessionTokenBody, SigKey, sign_response,
+    HeartbeatRequest, SessionPayload, SessionToken, SessionTokenBody, sign_response,
 };
 
 use super::{
@@ -85,7 +84,7 @@ fn success(
             app_id: session.app_id.clone(),
             license_key: session.license_key.clone(),
             hwid: session.hwid.clone(),
-            sig_key: SigKey::generate().map_err(|err| err.to_string())?,
+            sig_key: crate::secret::new_sig_key().map_err(|err| err.to_string())?,
             expires_in,
         },
     )
@@ -101,5 +100,5 @@ fn success(
     };
     let signed = sign_response(session.sig_key.as_str().as_bytes(), &req.nonce, &payload)
         .map_err(|err| err.to_string())?;
-    Ok(Json(signed).into_response())
+    Ok(super::signed_response(signed))
 }

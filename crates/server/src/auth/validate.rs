@@ -2,12 +2,11 @@
 
 use std::net::SocketAddr;
 
-use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use keyward_errors::ValidateError;
 use keyward_protocol::{
-    SessionPayload, SessionToken, SessionTokenBody, SigKey, ValidateRequest, sign_response,
+    SessionPayload, SessionToken, SessionTokenBody, ValidateRequest, sign_response,
 };
 
 use super::{
@@ -66,7 +65,7 @@ fn success(
     request_id: Option<String>,
 ) -> Result<Response, String> {
     let expires_in = now.saturating_add(state.session_ttl_secs());
-    let sig_key = SigKey::generate().map_err(|err| err.to_string())?;
+    let sig_key = crate::secret::new_sig_key().map_err(|err| err.to_string())?;
     let token = SessionToken::issue(
         state.server_secret(),
         &SessionTokenBody {
@@ -89,5 +88,5 @@ fn success(
     };
     let signed = sign_response(req.app_secret.as_bytes(), &req.nonce, &payload)
         .map_err(|err| err.to_string())?;
-    Ok(Json(signed).into_response())
+    Ok(super::signed_response(signed))
 }
