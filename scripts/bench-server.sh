@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Load-tests keyward-server on loopback with wrk: /health (baseline), /auth/validate and
 # /auth/heartbeat at 64 and 512 connections, in one run against one server process.
+# Each auth endpoint runs twice: with a fresh nonce per request (wrk runs Lua for every
+# request) and "static" with one prepared body (wrk sends it as it sends /health, so the
+# load generator, which shares the 2 cores, costs the same on every row).
 # Prints req/s, p50/p99 latency, the ratio to /health, and the server's peak RSS.
 #
 #   scripts/bench-server.sh            # 10 s per run
@@ -63,11 +66,13 @@ field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
 TICK="$(getconf CLK_TCK)"
 
-printf '%-16s %5s %10s %9s %9s %10s %12s %7s\n' endpoint conns "req/s" "p50 ms" "p99 ms" "vs /health" "server µs/req" errors
+printf '%-25s %5s %10s %9s %9s %10s %12s %7s\n' endpoint conns "req/s" "p50 ms" "p99 ms" "vs /health" "server µs/req" errors
 for c in $CONNECTIONS; do
   base=""
-  for spec in "/health health.lua" "/auth/validate validate.lua" "/auth/heartbeat heartbeat.lua"; do
+  for spec in "/health health.lua" "/auth/validate validate.lua" "/auth/heartbeat heartbeat.lua" \
+    "/auth/validate validate_static.lua static" "/auth/heartbeat heartbeat_static.lua static"; do
     set -- $spec
+    label="$1${3:+ ($3)}"
     before="$(cpu_ticks)"
     out="$(run "$1" "$2" "$c")"
     after="$(cpu_ticks)"
@@ -75,7 +80,7 @@ for c in $CONNECTIONS; do
     cpu="$(awk -v t=$((after - before)) -v hz="$TICK" -v n="$(field "$out" requests)" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
     [ -z "$base" ] && base="$rps"
     ratio="$(awk -v a="$rps" -v b="$base" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
-    printf '%-16s %5s %10s %9s %9s %10s %12s %7s\n' "$1" "$c" "$rps" "$(field "$out" p50_ms)" \
+    printf '%-25s %5s %10s %9s %9s %10s %12s %7s\n' "$label" "$c" "$rps" "$(field "$out" p50_ms)" \
       "$(field "$out" p99_ms)" "$ratio" "$cpu" "$(field "$out" errors)"
   done
 done
