@@ -9,19 +9,11 @@ use keyward_protocol::{
     HeartbeatRequest, SessionPayload, SessionToken, SessionTokenBody, sign_response,
 };
 
-use super::{
-    client_ip, details, failure, internal_response, limit, read_json_body, request_id, throttled,
-    variables,
-};
-use crate::ratelimit::Decision;
+use super::{Admitted, admit, failure, internal_response, variables};
 use crate::state::AppState;
 use crate::store::{HeartbeatGrant, HeartbeatInput};
 
-/// The heartbeat family has no `bad_request` code: a malformed request cannot carry a
-/// usable session, so it is answered `session_expired` (the SDK validates again), with
-/// the bad fields in `details` for the developer.
-///
-/// Checks, in order: malformed request → `rate_limited` → `session_expired` (bad MAC, other
+/// Checks, in order: `bad_request` (naming every bad field) → `rate_limited` → `session_expired` (bad MAC, other
 /// app or HWID, expired token; or the app deactivated, the license gone, the HWID
 /// unbound) → `app_disabled` → `revoked` → `expired` → `no_credits` (at every 10th
 /// heartbeat of the license), then answers a fresh session signed with the old token's
@@ -31,19 +23,14 @@ pub async fn heartbeat(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
-    let request_id = request_id(&request);
-    let (parts, body) = request.into_parts();
-    let bytes = match read_json_body(&parts.headers, body, state.max_body_bytes()).await {
-        Ok(bytes) => bytes,
-        Err(field) => return failure(HeartbeatError::BadRequest, Some(vec![field])),
+    let Admitted {
+        request: req,
+        request_id,
+        ..
+    } = match admit::<HeartbeatRequest>(&state, peer, request).await {
+        Ok(admitted) => admitted,
+        Err(response) => return response,
     };
-    let req = match HeartbeatRequest::parse(&bytes) {
-        Ok(req) => req,
-        Err(errors) => return failure(HeartbeatError::BadRequest, Some(details(errors))),
-    };
-    if let Decision::Limited { retry_after } = limit(&state, client_ip(peer), &req.app_id) {
-        return throttled(HeartbeatError::RateLimited, retry_after);
-    }
     let now = state.clock().now_unix();
     let Ok(session) = SessionToken::verify(
         state.server_secret(),

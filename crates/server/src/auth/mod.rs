@@ -14,8 +14,8 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use keyward_errors::{AuthFailure, Failed, FieldError};
-use keyward_protocol::{SignedResponse, Status};
+use keyward_errors::{AuthFailure, Failed, FieldError, HeartbeatError, ValidateError};
+use keyward_protocol::{HeartbeatRequest, SignedResponse, Status, ValidateRequest};
 use serde::Serialize;
 
 pub use heartbeat::heartbeat;
@@ -113,21 +113,84 @@ pub(crate) async fn read_json_body(
         .map_err(|_| FieldError::new("body", format!("must be at most {limit} bytes")))
 }
 
-/// The protocol crate's field errors as the error model's.
-pub(crate) fn details(errors: Vec<keyward_protocol::FieldError>) -> Vec<FieldError> {
-    errors
-        .into_iter()
-        .map(|e| FieldError::new(e.field, e.message))
-        .collect()
+/// A request of one auth endpoint, and the codes of its family for the checks both
+/// endpoints share.
+pub(crate) trait AuthRequest: Sized {
+    /// The endpoint's error family.
+    type Error: Serialize;
+    /// The family's `bad_request`.
+    const BAD_REQUEST: Self::Error;
+    /// The family's `rate_limited`.
+    const RATE_LIMITED: Self::Error;
+    /// Parses a body, naming every bad field.
+    fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>>;
+    /// The app the request is for (a key of the rate limiter).
+    fn app_id(&self) -> &str;
+}
+
+impl AuthRequest for ValidateRequest {
+    type Error = ValidateError;
+    const BAD_REQUEST: ValidateError = ValidateError::BadRequest;
+    const RATE_LIMITED: ValidateError = ValidateError::RateLimited;
+    fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>> {
+        ValidateRequest::parse(body)
+    }
+    fn app_id(&self) -> &str {
+        &self.app_id
+    }
+}
+
+impl AuthRequest for HeartbeatRequest {
+    type Error = HeartbeatError;
+    const BAD_REQUEST: HeartbeatError = HeartbeatError::BadRequest;
+    const RATE_LIMITED: HeartbeatError = HeartbeatError::RateLimited;
+    fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>> {
+        HeartbeatRequest::parse(body)
+    }
+    fn app_id(&self) -> &str {
+        &self.app_id
+    }
+}
+
+/// An auth request that passed the checks both endpoints start with.
+pub(crate) struct Admitted<T> {
+    pub(crate) request: T,
+    pub(crate) request_id: Option<String>,
+    pub(crate) ip: IpAddr,
+}
+
+/// The first checks of both auth endpoints, in order: a JSON body within the size limit
+/// whose every field is well-formed (else `bad_request` naming each bad field), then the
+/// per-client rate limit (`rate_limited` with `Retry-After`).
+pub(crate) async fn admit<T: AuthRequest>(
+    state: &AppState,
+    peer: SocketAddr,
+    request: axum::extract::Request,
+) -> Result<Admitted<T>, Response> {
+    let request_id = request_id(&request);
+    let (parts, body) = request.into_parts();
+    let bytes = read_json_body(&parts.headers, body, state.max_body_bytes())
+        .await
+        .map_err(|field| failure(T::BAD_REQUEST, Some(vec![field])))?;
+    let parsed = T::parse(&bytes).map_err(|errors| failure(T::BAD_REQUEST, Some(errors)))?;
+    let ip = client_ip(peer);
+    if let Decision::Limited { retry_after } = limit(state, ip, parsed.app_id()) {
+        return Err(throttled(T::RATE_LIMITED, retry_after));
+    }
+    Ok(Admitted {
+        request: parsed,
+        request_id,
+        ip,
+    })
 }
 
 /// The client IP in canonical form (IPv4-mapped IPv6 as IPv4).
-pub(crate) fn client_ip(peer: SocketAddr) -> IpAddr {
+fn client_ip(peer: SocketAddr) -> IpAddr {
     peer.ip().to_canonical()
 }
 
 /// The auth rate limiter's decision for this client and app.
-pub(crate) fn limit(state: &AppState, ip: IpAddr, app_id: &str) -> Decision {
+fn limit(state: &AppState, ip: IpAddr, app_id: &str) -> Decision {
     match state.auth_limiter() {
         Some(limiter) => limiter.check((ip, app_id.to_owned()), state.clock().now_micros()),
         None => Decision::Allowed,
@@ -135,7 +198,7 @@ pub(crate) fn limit(state: &AppState, ip: IpAddr, app_id: &str) -> Decision {
 }
 
 /// The request id, for the payload.
-pub(crate) fn request_id(request: &axum::extract::Request) -> Option<String> {
+fn request_id(request: &axum::extract::Request) -> Option<String> {
     request
         .extensions()
         .get::<RequestId>()

@@ -9,11 +9,7 @@ use keyward_protocol::{
     SessionPayload, SessionToken, SessionTokenBody, ValidateRequest, sign_response,
 };
 
-use super::{
-    client_ip, details, failure, internal_response, limit, read_json_body, request_id, throttled,
-    variables,
-};
-use crate::ratelimit::Decision;
+use super::{Admitted, admit, failure, internal_response, variables};
 use crate::state::AppState;
 use crate::store::{ValidateGrant, ValidateInput};
 
@@ -25,20 +21,14 @@ pub async fn validate(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
-    let request_id = request_id(&request);
-    let (parts, body) = request.into_parts();
-    let bytes = match read_json_body(&parts.headers, body, state.max_body_bytes()).await {
-        Ok(bytes) => bytes,
-        Err(field) => return failure(ValidateError::BadRequest, Some(vec![field])),
+    let Admitted {
+        request: req,
+        request_id,
+        ip,
+    } = match admit::<ValidateRequest>(&state, peer, request).await {
+        Ok(admitted) => admitted,
+        Err(response) => return response,
     };
-    let req = match ValidateRequest::parse(&bytes) {
-        Ok(req) => req,
-        Err(errors) => return failure(ValidateError::BadRequest, Some(details(errors))),
-    };
-    let ip = client_ip(peer);
-    if let Decision::Limited { retry_after } = limit(&state, ip, &req.app_id) {
-        return throttled(ValidateError::RateLimited, retry_after);
-    }
     let now = state.clock().now_unix();
     let input = ValidateInput {
         app_id: req.app_id.clone(),
