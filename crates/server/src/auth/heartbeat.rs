@@ -5,17 +5,15 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use keyward_errors::HeartbeatError;
-use keyward_protocol::{
-    HeartbeatRequest, SessionPayload, SessionToken, SessionTokenBody, sign_response,
-};
+use keyward_protocol::{HeartbeatRequest, SessionToken};
 
-use super::{Admitted, admit, failure, internal_response, variables};
+use super::{Admitted, SessionFor, admit, failure, internal_response, session_response};
 use crate::state::AppState;
-use crate::store::{HeartbeatGrant, HeartbeatInput};
+use crate::store::HeartbeatInput;
 
-/// Checks, in order: `bad_request` (naming every bad field) → `rate_limited` → `session_expired` (bad MAC, other
-/// app or HWID, expired token; or the app deactivated, the license gone, the HWID
-/// unbound) → `app_disabled` → `revoked` → `expired` → `no_credits` (at every 10th
+/// Checks, in order: `bad_request` (naming every bad field) → `rate_limited` →
+/// `session_expired` (bad MAC, other app or HWID, expired token; or the app deactivated,
+/// the license gone, the HWID unbound) → `app_disabled` → `revoked` → `expired` → `no_credits` (at every 10th
 /// heartbeat of the license), then answers a fresh session signed with the old token's
 /// `sigKey`.
 pub async fn heartbeat(
@@ -47,45 +45,23 @@ pub async fn heartbeat(
         hwid: req.hwid.clone(),
     };
     match state.store().heartbeat(input, now).await {
-        Ok(Ok(grant)) => match success(&state, &req, &session, &grant, now, request_id) {
+        Ok(Ok(grant)) => match session_response(
+            &state,
+            SessionFor {
+                app_id: &session.app_id,
+                license_key: &session.license_key,
+                hwid: &session.hwid,
+            },
+            &grant,
+            &req.nonce,
+            session.sig_key.as_str().as_bytes(),
+            now,
+            request_id,
+        ) {
             Ok(response) => response,
             Err(cause) => internal_response(HeartbeatError::InternalError, cause),
         },
         Ok(Err(code)) => failure(code, None),
         Err(err) => internal_response(HeartbeatError::InternalError, err.to_string()),
     }
-}
-
-fn success(
-    state: &AppState,
-    req: &HeartbeatRequest,
-    session: &SessionTokenBody,
-    grant: &HeartbeatGrant,
-    now: i64,
-    request_id: Option<String>,
-) -> Result<Response, String> {
-    let expires_in = now.saturating_add(state.session_ttl_secs());
-    let token = SessionToken::issue(
-        state.server_secret(),
-        &SessionTokenBody {
-            app_id: session.app_id.clone(),
-            license_key: session.license_key.clone(),
-            hwid: session.hwid.clone(),
-            sig_key: crate::secret::new_sig_key().map_err(|err| err.to_string())?,
-            expires_in,
-        },
-    )
-    .map_err(|err| err.to_string())?;
-    let payload = SessionPayload {
-        session_token: token.into_string(),
-        timestamp: now,
-        expires_in,
-        nonce: req.nonce.as_str().to_owned(),
-        app_variables: variables(&grant.app_variables)?,
-        license_variables: variables(&grant.license_variables)?,
-        request_id,
-    };
-    let signed = sign_response(session.sig_key.as_str().as_bytes(), &req.nonce, &payload)
-        .map_err(|err| err.to_string())?;
-    Ok(super::signed_response(signed))
 }

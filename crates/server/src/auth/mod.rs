@@ -15,7 +15,10 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward_errors::{AuthFailure, Failed, FieldError, HeartbeatError, ValidateError};
-use keyward_protocol::{HeartbeatRequest, SignedResponse, Status, ValidateRequest};
+use keyward_protocol::{
+    HeartbeatRequest, Nonce, SessionPayload, SessionToken, SessionTokenBody, SignedResponse,
+    Status, ValidateRequest, sign_response,
+};
 use serde::Serialize;
 
 pub use heartbeat::heartbeat;
@@ -24,6 +27,7 @@ pub use validate::validate;
 use crate::ratelimit::Decision;
 use crate::request_id::{InternalCause, RequestId};
 use crate::state::AppState;
+use crate::store::Grant;
 
 /// A failure answer of either family.
 pub(crate) fn failure<E: Serialize>(error: E, details: Option<Vec<FieldError>>) -> Response {
@@ -111,6 +115,50 @@ pub(crate) async fn read_json_body(
     axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| FieldError::new("body", format!("must be at most {limit} bytes")))
+}
+
+/// Who a session is for: the app, the license and the device.
+pub(crate) struct SessionFor<'a> {
+    pub(crate) app_id: &'a str,
+    pub(crate) license_key: &'a str,
+    pub(crate) hwid: &'a str,
+}
+
+/// The success answer of both endpoints: a fresh session token for `session`, in a
+/// payload that echoes `nonce`, signed with the key derived from `signing_secret` (the
+/// app secret on validate, the old session's `sigKey` on heartbeat).
+pub(crate) fn session_response(
+    state: &AppState,
+    session: SessionFor<'_>,
+    grant: &Grant,
+    nonce: &Nonce,
+    signing_secret: &[u8],
+    now: i64,
+    request_id: Option<String>,
+) -> Result<Response, String> {
+    let expires_in = now.saturating_add(state.session_ttl_secs());
+    let token = SessionToken::issue(
+        state.server_secret(),
+        &SessionTokenBody {
+            app_id: session.app_id.to_owned(),
+            license_key: session.license_key.to_owned(),
+            hwid: session.hwid.to_owned(),
+            sig_key: crate::secret::new_sig_key().map_err(|err| err.to_string())?,
+            expires_in,
+        },
+    )
+    .map_err(|err| err.to_string())?;
+    let payload = SessionPayload {
+        session_token: token.into_string(),
+        timestamp: now,
+        expires_in,
+        nonce: nonce.as_str().to_owned(),
+        app_variables: variables(&grant.app_variables)?,
+        license_variables: variables(&grant.license_variables)?,
+        request_id,
+    };
+    let signed = sign_response(signing_secret, nonce, &payload).map_err(|err| err.to_string())?;
+    Ok(signed_response(signed))
 }
 
 /// A request of one auth endpoint, and the codes of its family for the checks both
@@ -206,9 +254,7 @@ fn request_id(request: &axum::extract::Request) -> Option<String> {
 }
 
 /// Variables text to the payload's optional object (empty objects are left out).
-pub(crate) fn variables(
-    text: &str,
-) -> Result<Option<serde_json::Map<String, serde_json::Value>>, String> {
+fn variables(text: &str) -> Result<Option<serde_json::Map<String, serde_json::Value>>, String> {
     if text == "{}" {
         return Ok(None);
     }

@@ -21,7 +21,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use auth::{HeartbeatGrant, HeartbeatInput, ValidateGrant, ValidateInput};
+pub use auth::{Grant, HeartbeatGrant, HeartbeatInput, ValidateGrant, ValidateInput};
 use keyward_errors::{HeartbeatError, ValidateError};
 
 /// Why a storage operation did not happen. Only [`StoreError::Backend`] and
