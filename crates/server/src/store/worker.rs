@@ -1,7 +1,16 @@
-//! The SQLite worker: one dedicated thread owns the connection and runs jobs sent from
-//! async code. Jobs that queue up while a transaction runs are executed together in the
-//! next one (group commit), and every job's reply is sent only after the COMMIT that made
-//! its changes durable. The async runtime never blocks on SQLite.
+//! The SQLite worker: one connection, shared by flat combining. A caller queues its job;
+//! if no one is running jobs, it becomes the combiner and runs every queued job (its own
+//! and those that arrived meanwhile) in one transaction (group commit), then hands the rest
+//! of the queue to a fresh task. Every job's reply is sent only after the COMMIT that made
+//! its changes durable.
+//!
+//! Jobs run on the async worker thread of whoever combines, not on a thread of their own:
+//! a job is microseconds of work on cached pages, and handing every request to a
+//! dedicated thread and back cost more (two wake-ups and the context switches they force)
+//! than the work itself. The one wait that can be long, for a write lock held by another
+//! process (the admin CLI), never happens there: inline, SQLite's busy timeout is zero,
+//! and a batch that finds the lock taken moves to the blocking pool, which waits up to
+//! [`BUSY_TIMEOUT`].
 //!
 //! Atomicity per job without a savepoint per job: a job that fails (`Err`) may have
 //! written part of its changes, so the whole batch is rolled back, the failed job is
@@ -10,22 +19,23 @@
 //! again is the same as running it once. Failures are rare (unknown ids, a failing
 //! database); answers such as `hwid_mismatch` are `Ok` values and write nothing.
 
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rusqlite::Connection;
 use rusqlite::config::DbConfig;
-use tokio::sync::{mpsc, oneshot};
+use rusqlite::{Connection, ErrorCode};
+use tokio::sync::oneshot;
 
 use super::StoreError;
 use super::schema::migrate;
 
-/// Most jobs committed by one transaction.
-const MAX_BATCH: usize = 256;
-/// Queue length before senders wait.
-const QUEUE: usize = 4096;
-/// How long SQLite waits for a lock held by another process (the admin CLI).
+/// Most jobs committed by one transaction (also bounds how long one combiner runs).
+const MAX_BATCH: usize = 128;
+/// How long SQLite waits for a lock held by another process (the admin CLI), on the
+/// blocking pool only.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often the checkpointer copies the WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
@@ -33,7 +43,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// reached if the checkpointer falls behind).
 const AUTOCHECKPOINT_PAGES: i64 = 50_000;
 
-/// A unit of work run on the worker thread.
+/// A unit of work run by the combiner.
 trait Job: Send {
     /// Runs the job in the open transaction; `false` if it failed (its result is then
     /// final and its changes must be rolled back).
@@ -78,10 +88,33 @@ where
     }
 }
 
-/// The async side of the worker.
-#[derive(Debug, Clone)]
+type Batch = Vec<Box<dyn Job>>;
+
+/// Jobs waiting for the combiner, and whether one is running.
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Box<dyn Job>>,
+    combining: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Locked only by the combiner (at most one at a time), so never contended.
+    conn: Mutex<Connection>,
+    /// Dropped with the last [`Worker`]: tells the checkpointer to stop.
+    _stop_checkpointer: std::sync::mpsc::Sender<()>,
+}
+
+/// The async side of the worker. Cheap to clone.
+#[derive(Clone)]
 pub(super) struct Worker {
-    tx: mpsc::Sender<Box<dyn Job>>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").finish_non_exhaustive()
+    }
 }
 
 /// Opens (creating if needed) and configures the database file and migrates it.
@@ -106,14 +139,15 @@ pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.set_prepared_statement_cache_capacity(64);
     migrate(&mut conn).map_err(|err| StoreError::Backend(err.to_string()))?;
+    // From here on, waiting for a lock is the blocking pool's job (module docs).
+    conn.busy_timeout(Duration::ZERO)?;
     Ok(conn)
 }
 
 impl Worker {
-    /// Starts the worker thread on an open connection. The thread ends when every
-    /// [`Worker`] clone is dropped.
+    /// Starts the worker on an open connection, and the checkpointer thread, which ends
+    /// when every [`Worker`] clone is dropped.
     pub(super) fn start(conn: Connection, path: &Path) -> Result<Self, StoreError> {
-        let (tx, rx) = mpsc::channel(QUEUE);
         let checkpoint_conn = Connection::open(path)?;
         checkpoint_conn.busy_timeout(BUSY_TIMEOUT)?;
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
@@ -121,18 +155,17 @@ impl Worker {
             .name("keyward-checkpoint".to_owned())
             .spawn(move || checkpoint(&checkpoint_conn, &stopped))
             .map_err(|err| StoreError::Backend(format!("cannot start checkpointer: {err}")))?;
-        std::thread::Builder::new()
-            .name("keyward-sqlite".to_owned())
-            .spawn(move || {
-                run(conn, rx);
-                drop(stop);
-            })
-            .map_err(|err| StoreError::Backend(format!("cannot start worker: {err}")))?;
-        Ok(Self { tx })
+        Ok(Self {
+            shared: Arc::new(Shared {
+                queue: Mutex::new(Queue::default()),
+                conn: Mutex::new(conn),
+                _stop_checkpointer: stop,
+            }),
+        })
     }
 
-    /// Runs `work` in a transaction on the worker thread and returns its result once
-    /// committed.
+    /// Runs `work` in a transaction and returns its result once committed. Must be
+    /// called within a tokio runtime.
     pub(super) async fn call<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -144,38 +177,144 @@ impl Worker {
             result: None,
             reply,
         };
-        self.tx
-            .send(Box::new(task))
-            .await
-            .map_err(|_| StoreError::Closed)?;
+        let combine = {
+            let mut queue = self.shared.queue();
+            queue.jobs.push_back(Box::new(task));
+            !std::mem::replace(&mut queue.combining, true)
+        };
+        if combine {
+            Turn::new(self.shared.clone()).start();
+        }
         receive.await.map_err(|_| StoreError::Closed)?
     }
 }
 
-fn run(conn: Connection, mut rx: mpsc::Receiver<Box<dyn Job>>) {
-    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = rx.blocking_recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        run_batch(&conn, &mut batch);
+impl Shared {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        // A panic never happens while the lock is held (jobs run outside it), and the
+        // queue is valid at every step anyway.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next batch: up to [`MAX_BATCH`] queued jobs, oldest first.
+    fn take_batch(&self) -> Batch {
+        let mut queue = self.queue();
+        let n = queue.jobs.len().min(MAX_BATCH);
+        queue.jobs.drain(..n).collect()
     }
 }
 
+/// A combiner's turn: the right to run jobs (`Queue::combining`), held by one caller or
+/// task at a time. Dropped before it finished (its task was cancelled because the
+/// runtime shut down), it gives up the right and answers the queued jobs with
+/// [`StoreError::Closed`], so that no caller waits forever.
+struct Turn {
+    shared: Arc<Shared>,
+    finished: bool,
+}
+
+impl Turn {
+    fn new(shared: Arc<Shared>) -> Self {
+        Self {
+            shared,
+            finished: false,
+        }
+    }
+
+    /// Starts the turn as a task of its own, which first lets every other ready task of
+    /// its thread run (and queue its job), so that one transaction commits them all.
+    /// Called from within the runtime only: from `call` or from the blocking pool.
+    fn start(self) {
+        drop(tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            self.run();
+        }));
+    }
+
+    /// Runs one batch inline, then hands over.
+    fn run(self) {
+        let mut batch = self.shared.take_batch();
+        let outcome = run_batch(&self.shared.conn(), &mut batch);
+        match outcome {
+            Ran => self.hand_over(),
+            // Wait for the other process on the blocking pool, not here.
+            LockedElsewhere => drop(tokio::task::spawn_blocking(move || {
+                self.wait_and_run(batch)
+            })),
+        }
+    }
+
+    /// Runs `batch` with SQLite's busy timeout (on the blocking pool), then hands over.
+    fn wait_and_run(self, mut batch: Batch) {
+        {
+            let conn = self.shared.conn();
+            let _ = conn.busy_timeout(BUSY_TIMEOUT);
+            while !batch.is_empty() {
+                if let LockedElsewhere = run_batch(&conn, &mut batch) {
+                    fail_all(&mut batch, "database is locked");
+                }
+            }
+            let _ = conn.busy_timeout(Duration::ZERO);
+        }
+        self.hand_over();
+    }
+
+    /// Ends the turn if the queue is empty, else starts the next one.
+    fn hand_over(mut self) {
+        {
+            let mut queue = self.shared.queue();
+            if queue.jobs.is_empty() {
+                queue.combining = false;
+                self.finished = true;
+                return;
+            }
+        }
+        self.start();
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        if !self.finished {
+            let abandoned = {
+                let mut queue = self.shared.queue();
+                queue.combining = false;
+                std::mem::take(&mut queue.jobs)
+            };
+            drop(abandoned);
+        }
+    }
+}
+
+fn fail_all(batch: &mut Batch, message: &str) {
+    for job in batch.drain(..) {
+        job.complete(Some(message));
+    }
+}
+
+/// How [`run_batch`] ended.
+enum Outcome {
+    /// Every job of the batch was answered.
+    Ran,
+    /// `BEGIN` found the write lock held by another connection; the batch is untouched.
+    LockedElsewhere,
+}
+use Outcome::{LockedElsewhere, Ran};
+
 /// Runs and commits `batch` (emptying it), taking out failed jobs as described in the
 /// module documentation.
-fn run_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
+fn run_batch(conn: &Connection, batch: &mut Batch) -> Outcome {
     while !batch.is_empty() {
         if let Err(err) = exec(conn, "BEGIN IMMEDIATE") {
-            let message = err.to_string();
-            for job in batch.drain(..) {
-                job.complete(Some(&message));
+            if err.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) {
+                return LockedElsewhere;
             }
-            return;
+            fail_all(batch, &err.to_string());
+            return Ran;
         }
         let failed = batch.iter_mut().position(|job| !job.run(conn));
         match failed {
@@ -193,17 +332,15 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Box<dyn Job>>) {
             }
             Some(index) => {
                 if let Err(err) = conn.execute_batch("ROLLBACK") {
-                    let message = format!("rollback failed: {err}");
-                    for job in batch.drain(..) {
-                        job.complete(Some(&message));
-                    }
-                    return;
+                    fail_all(batch, &format!("rollback failed: {err}"));
+                    return Ran;
                 }
                 // Its error is its answer; the others run again without it.
                 batch.remove(index).complete(None);
             }
         }
     }
+    Ran
 }
 
 /// Copies the WAL into the database file every [`CHECKPOINT_EVERY`] (PASSIVE: never
@@ -261,5 +398,69 @@ mod tests {
             .unwrap();
         assert_eq!(keys.len(), 200);
         assert!(keys.iter().all(|k| k[1..].parse::<i64>().unwrap() % 3 != 0));
+    }
+
+    /// A write lock held by another process (here: another connection) is waited for on
+    /// the blocking pool: the job commits once the lock is released, and the (here: one)
+    /// async thread keeps running meanwhile.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn waits_for_a_lock_held_elsewhere_off_the_async_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let worker = Worker::start(open(&path).unwrap(), &path).unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+        let call = tokio::spawn({
+            let worker = worker.clone();
+            async move {
+                worker
+                    .call(|c| {
+                        c.execute("INSERT INTO settings (key, value) VALUES ('k', x'01')", [])?;
+                        Ok(())
+                    })
+                    .await
+            }
+        });
+        // The async thread stays free: many short tasks finish while the job waits.
+        let ticks = (0..100).map(|_| tokio::spawn(tokio::time::sleep(Duration::from_millis(1))));
+        for tick in ticks {
+            tick.await.unwrap();
+        }
+        assert!(
+            !call.is_finished(),
+            "the job cannot commit while the lock is held"
+        );
+
+        other.execute_batch("COMMIT").unwrap();
+        call.await.unwrap().unwrap();
+        let stored: i64 = worker
+            .call(|c| {
+                Ok(
+                    c.query_row("SELECT COUNT(*) FROM settings WHERE key = 'k'", [], |r| {
+                        r.get(0)
+                    })?,
+                )
+            })
+            .await
+            .unwrap();
+        assert_eq!(stored, 1);
+    }
+
+    /// A worker outlives the runtime that first used it: a later runtime's calls are
+    /// still answered.
+    #[test]
+    fn survives_the_runtime_that_used_it_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let worker = Worker::start(open(&path).unwrap(), &path).unwrap();
+        for _ in 0..2 {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let answer = runtime.block_on(worker.call(|_| Ok(42)));
+            assert_eq!(answer.unwrap(), 42);
+            drop(runtime);
+        }
     }
 }
