@@ -28,4 +28,8 @@ pub enum EncodeError {
     /// The payload's `nonce` is not the request's nonce the response is signed for.
     #[error("the payload's nonce is not the request's nonce")]
     NonceMismatch,
+    /// Built text was not UTF-8 (never happens: base64, hex and JSON punctuation are
+    /// ASCII; checked instead of assumed).
+    #[error("encoded text is not UTF-8")]
+    NotUtf8,
 }

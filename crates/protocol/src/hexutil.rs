@@ -10,3 +10,21 @@ pub(crate) fn decode32(s: &str) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
     hex::decode_to_slice(s, &mut out).ok().map(|()| out)
 }
+
+/// Lowercase hex of 32 bytes, on the stack.
+pub(crate) fn encode32(bytes: &[u8; 32]) -> Hex64 {
+    let mut out = [0u8; 64];
+    // Cannot fail: the output is exactly twice the input.
+    let _ = hex::encode_to_slice(bytes, &mut out);
+    Hex64(out)
+}
+
+/// 64 lowercase hex characters.
+pub(crate) struct Hex64([u8; 64]);
+
+impl Hex64 {
+    pub(crate) fn as_str(&self) -> &str {
+        // Hex digits are ASCII; the fallback is unreachable.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}

@@ -35,7 +35,9 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod b64;
 pub mod error;
+mod fields;
 mod hexutil;
 pub mod nonce;
 pub mod server;
@@ -46,8 +48,10 @@ pub mod wire;
 
 pub use error::{EncodeError, RngError};
 pub use nonce::{NONCE_LEN, Nonce, NonceError};
-pub use server::sign_response;
-pub use session_token::{InvalidSigKey, SessionToken, SessionTokenBody, SigKey, TokenError};
+pub use server::{sign_response, sign_response_json};
+pub use session_token::{
+    InvalidSigKey, SessionToken, SessionTokenBody, SigKey, TokenError, TokenKey,
+};
 pub use signing::{
     KEY_LEN, PayloadError, decode_payload, derive_key, encode_payload, sign_payload,
     verify_signature,

@@ -14,9 +14,10 @@ use hmac::Mac;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
+use crate::b64;
 use crate::error::{EncodeError, RngError, fill_random};
 use crate::hexutil::is_lower_hex;
-use crate::signing::{KEY_LEN, derive_key, hmac_sha256};
+use crate::signing::{HmacSha256, KEY_LEN, derive_key, hmac_sha256};
 use crate::wire::SESSION_TOKEN_MAX_LEN;
 
 /// Random bytes in a [`SigKey`].
@@ -157,35 +158,44 @@ impl fmt::Debug for SessionToken {
     }
 }
 
-impl SessionToken {
-    /// Issue a token for `body`, authenticated with the server secret.
-    pub fn issue(server_secret: &[u8], body: &SessionTokenBody) -> Result<Self, EncodeError> {
+/// The server secret, ready to authenticate session tokens: the HMAC key schedule is
+/// computed once here instead of for every token. `Debug` never shows it.
+#[derive(Clone)]
+pub struct TokenKey(HmacSha256);
+
+impl fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenKey(<redacted>)")
+    }
+}
+
+impl TokenKey {
+    /// The key for `server_secret`.
+    pub fn new(server_secret: &[u8]) -> Self {
+        Self(hmac_sha256(server_secret))
+    }
+
+    /// Issue a token for `body`.
+    pub fn issue(&self, body: &SessionTokenBody) -> Result<SessionToken, EncodeError> {
         let json = serde_json::to_vec(body)?;
-        let body_b64 = URL_SAFE_NO_PAD.encode(json);
-        let mut mac = hmac_sha256(server_secret);
-        mac.update(body_b64.as_bytes());
+        let mut token = Vec::with_capacity(json.len().div_ceil(3) * 4 + 1 + MAC_B64_LEN);
+        b64::push(&URL_SAFE_NO_PAD, &json, &mut token);
+        let mut mac = self.0.clone();
+        mac.update(&token);
         let tag = mac.finalize().into_bytes();
-        let mut token = body_b64;
-        token.push('.');
-        URL_SAFE_NO_PAD.encode_string(tag, &mut token);
-        Ok(SessionToken(token))
-    }
-
-    /// The token's text, as sent on the wire. Secret.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The token's text as an owned string. Secret.
-    pub fn into_string(self) -> String {
-        self.0
+        token.push(b'.');
+        b64::push(&URL_SAFE_NO_PAD, &tag, &mut token);
+        // Always UTF-8 (base64url and a dot); checked rather than assumed.
+        String::from_utf8(token)
+            .map(SessionToken)
+            .map_err(|_| EncodeError::NotUtf8)
     }
 
     /// Check a token received from a client: the MAC (in constant time, before the body
     /// is even parsed), then the app, the device and the expiry (`now_unix >= expiresIn`
     /// is expired). Never panics, whatever the input.
     pub fn verify(
-        server_secret: &[u8],
+        &self,
         token: &str,
         expected_app_id: &str,
         expected_hwid: &str,
@@ -200,7 +210,7 @@ impl SessionToken {
             Ok(32) => {}
             _ => return Err(TokenError::Malformed),
         }
-        let mut mac = hmac_sha256(server_secret);
+        let mut mac = self.0.clone();
         mac.update(body_b64.as_bytes());
         if mac.verify_slice(&tag[..32]).is_err() {
             return Err(TokenError::BadMac);
@@ -216,6 +226,35 @@ impl SessionToken {
             return Err(TokenError::Expired);
         }
         Ok(body)
+    }
+}
+
+impl SessionToken {
+    /// Issue a token for `body`, authenticated with the server secret (a server issuing
+    /// many keeps a [`TokenKey`] instead).
+    pub fn issue(server_secret: &[u8], body: &SessionTokenBody) -> Result<Self, EncodeError> {
+        TokenKey::new(server_secret).issue(body)
+    }
+
+    /// The token's text, as sent on the wire. Secret.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The token's text as an owned string. Secret.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// [`TokenKey::verify`] with the server secret.
+    pub fn verify(
+        server_secret: &[u8],
+        token: &str,
+        expected_app_id: &str,
+        expected_hwid: &str,
+        now_unix: i64,
+    ) -> Result<SessionTokenBody, TokenError> {
+        TokenKey::new(server_secret).verify(token, expected_app_id, expected_hwid, now_unix)
     }
 
     /// Read a token's body **without** checking its MAC (the client cannot: it does not

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::error::EncodeError;
-use crate::hexutil::decode32;
+use crate::hexutil::{Hex64, decode32, encode32};
 use crate::wire::SessionPayload;
 
 /// Length of a derived signing key, in bytes.
@@ -68,9 +68,16 @@ pub fn derive_key(secret: &[u8], nonce: &str) -> [u8; KEY_LEN] {
 /// Sign a payload: lowercase hex of `HMAC-SHA256(key, payload_b64)`, over the base64
 /// text exactly as it will be sent.
 pub fn sign_payload(key: &[u8; KEY_LEN], payload_b64: &str) -> String {
+    signature_hex(key, payload_b64.as_bytes())
+        .as_str()
+        .to_owned()
+}
+
+/// The signature of `payload_b64` as hex, on the stack.
+pub(crate) fn signature_hex(key: &[u8; KEY_LEN], payload_b64: &[u8]) -> Hex64 {
     let mut mac = hmac_sha256(key);
-    mac.update(payload_b64.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    mac.update(payload_b64);
+    encode32(&mac.finalize().into_bytes().into())
 }
 
 /// Check a signature in constant time. `false` also when `signature_hex` is not 64 hex

@@ -6,6 +6,7 @@
 //! `keyward_errors::AuthFailure`), and
 //! [`SessionPayload`] is the JSON object carried base64-encoded in a success envelope.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use keyward_errors::Failed;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use crate::fields::{self, BodyError, Field, Named};
 use crate::nonce::Nonce;
 
 /// Longest accepted `appId`, in bytes.
@@ -220,51 +222,62 @@ fn check_text(s: &str, max: usize) -> Option<String> {
         Some("must not be empty".to_owned())
     } else if s.len() > max {
         Some(format!("must be at most {max} bytes"))
-    } else if s.chars().any(char::is_control) {
+    } else if has_control(s) {
         Some("must not contain control characters".to_owned())
     } else {
         None
     }
 }
 
+/// Whether `s` has a control character (C0, DEL or C1), byte by byte for ASCII text.
+fn has_control(s: &str) -> bool {
+    if s.is_ascii() {
+        s.bytes().any(|b| b.is_ascii_control())
+    } else {
+        s.chars().any(char::is_control)
+    }
+}
+
 const NONCE_MESSAGE: &str = "must be 32 lowercase hex characters";
 
-/// Collects bad fields while reading a request object.
-struct FieldReader<'v> {
-    obj: &'v Map<String, Value>,
+/// Collects bad fields while reading a request's fields.
+#[derive(Default)]
+struct FieldReader {
     errors: Vec<FieldError>,
 }
 
-impl<'v> FieldReader<'v> {
+impl FieldReader {
     /// The field if present as a string (`null` counts as missing).
-    fn raw_string(&mut self, name: &'static str) -> Option<&'v str> {
-        match self.obj.get(name) {
-            None | Some(Value::Null) => {
+    fn raw_string<'a>(&mut self, (name, field): Named<'a>) -> Option<Cow<'a, str>> {
+        match field {
+            Field::Missing | Field::Null => {
                 self.errors.push(FieldError::new(name, "is required"));
                 None
             }
-            Some(Value::String(s)) => Some(s),
-            Some(_) => {
+            Field::Text(s) => Some(s),
+            Field::Other => {
                 self.errors.push(FieldError::new(name, "must be a string"));
                 None
             }
         }
     }
 
-    fn string(&mut self, name: &'static str, max: usize) -> Option<&'v str> {
-        let s = self.raw_string(name)?;
-        match check_text(s, max) {
+    fn string(&mut self, field: Named<'_>, max: usize) -> Option<String> {
+        let name = field.0;
+        let s = self.raw_string(field)?;
+        match check_text(&s, max) {
             Some(message) => {
                 self.errors.push(FieldError::new(name, message));
                 None
             }
-            None => Some(s),
+            None => Some(s.into_owned()),
         }
     }
 
-    fn nonce(&mut self, name: &'static str) -> Option<Nonce> {
-        let s = self.raw_string(name)?;
-        match Nonce::parse(s) {
+    fn nonce(&mut self, field: Named<'_>) -> Option<Nonce> {
+        let name = field.0;
+        let s = self.raw_string(field)?;
+        match Nonce::parse(&s) {
             Ok(n) => Some(n),
             Err(_) => {
                 self.errors.push(FieldError::new(name, NONCE_MESSAGE));
@@ -274,20 +287,13 @@ impl<'v> FieldReader<'v> {
     }
 }
 
-/// Parse a request body into a JSON object, or the `body` field error.
-fn body_object(body: &[u8]) -> Result<Map<String, Value>, Vec<FieldError>> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(obj)) => Ok(obj),
-        Ok(_) => Err(vec![FieldError::new("body", "must be a JSON object")]),
-        Err(_) => Err(vec![FieldError::new("body", "is not valid JSON")]),
-    }
-}
-
-fn value_object(value: &Value) -> Result<&Map<String, Value>, Vec<FieldError>> {
-    match value {
-        Value::Object(obj) => Ok(obj),
-        _ => Err(vec![FieldError::new("body", "must be a JSON object")]),
-    }
+/// The `body` field error for a body that is not a JSON object.
+fn body_error(err: BodyError) -> Vec<FieldError> {
+    let message = match err {
+        BodyError::NotJson => "is not valid JSON",
+        BodyError::NotAnObject => "must be a JSON object",
+    };
+    vec![FieldError::new("body", message)]
 }
 
 /// Push an error for `name` if `value` breaks the field rules.
@@ -298,36 +304,37 @@ fn check_into(errors: &mut Vec<FieldError>, name: &str, value: &str, max: usize)
 }
 
 impl ValidateRequest {
+    /// The wire names of its fields, in order.
+    const FIELDS: [&'static str; 5] = ["appId", "appSecret", "licenseKey", "hwid", "nonce"];
+
     /// Parse a request body, reporting every missing, mistyped, empty, over-long or
     /// otherwise bad field (not just the first), in field order. Unknown fields are ignored.
     pub fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>> {
-        Self::from_object(&body_object(body)?)
+        Self::from_fields(fields::read(body, Self::FIELDS).map_err(body_error)?)
     }
 
     /// Like [`ValidateRequest::parse`], from an already parsed JSON value.
     pub fn from_value(value: &Value) -> Result<Self, Vec<FieldError>> {
-        Self::from_object(value_object(value)?)
+        Self::from_fields(fields::read_value(value, Self::FIELDS).map_err(body_error)?)
     }
 
-    fn from_object(obj: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
-        let mut r = FieldReader {
-            obj,
-            errors: Vec::new(),
-        };
-        let app_id = r.string("appId", APP_ID_MAX_LEN);
-        let app_secret = r.string("appSecret", APP_SECRET_MAX_LEN);
-        let license_key = r.string("licenseKey", LICENSE_KEY_MAX_LEN);
-        let hwid = r.string("hwid", HWID_MAX_LEN);
-        let nonce = r.nonce("nonce");
+    fn from_fields(fields: [Named<'_>; 5]) -> Result<Self, Vec<FieldError>> {
+        let [app_id, app_secret, license_key, hwid, nonce] = fields;
+        let mut r = FieldReader::default();
+        let app_id = r.string(app_id, APP_ID_MAX_LEN);
+        let app_secret = r.string(app_secret, APP_SECRET_MAX_LEN);
+        let license_key = r.string(license_key, LICENSE_KEY_MAX_LEN);
+        let hwid = r.string(hwid, HWID_MAX_LEN);
+        let nonce = r.nonce(nonce);
         match (app_id, app_secret, license_key, hwid, nonce) {
             (Some(app_id), Some(app_secret), Some(license_key), Some(hwid), Some(nonce))
                 if r.errors.is_empty() =>
             {
                 Ok(ValidateRequest {
-                    app_id: app_id.to_owned(),
-                    app_secret: app_secret.to_owned(),
-                    license_key: license_key.to_owned(),
-                    hwid: hwid.to_owned(),
+                    app_id,
+                    app_secret,
+                    license_key,
+                    hwid,
                     nonce,
                 })
             }
@@ -358,33 +365,34 @@ impl ValidateRequest {
 }
 
 impl HeartbeatRequest {
+    /// The wire names of its fields, in order.
+    const FIELDS: [&'static str; 4] = ["appId", "sessionToken", "nonce", "hwid"];
+
     /// Parse a request body, reporting every bad field (not just the first), in field
     /// order. Unknown fields are ignored.
     pub fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>> {
-        Self::from_object(&body_object(body)?)
+        Self::from_fields(fields::read(body, Self::FIELDS).map_err(body_error)?)
     }
 
     /// Like [`HeartbeatRequest::parse`], from an already parsed JSON value.
     pub fn from_value(value: &Value) -> Result<Self, Vec<FieldError>> {
-        Self::from_object(value_object(value)?)
+        Self::from_fields(fields::read_value(value, Self::FIELDS).map_err(body_error)?)
     }
 
-    fn from_object(obj: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
-        let mut r = FieldReader {
-            obj,
-            errors: Vec::new(),
-        };
-        let app_id = r.string("appId", APP_ID_MAX_LEN);
-        let session_token = r.string("sessionToken", SESSION_TOKEN_MAX_LEN);
-        let nonce = r.nonce("nonce");
-        let hwid = r.string("hwid", HWID_MAX_LEN);
+    fn from_fields(fields: [Named<'_>; 4]) -> Result<Self, Vec<FieldError>> {
+        let [app_id, session_token, nonce, hwid] = fields;
+        let mut r = FieldReader::default();
+        let app_id = r.string(app_id, APP_ID_MAX_LEN);
+        let session_token = r.string(session_token, SESSION_TOKEN_MAX_LEN);
+        let nonce = r.nonce(nonce);
+        let hwid = r.string(hwid, HWID_MAX_LEN);
         match (app_id, session_token, nonce, hwid) {
             (Some(app_id), Some(session_token), Some(nonce), Some(hwid)) if r.errors.is_empty() => {
                 Ok(HeartbeatRequest {
-                    app_id: app_id.to_owned(),
-                    session_token: session_token.to_owned(),
+                    app_id,
+                    session_token,
                     nonce,
-                    hwid: hwid.to_owned(),
+                    hwid,
                 })
             }
             _ => Err(r.errors),

@@ -117,3 +117,40 @@ proptest! {
         }
     }
 }
+
+/// Request bodies with every field name, random kinds of values, duplicates and escapes.
+fn request_body() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap_or_default()),
+        "[0-9a-f]{32}".prop_map(|s| format!("\"{s}\"")),
+        Just("\"a\\u0000b\\n\"".to_owned()),
+        Just("null".to_owned()),
+        Just("7".to_owned()),
+        Just("[\"x\",{\"y\":[]}]".to_owned()),
+        Just("{\"appId\":\"nested\"}".to_owned()),
+    ];
+    let key = prop_oneof![
+        Just("appId"),
+        Just("appSecret"),
+        Just("licenseKey"),
+        Just("hwid"),
+        Just("nonce"),
+        Just("sessionToken"),
+        Just("app\\u0049d"),
+        Just("other"),
+    ];
+    prop::collection::vec((key, value), 0..9).prop_map(|fields| {
+        let fields: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{{}}}", fields.join(","))
+    })
+}
+
+proptest! {
+    /// Parsing a body in one pass gives exactly what parsing its JSON tree gives.
+    #[test]
+    fn body_and_tree_parsers_agree(body in request_body()) {
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        prop_assert_eq!(ValidateRequest::parse(body.as_bytes()), ValidateRequest::from_value(&value));
+        prop_assert_eq!(HeartbeatRequest::parse(body.as_bytes()), HeartbeatRequest::from_value(&value));
+    }
+}

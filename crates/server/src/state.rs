@@ -4,6 +4,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use keyward_protocol::TokenKey;
+
 use crate::clock::Clock;
 use crate::ratelimit::RateLimiter;
 use crate::secret::Secret;
@@ -18,7 +20,8 @@ pub struct AppState {
 #[derive(Debug)]
 struct Inner {
     store: Store,
-    server_secret: Secret,
+    /// The server secret, ready to authenticate session tokens.
+    token_key: TokenKey,
     clock: Clock,
     session_ttl: Duration,
     max_body_bytes: usize,
@@ -32,7 +35,7 @@ impl AppState {
         Self {
             inner: Arc::new(Inner {
                 store,
-                server_secret,
+                token_key: TokenKey::new(server_secret.expose()),
                 clock: config.clock.clone(),
                 session_ttl: config.session_ttl,
                 max_body_bytes: config.max_body_bytes,
@@ -46,8 +49,8 @@ impl AppState {
         &self.inner.store
     }
 
-    pub(crate) fn server_secret(&self) -> &[u8] {
-        self.inner.server_secret.expose()
+    pub(crate) fn token_key(&self) -> &TokenKey {
+        &self.inner.token_key
     }
 
     pub(crate) fn clock(&self) -> &Clock {

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use keyward_errors::HeartbeatError;
-use keyward_protocol::{HeartbeatRequest, SessionToken};
+use keyward_protocol::HeartbeatRequest;
 
 use super::{Admitted, SessionFor, admit, failure, internal_response, session_response};
 use crate::state::AppState;
@@ -30,13 +30,10 @@ pub async fn heartbeat(
         Err(response) => return response,
     };
     let now = state.clock().now_unix();
-    let Ok(session) = SessionToken::verify(
-        state.server_secret(),
-        &req.session_token,
-        &req.app_id,
-        &req.hwid,
-        now,
-    ) else {
+    let Ok(session) = state
+        .token_key()
+        .verify(&req.session_token, &req.app_id, &req.hwid, now)
+    else {
         return failure(HeartbeatError::SessionExpired, None);
     };
     let input = HeartbeatInput {

@@ -16,8 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward_errors::{AuthFailure, Failed, FieldError, HeartbeatError, ValidateError};
 use keyward_protocol::{
-    HeartbeatRequest, Nonce, SessionPayload, SessionToken, SessionTokenBody, SignedResponse,
-    Status, ValidateRequest, sign_response,
+    HeartbeatRequest, Nonce, SessionPayload, SessionTokenBody, ValidateRequest, sign_response_json,
 };
 use serde::Serialize;
 
@@ -37,40 +36,6 @@ pub(crate) fn failure<E: Serialize>(error: E, details: Option<Vec<FieldError>>) 
         details,
     };
     (StatusCode::OK, axum::Json(body)).into_response()
-}
-
-/// A success answer: the signed envelope as JSON.
-///
-/// The envelope's strings are base64 and hex, which JSON never escapes, so the body is
-/// written directly (byte for byte what `serde_json` writes, without scanning ~1 KiB of
-/// text for characters to escape); anything else goes through `serde_json`.
-pub(crate) fn signed_response(signed: SignedResponse) -> Response {
-    fn plain(text: &str) -> bool {
-        text.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-    }
-    if signed.status != Status::Success || !plain(&signed.payload) || !plain(&signed.signature) {
-        return axum::Json(signed).into_response();
-    }
-    const HEAD: &str = r#"{"status":"success","payload":""#;
-    const MIDDLE: &str = r#"","signature":""#;
-    const TAIL: &str = r#""}"#;
-    let mut body = String::with_capacity(
-        HEAD.len() + signed.payload.len() + MIDDLE.len() + signed.signature.len() + TAIL.len(),
-    );
-    body.push_str(HEAD);
-    body.push_str(&signed.payload);
-    body.push_str(MIDDLE);
-    body.push_str(&signed.signature);
-    body.push_str(TAIL);
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response()
 }
 
 /// A `rate_limited` failure with `Retry-After` (whole seconds, at least 1).
@@ -137,17 +102,16 @@ pub(crate) fn session_response(
     request_id: Option<String>,
 ) -> Result<Response, String> {
     let expires_in = now.saturating_add(state.session_ttl_secs());
-    let token = SessionToken::issue(
-        state.server_secret(),
-        &SessionTokenBody {
+    let token = state
+        .token_key()
+        .issue(&SessionTokenBody {
             app_id: session.app_id.to_owned(),
             license_key: session.license_key.to_owned(),
             hwid: session.hwid.to_owned(),
             sig_key: crate::secret::new_sig_key().map_err(|err| err.to_string())?,
             expires_in,
-        },
-    )
-    .map_err(|err| err.to_string())?;
+        })
+        .map_err(|err| err.to_string())?;
     let payload = SessionPayload {
         session_token: token.into_string(),
         timestamp: now,
@@ -157,8 +121,16 @@ pub(crate) fn session_response(
         license_variables: variables(&grant.license_variables)?,
         request_id,
     };
-    let signed = sign_response(signing_secret, nonce, &payload).map_err(|err| err.to_string())?;
-    Ok(signed_response(signed))
+    let body =
+        sign_response_json(signing_secret, nonce, &payload).map_err(|err| err.to_string())?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 /// A request of one auth endpoint, and the codes of its family for the checks both
@@ -261,42 +233,4 @@ fn variables(text: &str) -> Result<Option<serde_json::Map<String, serde_json::Va
     serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
         .map(|map| (!map.is_empty()).then_some(map))
         .map_err(|err| format!("stored variables are not a JSON object: {err}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn body_of(response: Response) -> (Option<String>, Vec<u8>) {
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .map(|v| v.to_str().unwrap().to_owned());
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        (content_type, bytes.to_vec())
-    }
-
-    /// The direct envelope is byte for byte what `serde_json` writes, with the same
-    /// status and content type; text that JSON would escape still goes through serde.
-    #[tokio::test]
-    async fn signed_response_matches_serde_json() {
-        let cases = [
-            ("eyJhIjoiYiJ9+/AB==", "0123456789abcdef"),
-            ("", ""),
-            ("quote\"back\\slash\u{1}", "ctl\n"),
-        ];
-        for (payload, signature) in cases {
-            let signed = SignedResponse {
-                status: Status::Success,
-                payload: payload.to_owned(),
-                signature: signature.to_owned(),
-            };
-            let direct = signed_response(signed.clone());
-            assert_eq!(direct.status(), StatusCode::OK);
-            let expected = axum::Json(signed).into_response();
-            assert_eq!(body_of(direct).await, body_of(expected).await);
-        }
-    }
 }
