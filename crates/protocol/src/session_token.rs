@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::b64;
 use crate::error::{EncodeError, RngError, fill_random};
-use crate::hexutil::is_lower_hex;
+use crate::hexutil::{encode32, is_lower_hex};
 use crate::signing::{HmacSha256, KEY_LEN, derive_key, hmac_sha256};
 use crate::wire::SESSION_TOKEN_MAX_LEN;
 
@@ -44,13 +44,13 @@ impl SigKey {
     pub fn generate() -> Result<Self, RngError> {
         let mut bytes = [0u8; SIG_KEY_BYTES];
         fill_random(&mut bytes)?;
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut text = String::with_capacity(SIG_KEY_LEN);
-        for b in bytes {
-            text.push(char::from(HEX[usize::from(b >> 4)]));
-            text.push(char::from(HEX[usize::from(b & 0x0f)]));
-        }
-        Ok(SigKey(text))
+        Ok(Self::from_bytes(&bytes))
+    }
+
+    /// The key whose raw bytes are `bytes` (which must come from a CSPRNG; servers that
+    /// read randomness ahead in blocks use this instead of [`SigKey::generate`]).
+    pub fn from_bytes(bytes: &[u8; SIG_KEY_BYTES]) -> Self {
+        SigKey(encode32(bytes).as_str().to_owned())
     }
 
     /// Parse a key's hex text.
@@ -283,13 +283,16 @@ fn split(token: &str) -> Result<(&str, &str), TokenError> {
 }
 
 fn decode_body(body_b64: &str) -> Result<SessionTokenBody, TokenError> {
-    let json = URL_SAFE_NO_PAD
-        .decode(body_b64)
+    // A body is shorter than the longest token, so it always fits.
+    let mut buf = [0u8; SESSION_TOKEN_MAX_LEN / 4 * 3];
+    let len = URL_SAFE_NO_PAD
+        .decode_slice(body_b64, &mut buf)
         .map_err(|_| TokenError::Malformed)?;
+    let json = &buf[..len];
     if json.first() != Some(&b'{') {
         return Err(TokenError::Malformed);
     }
-    serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)
+    serde_json::from_slice(json).map_err(|_| TokenError::Malformed)
 }
 
 #[cfg(test)]

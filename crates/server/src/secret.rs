@@ -89,15 +89,9 @@ pub fn new_sig_key() -> Result<keyward_protocol::SigKey, RandomError> {
         pool.used = start + N;
         Ok::<(), RandomError>(())
     })?;
-    let mut text = [0u8; N * 2];
-    hex::encode_to_slice(bytes, &mut text).map_err(|_| RandomError)?;
+    let key = keyward_protocol::SigKey::from_bytes(&bytes);
     bytes.fill(0);
-    let key = std::str::from_utf8(&text)
-        .ok()
-        .and_then(|text| keyward_protocol::SigKey::parse(text).ok())
-        .ok_or(RandomError);
-    text.fill(0);
-    key
+    Ok(key)
 }
 
 /// A new public app id: `app_` and 24 hex characters.

@@ -123,14 +123,12 @@ pub(crate) fn session_response(
     };
     let body =
         sign_response_json(signing_secret, nonce, &payload).map_err(|err| err.to_string())?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response())
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
 }
 
 /// A request of one auth endpoint, and the codes of its family for the checks both
