@@ -23,41 +23,8 @@ if [ -z "${BIN:-}" ]; then # BIN=/path/to/keyward-server skips the build
   BIN="$ROOT/target/release/keyward-server"
 fi
 
-WORK="$(mktemp -d)"
-DB="$WORK/bench.db"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
-
-# Seed: account, key, credits, app, license (admin CLI and the Developer API).
-"$BIN" admin --db "$DB" create-account bench >/dev/null
-"$BIN" admin --db "$DB" add-credits bench 100000000 >/dev/null
-API_KEY="$("$BIN" admin --db "$DB" issue-api-key bench 2>/dev/null | sed -n 's/^api key: //p')"
-
-# The auth limiter stays in the request path but is set far above what wrk can send.
-KEYWARD_LOG=warn "$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" \
-  --auth-burst 1000000000 --auth-rate 1000000000 &
-SERVER_PID=$!
-BASE="http://127.0.0.1:$PORT"
-for _ in $(seq 1 100); do curl -fs "$BASE/health" >/dev/null 2>&1 && break; sleep 0.1; done
-
-APP="$(curl -fs -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
-  -d '{"name":"bench","hwidSlots":1}' "$BASE/v1/apps")"
-export KW_APP_ID="$(echo "$APP" | json_field appId)"
-export KW_APP_SECRET="$(echo "$APP" | json_field appSecret)"
-LICENSES="$(curl -fs -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
-  -d '{"count":1}' "$BASE/v1/apps/$KW_APP_ID/licenses")"
-export KW_LICENSE="$(echo "$LICENSES" | json_field key)"
-export KW_HWID="4f2c0e9b7d1a5c3e8f6b2d4a9c7e1f3b5d8a2c4e6f9b1d3a5c7e9f2b4d6a8c0e"
-VALIDATE="$(curl -fs -H 'Content-Type: application/json' -d "{\"appId\":\"$KW_APP_ID\",\"appSecret\":\"$KW_APP_SECRET\",\"licenseKey\":\"$KW_LICENSE\",\"hwid\":\"$KW_HWID\",\"nonce\":\"0123456789abcdef0123456789abcdef\"}" "$BASE/auth/validate")"
-PAYLOAD="$(echo "$VALIDATE" | json_field payload)"
-export KW_TOKEN="$(echo "$PAYLOAD" | base64 -d | json_field sessionToken)"
-if [ -z "$KW_TOKEN" ]; then echo "seeding failed: $VALIDATE" >&2; exit 1; fi
+# Starts the server on a fresh database, seeds it and exports KW_* and BASE.
+source "$KW_BENCH_DIR/seeded-server.sh"
 
 run() { # endpoint script connections
   wrk -t2 -c"$3" -d"${DURATION}s" --timeout 10s -s "$KW_BENCH_DIR/$2" "$BASE$1" | sed -n 's/^RESULT //p'
