@@ -20,6 +20,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod ipnet;
 pub mod ratelimit;
 pub mod request_id;
 pub mod secret;

@@ -208,6 +208,32 @@ async fn apps_licenses_rules_webhooks_round_trip() {
     assert_eq!(response.status(), 201);
     let rule: Value = response.json().await.unwrap();
     assert_eq!(rule["value"], "10.0.0.1", "IPs are stored canonically");
+    // Networks too: host bits cleared; the same network again is a conflict.
+    for (value, status, stored) in [
+        ("10.9.8.7/8", 201, Some("10.0.0.0/8")),
+        ("10.0.0.0/8", 400, None),
+        ("2001:DB8::1/32", 201, Some("2001:db8::/32")),
+        ("10.0.0.1/33", 400, None),
+        ("10.0.0.0/", 400, None),
+        ("not-an-ip/8", 400, None),
+    ] {
+        let response = api(
+            &server,
+            &seed,
+            Method::POST,
+            &format!("/v1/apps/{app_id}/access-rules"),
+        )
+        .json(&json!({"list": "deny", "kind": "ip", "value": value}))
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(response.status(), status, "{value}");
+        let body: Value = response.json().await.unwrap();
+        match stored {
+            Some(stored) => assert_eq!(body["value"], stored, "{value}"),
+            None => assert_eq!(body["error"], "bad_request", "{value}"),
+        }
+    }
     let rules: Value = api(
         &server,
         &seed,
@@ -220,7 +246,7 @@ async fn apps_licenses_rules_webhooks_round_trip() {
     .json()
     .await
     .unwrap();
-    assert_eq!(rules["rules"].as_array().unwrap().len(), 1);
+    assert_eq!(rules["rules"].as_array().unwrap().len(), 3);
     let response = api(
         &server,
         &seed,

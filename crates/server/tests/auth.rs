@@ -248,6 +248,67 @@ async fn validate_failure_codes_in_order() {
     assert_eq!(credits(&server, &seed).await, 0);
 }
 
+/// IP rules match networks: the loopback client (127.0.0.1) is denied by a deny network
+/// that contains it, admitted by an allow network that contains it, and not by one that
+/// does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ip_networks_deny_and_allow() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    let good = json!({
+        "appId": seed.app_id, "appSecret": seed.app_secret, "licenseKey": seed.license_key,
+        "hwid": HWID, "nonce": "0123456789abcdef0123456789abcdef",
+    });
+    let rules = format!("/v1/apps/{}/access-rules", seed.app_id);
+    let add = |list: &'static str, value: &'static str| {
+        let request = api(&server, &seed, Method::POST, &rules)
+            .json(&json!({"list": list, "kind": "ip", "value": value}));
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 201, "{list} {value}");
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let remove = |rule: Value| {
+        let request = api(
+            &server,
+            &seed,
+            Method::DELETE,
+            &format!("{rules}/{}", rule["id"]),
+        );
+        async move { assert_eq!(request.send().await.unwrap().status(), 204) }
+    };
+
+    let deny = add("deny", "127.0.0.0/8").await;
+    validate_fails(&server, &good, ValidateError::Blocked).await;
+    remove(deny).await;
+    let elsewhere = add("deny", "10.0.0.0/8").await;
+    validate_ok(&server, &seed, HWID).await;
+    remove(elsewhere).await;
+
+    api(
+        &server,
+        &seed,
+        Method::PATCH,
+        &format!("/v1/apps/{}", seed.app_id),
+    )
+    .json(&json!({"allowlistRequired": true}))
+    .send()
+    .await
+    .unwrap();
+    let other_network = add("allow", "192.168.0.0/16").await;
+    validate_fails(&server, &good, ValidateError::Blocked).await;
+    let loopback = add("allow", "127.0.0.0/30").await;
+    validate_ok(&server, &seed, HWID).await;
+    // A deny entry wins over an allow entry.
+    let host = add("deny", "127.0.0.1").await;
+    validate_fails(&server, &good, ValidateError::Blocked).await;
+    for rule in [other_network, loopback, host] {
+        remove(rule).await;
+    }
+    validate_fails(&server, &good, ValidateError::Blocked).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_bad_request_lists_every_bad_field() {
     let server = TestServer::start().await.unwrap();

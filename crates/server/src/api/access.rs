@@ -1,7 +1,5 @@
 //! `/v1/apps/{appId}/access-rules`: allow and deny entries of HWIDs and IPs.
 
-use std::net::IpAddr;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,11 +7,13 @@ use serde_json::{Value, json};
 
 use super::fields::Fields;
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
+use crate::ipnet::IpNet;
 use crate::state::AppState;
 use crate::store::{AccessRule, ListKind, RuleKind};
 
 /// `POST /v1/apps/{appId}/access-rules`: `{list: "allow"|"deny", kind: "hwid"|"ip",
-/// value}` → 201 with the rule.
+/// value}` → 201 with the rule. An IP rule's value is an address or a network
+/// (`203.0.113.0/24`), stored canonically (see [`IpNet`]).
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -33,10 +33,10 @@ pub async fn create(
         f.error("kind", "must be \"hwid\" or \"ip\"");
     }
     let value = match kind {
-        Some(RuleKind::Ip) if !value.is_empty() => match value.trim().parse::<IpAddr>() {
-            Ok(ip) => ip.to_canonical().to_string(),
-            Err(_) => {
-                f.error("value", "must be an IP address");
+        Some(RuleKind::Ip) if !value.is_empty() => match IpNet::parse(&value) {
+            Ok(net) => net.to_string(),
+            Err(err) => {
+                f.error("value", &err.to_string());
                 value
             }
         },

@@ -33,7 +33,7 @@ pub async fn validate(
         app_secret: req.app_secret.clone(),
         license_key: req.license_key.clone(),
         hwid: req.hwid.clone(),
-        ip: ip.to_string(),
+        ip,
     };
     match state.store().validate(input, now).await {
         Ok(Ok(grant)) => match session_response(

@@ -2,6 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use crate::ipnet::IpNet;
+
 use super::{
     AccessRule, App, AppPatch, CreatedApp, ListKind, NewApp, RuleKind, StoreError,
     is_unique_violation, json_object, json_text,
@@ -169,13 +171,27 @@ pub(super) fn add_rule(
     now: i64,
 ) -> Result<AccessRule, StoreError> {
     let app = owned(c, account_id, public_id)?;
+    // The address range of an IP rule (`value` is canonical: the API parsed it).
+    let range = match kind {
+        RuleKind::Ip => IpNet::parse(value)
+            .ok()
+            .map(|net| (net.first(), net.last())),
+        RuleKind::Hwid => None,
+    };
     match c
         .prepare_cached(
-            "INSERT INTO access_rules (app_id, kind, value, list, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO access_rules (app_id, kind, value, list, created_at, ip_first, ip_last)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
-        .execute(params![app, kind.as_str(), value, list.as_str(), now])
-    {
+        .execute(params![
+            app,
+            kind.as_str(),
+            value,
+            list.as_str(),
+            now,
+            range.map(|r| r.0),
+            range.map(|r| r.1)
+        ]) {
         Ok(_) => Ok(AccessRule {
             id: c.last_insert_rowid(),
             list,

@@ -2,11 +2,13 @@
 //! documented order, and the charge and HWID binding in the same transaction.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use keyward_errors::{HeartbeatError, ValidateError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{HeartbeatOutcome, StoreError, ValidateOutcome};
+use crate::ipnet::IpNet;
 use crate::secret::constant_time_eq;
 
 /// Heartbeats per billed credit: every `HEARTBEATS_PER_CREDIT`-th heartbeat of a license
@@ -24,8 +26,8 @@ pub struct ValidateInput {
     pub license_key: String,
     /// Device HWID.
     pub hwid: String,
-    /// Client IP, canonical text.
-    pub ip: String,
+    /// Client IP.
+    pub ip: IpAddr,
 }
 
 impl fmt::Debug for ValidateInput {
@@ -196,12 +198,14 @@ fn charge(c: &Connection, account: i64) -> Result<bool, StoreError> {
 
 /// Whether the device is blocked by the app's deny list or missing from a required
 /// allow list.
-fn blocked(c: &Connection, app: &AppState, hwid: &str, ip: &str) -> Result<bool, StoreError> {
+fn blocked(c: &Connection, app: &AppState, hwid: &str, ip: IpAddr) -> Result<bool, StoreError> {
     let mut stmt = c.prepare_cached(
         "SELECT list FROM access_rules
-         WHERE app_id = ?1 AND ((kind = 'hwid' AND value = ?2) OR (kind = 'ip' AND value = ?3))",
+         WHERE app_id = ?1 AND ((kind = 'hwid' AND value = ?2)
+                                OR (kind = 'ip' AND ip_first <= ?3 AND ip_last >= ?3))",
     )?;
     let mut allowed = false;
+    let ip = IpNet::host(ip).first();
     let mut rows = stmt.query(params![app.id, hwid, ip])?;
     while let Some(row) = rows.next()? {
         let list: String = row.get(0)?;
@@ -231,7 +235,7 @@ pub(super) fn validate(
     if app.credits < 1 {
         return Ok(Err(ValidateError::NoCredits));
     }
-    if blocked(c, &app, &input.hwid, &input.ip)? {
+    if blocked(c, &app, &input.hwid, input.ip)? {
         return Ok(Err(ValidateError::Blocked));
     }
     let Some(license) = license_state(c, app.id, &input.license_key, &input.hwid)? else {

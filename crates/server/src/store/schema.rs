@@ -3,12 +3,22 @@
 //! Each entry runs once, in order, inside its own transaction. Never edit a released
 //! migration: append a new one.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
+
+use crate::ipnet::IpNet;
+
+/// One migration: SQL, then (optionally) a data step that SQL cannot express.
+struct Migration {
+    sql: &'static str,
+    data: Option<fn(&Connection) -> rusqlite::Result<()>>,
+}
 
 /// The migrations, in order; the schema version after migration `i` is `i + 1`.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // 1: the initial schema.
-    r"
+    Migration {
+        data: None,
+        sql: r"
     CREATE TABLE settings (
         key   TEXT PRIMARY KEY,
         value BLOB NOT NULL
@@ -76,7 +86,35 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX webhooks_account ON webhooks(account_id, id);
     ",
+    },
+    // 2: IP rules match networks too (`203.0.113.0/24`): each IP rule gets the keys of
+    // its first and last address (see `crate::ipnet`), filled in for existing rules.
+    Migration {
+        sql: r"
+        ALTER TABLE access_rules ADD COLUMN ip_first BLOB;
+        ALTER TABLE access_rules ADD COLUMN ip_last BLOB;
+        CREATE INDEX access_rules_ip ON access_rules(app_id, ip_first) WHERE kind = 'ip';
+        ",
+        data: Some(fill_ip_ranges),
+    },
 ];
+
+/// Migration 2's data step: the address range of every IP rule stored before it.
+fn fill_ip_ranges(c: &Connection) -> rusqlite::Result<()> {
+    let rules: Vec<(i64, String)> = c
+        .prepare("SELECT id, value FROM access_rules WHERE kind = 'ip'")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut update =
+        c.prepare("UPDATE access_rules SET ip_first = ?2, ip_last = ?3 WHERE id = ?1")?;
+    for (id, value) in rules {
+        // Schema 1 stored canonical addresses only; anything else matches nothing, as before.
+        if let Ok(net) = IpNet::parse(&value) {
+            update.execute(params![id, net.first(), net.last()])?;
+        }
+    }
+    Ok(())
+}
 
 /// The schema version this build migrates to.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -107,14 +145,17 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         // Re-check under the write lock: another process may have migrated meanwhile.
         let now: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         if usize::try_from(now).unwrap_or(0) > index {
             continue;
         }
-        tx.execute_batch(sql)?;
+        tx.execute_batch(migration.sql)?;
+        if let Some(data) = migration.data {
+            data(&tx)?;
+        }
         tx.pragma_update(
             None,
             "user_version",
@@ -123,4 +164,52 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database of schema 1 keeps its IP rules: migration 2 gives them address ranges.
+    #[test]
+    fn ip_rules_of_schema_1_get_their_ranges() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0].sql).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO accounts (id, name, created_at) VALUES (1, 'a', 0);
+             INSERT INTO apps (id, public_id, account_id, name, secret, hwid_slots, created_at)
+                 VALUES (1, 'app_1', 1, 'app', 's', 1, 0);
+             INSERT INTO access_rules (app_id, kind, value, list, created_at) VALUES
+                 (1, 'ip', '203.0.113.7', 'deny', 0),
+                 (1, 'ip', 'garbage', 'deny', 0),
+                 (1, 'hwid', 'h', 'deny', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(usize::try_from(version).unwrap(), SCHEMA_VERSION);
+        let ranges: Vec<(String, Option<Vec<u8>>, Option<Vec<u8>>)> = conn
+            .prepare("SELECT value, ip_first, ip_last FROM access_rules ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let host = IpNet::parse("203.0.113.7").unwrap();
+        assert_eq!(
+            ranges,
+            vec![
+                (
+                    "203.0.113.7".to_owned(),
+                    Some(host.first().to_vec()),
+                    Some(host.last().to_vec())
+                ),
+                ("garbage".to_owned(), None, None),
+                ("h".to_owned(), None, None),
+            ]
+        );
+    }
 }
