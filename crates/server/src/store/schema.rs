@@ -191,7 +191,8 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(usize::try_from(version).unwrap(), SCHEMA_VERSION);
-        let ranges: Vec<(String, Option<Vec<u8>>, Option<Vec<u8>>)> = conn
+        type Range = (String, Option<Vec<u8>>, Option<Vec<u8>>);
+        let ranges: Vec<Range> = conn
             .prepare("SELECT value, ip_first, ip_last FROM access_rules ORDER BY id")
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
