@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::admin::{Admin, AdminError};
 use crate::config::{self, Config};
+use crate::ipnet::IpNet;
 use crate::ratelimit::RateLimitConfig;
 use crate::secret::Secret;
 
@@ -56,6 +57,14 @@ pub struct ServeArgs {
     /// Largest request body in bytes.
     #[arg(long, env = "KEYWARD_MAX_BODY", default_value_t = config::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+    /// A reverse proxy (address or network, e.g. 10.0.0.0/8) whose X-Forwarded-For names
+    /// the client; repeat the flag, or separate with commas in the environment variable.
+    #[arg(
+        long = "trusted-proxy",
+        env = "KEYWARD_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Smallest accepted `--server-secret`.
@@ -86,6 +95,13 @@ impl ServeArgs {
             return Err("--auth-rate must be a positive number".to_owned());
         };
         config.max_body_bytes = self.max_body_bytes.max(1024);
+        config.trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .map(|text| {
+                IpNet::parse(text).map_err(|err| format!("--trusted-proxy {text:?}: {err}"))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(config)
     }
 }
@@ -202,4 +218,39 @@ async fn run_op(admin: &Admin, op: AdminOp) -> Result<(), AdminError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn serve(args: &[&str]) -> Result<Config, String> {
+        let cli = Cli::try_parse_from(["keyward-server", "serve"].iter().chain(args))
+            .map_err(|err| err.to_string())?;
+        match cli.command {
+            Command::Serve(serve) => serve.config(),
+            Command::Admin(_) => Err("not serve".to_owned()),
+        }
+    }
+
+    #[test]
+    fn trusted_proxies_from_repeated_flags_or_a_list() {
+        let config = serve(&["--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "::1"]).unwrap();
+        let texts: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(texts, ["10.0.0.0/8", "::1"]);
+        let config = serve(&["--trusted-proxy", "10.0.0.0/8,192.168.1.1"]).unwrap();
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert!(serve(&[]).unwrap().trusted_proxies.is_empty());
+        let err = serve(&["--trusted-proxy", "10.0.0.0/40"]).unwrap_err();
+        assert!(
+            err.contains("--trusted-proxy") && err.contains("prefix"),
+            "{err}"
+        );
+    }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use keyward_errors::RATE_LIMIT;
 
 use crate::clock::Clock;
+use crate::ipnet::IpNet;
 use crate::ratelimit::RateLimitConfig;
 use crate::secret::Secret;
 
@@ -35,6 +36,9 @@ pub struct Config {
     pub auth_rate_limit: Option<RateLimitConfig>,
     /// Largest accepted request body, in bytes; larger bodies are `bad_request`.
     pub max_body_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (empty: the TCP peer is the
+    /// client). See [`crate::client_ip`].
+    pub trusted_proxies: Vec<IpNet>,
     /// The clock (tests move it forward).
     pub clock: Clock,
 }
@@ -50,6 +54,7 @@ impl Config {
             api_rate_limit: RateLimitConfig::from(RATE_LIMIT),
             auth_rate_limit: Some(default_auth_rate_limit()),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            trusted_proxies: Vec::new(),
             clock: Clock::system(),
         }
     }

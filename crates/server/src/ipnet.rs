@@ -63,6 +63,12 @@ impl IpNet {
         }
     }
 
+    /// Whether `addr` is in the network.
+    pub fn contains(&self, addr: IpAddr) -> bool {
+        let key = Self::host(addr).first();
+        self.first() <= key && key <= self.last()
+    }
+
     /// The first address's key.
     pub fn first(&self) -> [u8; 16] {
         key(self.addr).to_be_bytes()
@@ -152,10 +158,7 @@ mod tests {
     /// Keys order addresses as numbers, so a range comparison is membership.
     #[test]
     fn ranges_contain_exactly_their_addresses() {
-        let contains = |n: &IpNet, ip: &str| {
-            let k = IpNet::host(ip.parse().unwrap()).first();
-            n.first() <= k && k <= n.last()
-        };
+        let contains = |n: &IpNet, ip: &str| n.contains(ip.parse().unwrap());
         let v4 = net("203.0.113.0/24");
         assert!(contains(&v4, "203.0.113.0") && contains(&v4, "203.0.113.255"));
         assert!(!contains(&v4, "203.0.112.255") && !contains(&v4, "203.0.114.0"));

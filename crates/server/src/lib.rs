@@ -18,6 +18,7 @@ pub mod api;
 mod app;
 pub mod auth;
 pub mod cli;
+mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod ipnet;
@@ -30,6 +31,7 @@ pub mod store;
 mod testing;
 
 pub use admin::{Admin, AdminError, IssuedApiKey};
+pub use client_ip::client_ip;
 pub use clock::Clock;
 pub use config::Config;
 pub use ratelimit::RateLimitConfig;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use keyward_protocol::TokenKey;
 
 use crate::clock::Clock;
+use crate::ipnet::IpNet;
 use crate::ratelimit::RateLimiter;
 use crate::secret::Secret;
 use crate::store::Store;
@@ -27,6 +28,7 @@ struct Inner {
     max_body_bytes: usize,
     api_limiter: RateLimiter<Vec<u8>>,
     auth_limiter: Option<RateLimiter<(IpAddr, String)>>,
+    trusted_proxies: Vec<IpNet>,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
                 max_body_bytes: config.max_body_bytes,
                 api_limiter: RateLimiter::new(config.api_rate_limit),
                 auth_limiter: config.auth_rate_limit.map(RateLimiter::new),
+                trusted_proxies: config.trusted_proxies.clone(),
             }),
         }
     }
@@ -67,6 +70,10 @@ impl AppState {
 
     pub(crate) fn api_limiter(&self) -> &RateLimiter<Vec<u8>> {
         &self.inner.api_limiter
+    }
+
+    pub(crate) fn trusted_proxies(&self) -> &[IpNet] {
+        &self.inner.trusted_proxies
     }
 
     pub(crate) fn auth_limiter(&self) -> Option<&RateLimiter<(IpAddr, String)>> {

@@ -309,6 +309,55 @@ async fn ip_networks_deny_and_allow() {
     validate_fails(&server, &good, ValidateError::Blocked).await;
 }
 
+/// Behind a trusted proxy (here: loopback), the client is the address in
+/// `X-Forwarded-For`; without one configured, the header is ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x_forwarded_for_only_from_trusted_proxies() {
+    for trusted in [true, false] {
+        let server = TestServer::start_with(|config| {
+            if trusted {
+                config.trusted_proxies =
+                    vec![keyward_server::ipnet::IpNet::parse("127.0.0.0/8").unwrap()];
+            }
+        })
+        .await
+        .unwrap();
+        let seed = server.seed().await.unwrap();
+        api(
+            &server,
+            &seed,
+            Method::POST,
+            &format!("/v1/apps/{}/access-rules", seed.app_id),
+        )
+        .json(&json!({"list": "deny", "kind": "ip", "value": "203.0.113.0/24"}))
+        .send()
+        .await
+        .unwrap();
+        let body = json!({
+            "appId": seed.app_id, "appSecret": seed.app_secret, "licenseKey": seed.license_key,
+            "hwid": HWID, "nonce": "0123456789abcdef0123456789abcdef",
+        });
+        let forwarded = |xff: &str| {
+            client()
+                .post(server.url("/auth/validate"))
+                .header("x-forwarded-for", xff)
+                .json(&body)
+                .send()
+        };
+        let from_denied = forwarded("203.0.113.7").await.unwrap();
+        if trusted {
+            expect_validate_failure(from_denied, ValidateError::Blocked).await;
+        } else {
+            let answer: Value = from_denied.json().await.unwrap();
+            assert_eq!(answer["status"], "success", "untrusted header ignored");
+        }
+        // The client cannot pick its address: the hop the proxy appended counts.
+        let forged = forwarded("203.0.113.7, 198.51.100.1").await.unwrap();
+        let answer: Value = forged.json().await.unwrap();
+        assert_eq!(answer["status"], "success", "trusted: {trusted}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_bad_request_lists_every_bad_field() {
     let server = TestServer::start().await.unwrap();

@@ -191,7 +191,7 @@ pub(crate) async fn admit<T: AuthRequest>(
         .await
         .map_err(|field| failure(T::BAD_REQUEST, Some(vec![field])))?;
     let parsed = T::parse(&bytes).map_err(|errors| failure(T::BAD_REQUEST, Some(errors)))?;
-    let ip = client_ip(peer);
+    let ip = crate::client_ip(peer.ip(), &parts.headers, state.trusted_proxies());
     if let Decision::Limited { retry_after } = limit(state, ip, parsed.app_id()) {
         return Err(throttled(T::RATE_LIMITED, retry_after));
     }
@@ -200,11 +200,6 @@ pub(crate) async fn admit<T: AuthRequest>(
         request_id,
         ip,
     })
-}
-
-/// The client IP in canonical form (IPv4-mapped IPv6 as IPv4).
-fn client_ip(peer: SocketAddr) -> IpAddr {
-    peer.ip().to_canonical()
 }
 
 /// The auth rate limiter's decision for this client and app.
