@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::clock::Clock;
 use crate::secret::{self, API_KEY_PREFIX};
 use crate::store::{
-    Account, App, AppPatch, CreatedApp, License, NewApp, NewLicenses, Store, StoreError,
+    Account, ApiKeyInfo, App, AppPatch, CreatedApp, License, NewApp, NewLicenses, Store, StoreError,
 };
 
 /// Why an admin operation failed.
@@ -155,6 +155,14 @@ impl Admin {
             .await
             .map_err(account_error(account))?;
         Ok(IssuedApiKey { id, key })
+    }
+
+    /// The API keys of an account (ids and states, never the keys).
+    pub async fn list_api_keys(&self, account: &str) -> Result<Vec<ApiKeyInfo>, AdminError> {
+        self.store
+            .list_api_keys(account.to_owned())
+            .await
+            .map_err(account_error(account))
     }
 
     /// Revokes an API key given by id or by the key itself (`kw_...`).

@@ -130,6 +130,11 @@ pub enum AdminOp {
         /// Account name.
         account: String,
     },
+    /// List an account's API keys (ids and states; keys are never shown again).
+    ListApiKeys {
+        /// Account name.
+        account: String,
+    },
     /// Revoke an API key, given by id or by the key itself.
     RevokeApiKey {
         /// Key id (printed at issue) or the key.
@@ -185,6 +190,13 @@ async fn run_op(admin: &Admin, op: AdminOp) -> Result<(), AdminError> {
             println!("key id: {}", issued.id);
             println!("api key: {}", issued.key);
             eprintln!("store the key now: it is not shown again");
+        }
+        AdminOp::ListApiKeys { account } => {
+            println!("{:<6} {:<12} status", "id", "created");
+            for key in admin.list_api_keys(&account).await? {
+                let status = if key.revoked { "revoked" } else { "active" };
+                println!("{:<6} {:<12} {status}", key.id, key.created_at);
+            }
         }
         AdminOp::RevokeApiKey { key } => {
             admin.revoke_api_key(&key).await?;

@@ -92,6 +92,16 @@ async fn state_survives_kill_9_and_admin_cli_exit_codes() {
     let (_, listed) = admin(&db, &["list-accounts"]);
     assert!(listed.contains("acme") && listed.contains("100"));
     assert!(!listed.contains(&key));
+    let (code, keys) = admin(&db, &["list-api-keys", "acme"]);
+    assert_eq!(code, 0);
+    let key_id = out
+        .lines()
+        .find_map(|l| l.strip_prefix("key id: "))
+        .unwrap();
+    let row: Vec<&str> = keys.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!((row[0], row[2]), (key_id, "active"));
+    assert!(!keys.contains(&key), "keys are never shown again");
+    assert_eq!(admin(&db, &["list-api-keys", "nobody"]).0, 3);
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");

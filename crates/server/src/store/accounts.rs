@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Account, StoreError, is_unique_violation};
+use super::{Account, ApiKeyInfo, StoreError, is_unique_violation};
 
 const SERVER_SECRET: &str = "server_secret";
 const COLUMNS: &str = "id, name, credits, suspended, created_at";
@@ -94,6 +94,25 @@ pub(super) fn insert_api_key(
     )?
     .execute(params![owner.id, key_hash, now])?;
     Ok(c.last_insert_rowid())
+}
+
+pub(super) fn list_api_keys(
+    c: &Connection,
+    account_name: &str,
+) -> Result<Vec<ApiKeyInfo>, StoreError> {
+    let owner = by_name(c, account_name)?;
+    let mut stmt = c.prepare_cached(
+        "SELECT id, revoked, created_at FROM api_keys WHERE account_id = ?1 ORDER BY id",
+    )?;
+    let keys = stmt.query_map([owner.id], |row| {
+        Ok(ApiKeyInfo {
+            id: row.get(0)?,
+            account_id: owner.id,
+            revoked: row.get(1)?,
+            created_at: row.get(2)?,
+        })
+    })?;
+    Ok(keys.collect::<Result<_, _>>()?)
 }
 
 pub(super) fn revoke_api_key(c: &Connection, id: i64) -> Result<(), StoreError> {

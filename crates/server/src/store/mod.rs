@@ -87,6 +87,8 @@ pub struct ApiKeyInfo {
     pub account_id: i64,
     /// Whether it is revoked.
     pub revoked: bool,
+    /// Issue time.
+    pub created_at: i64,
 }
 
 /// A new app.
@@ -403,6 +405,13 @@ impl Store {
     ) -> Result<i64, StoreError> {
         self.worker
             .call(move |c| accounts::insert_api_key(c, &account, &key_hash, now))
+            .await
+    }
+
+    /// The API keys of an account (never the keys themselves), oldest first.
+    pub async fn list_api_keys(&self, account: String) -> Result<Vec<ApiKeyInfo>, StoreError> {
+        self.worker
+            .call(move |c| accounts::list_api_keys(c, &account))
             .await
     }
 
