@@ -2,7 +2,7 @@
 //! retry policies, and the session state. Both clients (async and blocking) drive it.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use keyward_errors::{ClientError, HeartbeatError, RetryPolicy, ValidateError};
 use keyward_protocol::check_response;
@@ -327,7 +327,7 @@ impl Inner {
             .await
             .map_err(|e| (network_error(e), None))?;
         let status = response.status().as_u16();
-        let retry_after = parse_retry_after(response.headers());
+        let retry_after = parse_retry_after(response.headers(), SystemTime::now());
         let bytes = response
             .bytes()
             .await
@@ -398,10 +398,57 @@ fn network_error(e: reqwest::Error) -> Error {
     Error::client(ClientError::NetworkError, Cause(format!("{what}: {e}")))
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is not used by the auth endpoints).
-fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    text.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// `Retry-After` as a wait: seconds, or an HTTP-date (RFC 9110; a date already past is no
+/// wait). Anything else is ignored.
+fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(text).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::HeaderValue;
+
+    use super::*;
+
+    fn wait(value: &str, now: SystemTime) -> Option<Duration> {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+        parse_retry_after(&headers, now)
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        // 2015-10-21T07:28:00Z.
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        assert_eq!(wait("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(wait(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            wait("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            wait("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        // The obsolete forms RFC 9110 still asks recipients to accept.
+        assert_eq!(
+            wait("Wednesday, 21-Oct-15 07:29:00 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            wait("Wed Oct 21 07:28:05 2015", now),
+            Some(Duration::from_secs(5))
+        );
+        for junk in ["-1", "1.5", "soon", "Wed, 32 Oct 2015 07:28:00 GMT"] {
+            assert_eq!(wait(junk, now), None, "{junk}");
+        }
+        assert_eq!(parse_retry_after(&HeaderMap::new(), now), None);
+    }
 }
 
 /// A uniform sample from `0.0..1.0` from the OS RNG, for backoff jitter.
