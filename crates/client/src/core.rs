@@ -409,7 +409,20 @@ fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// A uniform sample from `0.0..1.0` from the OS RNG, for backoff jitter.
+fn unit_random() -> f64 {
+    match getrandom::u64() {
+        // 53 random bits: every value of the f64 grid in [0, 1) equally likely.
+        Ok(bits) => (bits >> 11) as f64 / (1u64 << 53) as f64,
+        Err(_) => 0.5,
+    }
+}
+
+/// Share of [`Inner`] by the clients and the heartbeat task.
+pub(crate) type Shared = Arc<Inner>;
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use reqwest::header::HeaderValue;
 
@@ -450,15 +463,3 @@ mod tests {
         assert_eq!(parse_retry_after(&HeaderMap::new(), now), None);
     }
 }
-
-/// A uniform sample from `0.0..1.0` from the OS RNG, for backoff jitter.
-fn unit_random() -> f64 {
-    match getrandom::u64() {
-        // 53 random bits: every value of the f64 grid in [0, 1) equally likely.
-        Ok(bits) => (bits >> 11) as f64 / (1u64 << 53) as f64,
-        Err(_) => 0.5,
-    }
-}
-
-/// Share of [`Inner`] by the clients and the heartbeat task.
-pub(crate) type Shared = Arc<Inner>;
