@@ -4,7 +4,8 @@
 # Each auth endpoint runs twice: with a fresh nonce per request (wrk runs Lua for every
 # request) and "static" with one prepared body (wrk sends it as it sends /health, so the
 # load generator, which shares the 2 cores, costs the same on every row).
-# Prints req/s, p50/p99 latency, the ratio to /health, and the server's peak RSS.
+# Prints req/s, p50/p99 latency, the ratio to /health (the mean of the /health rows just
+# before and after), and the server's peak RSS.
 #
 #   scripts/bench-server.sh            # 10 s per run
 #   DURATION=5 scripts/bench-server.sh
@@ -33,22 +34,42 @@ field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
 TICK="$(getconf CLK_TCK)"
 
+# Runs one wrk row; sets RPS, P50, P99, CPU (server µs per request) and ERRORS.
+measure() { # endpoint script connections
+  local before after out
+  before="$(cpu_ticks)"
+  out="$(run "$1" "$2" "$3")"
+  after="$(cpu_ticks)"
+  RPS="$(field "$out" rps)" P50="$(field "$out" p50_ms)" P99="$(field "$out" p99_ms)"
+  ERRORS="$(field "$out" errors)"
+  CPU="$(awk -v t=$((after - before)) -v hz="$TICK" -v n="$(field "$out" requests)" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+}
+print_row() { # label connections ratio
+  printf '%-25s %5s %10s %9s %9s %10s %12s %7s\n' "$1" "$2" "$RPS" "$P50" "$P99" "$3" "$CPU" "$ERRORS"
+}
+
+# Every auth row runs between two /health rows and is compared with their mean, so that
+# the host getting faster or slower during the run (it is shared) does not show up as a
+# difference between the endpoints.
 printf '%-25s %5s %10s %9s %9s %10s %12s %7s\n' endpoint conns "req/s" "p50 ms" "p99 ms" "vs /health" "server µs/req" errors
 for c in $CONNECTIONS; do
-  base=""
-  for spec in "/health health.lua" "/auth/validate validate.lua" "/auth/heartbeat heartbeat.lua" \
+  measure /health health.lua "$c"
+  print_row /health "$c" ""
+  health_before="$RPS"
+  for spec in "/auth/validate validate.lua" "/auth/heartbeat heartbeat.lua" \
     "/auth/validate validate_static.lua static" "/auth/heartbeat heartbeat_static.lua static"; do
     set -- $spec
+    measure "$1" "$2" "$c"
+    auth=("$RPS" "$P50" "$P99" "$CPU" "$ERRORS")
     label="$1${3:+ ($3)}"
-    before="$(cpu_ticks)"
-    out="$(run "$1" "$2" "$c")"
-    after="$(cpu_ticks)"
-    rps="$(field "$out" rps)"
-    cpu="$(awk -v t=$((after - before)) -v hz="$TICK" -v n="$(field "$out" requests)" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
-    [ -z "$base" ] && base="$rps"
-    ratio="$(awk -v a="$rps" -v b="$base" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
-    printf '%-25s %5s %10s %9s %9s %10s %12s %7s\n' "$label" "$c" "$rps" "$(field "$out" p50_ms)" \
-      "$(field "$out" p99_ms)" "$ratio" "$cpu" "$(field "$out" errors)"
+    measure /health health.lua "$c"
+    health=("$RPS" "$P50" "$P99" "$CPU" "$ERRORS")
+    ratio="$(awk -v a="${auth[0]}" -v b="$health_before" -v c="${health[0]}" 'BEGIN { printf "%.0f%%", 200 * a / (b + c) }')"
+    RPS="${auth[0]}" P50="${auth[1]}" P99="${auth[2]}" CPU="${auth[3]}" ERRORS="${auth[4]}"
+    print_row "$label" "$c" "$ratio"
+    RPS="${health[0]}" P50="${health[1]}" P99="${health[2]}" CPU="${health[3]}" ERRORS="${health[4]}"
+    print_row /health "$c" ""
+    health_before="${health[0]}"
   done
 done
 echo "peak RSS (VmHWM): $(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$SERVER_PID/status")"
