@@ -1,8 +1,10 @@
 //! The SQLite worker: one connection, shared by flat combining. A caller queues its job;
-//! if no one is running jobs, it becomes the combiner and runs every queued job (its own
-//! and those that arrived meanwhile) in one transaction (group commit), then hands the rest
-//! of the queue to a fresh task. Every job's reply is sent only after the COMMIT that made
-//! its changes durable.
+//! if no one is running jobs, it starts a turn: a task that first lets the other ready
+//! tasks run (so that they queue their jobs too), then runs every queued job in one
+//! transaction (group commit), and hands what arrived meanwhile to the next turn. Every
+//! job's reply is sent only after the COMMIT that made its changes durable. Under load a
+//! commit carries about 19 jobs this way, against about 6 when a turn runs at once
+//! (BENCHMARKS.md).
 //!
 //! Jobs run on the async worker thread of whoever combines, not on a thread of their own:
 //! a job is microseconds of work on cached pages, and handing every request to a
