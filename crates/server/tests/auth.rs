@@ -633,30 +633,8 @@ async fn concurrent_validates_respect_slots_and_charge_exactly() {
     let mut app = NewApp::named("slots");
     app.hwid_slots = 3;
     let seed = server.seed_with(app).await.unwrap();
-    let c = client();
-    let url = server.url("/auth/validate");
-    let mut tasks = Vec::new();
-    for i in 0..64 {
-        let body = validate_body(&seed, &format!("device-{i}"), &nonce());
-        let c = c.clone();
-        let url = url.clone();
-        tasks.push(tokio::spawn(async move {
-            let body: Value = c
-                .post(&url)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["status"] == "success"
-        }));
-    }
-    let mut successes = 0;
-    for task in tasks {
-        successes += i64::from(task.await.unwrap());
-    }
+    let bodies = (0..64).map(|i| validate_body(&seed, &format!("device-{i}"), &nonce()));
+    let successes = validate_all_at_once(&server, bodies).await;
     assert_eq!(successes, 3);
     let license: Value = api(
         &server,
@@ -685,28 +663,8 @@ async fn concurrent_validates_respect_slots_and_charge_exactly() {
         .add_credits(&seed.account, -(SEED_CREDITS - successes - 10))
         .await
         .unwrap();
-    let mut tasks = Vec::new();
-    for i in 0..60 {
-        let body = validate_body(&seed, &hwids[i % 3], &nonce());
-        let c = c.clone();
-        let url = url.clone();
-        tasks.push(tokio::spawn(async move {
-            let body: Value = c
-                .post(&url)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["status"] == "success"
-        }));
-    }
-    let mut paid = 0;
-    for task in tasks {
-        paid += i64::from(task.await.unwrap());
-    }
+    let bodies = (0..60).map(|i| validate_body(&seed, &hwids[i % 3], &nonce()));
+    let paid = validate_all_at_once(&server, bodies).await;
     assert_eq!(paid, 10);
     assert_eq!(credits(&server, &seed).await, 0);
 }

@@ -134,6 +134,30 @@ pub async fn post(server: &TestServer, path: &str, body: &Value) -> Response {
 
 /// Validates and verifies the signed success (nonce and signature) with the protocol
 /// crate; returns the session.
+/// Sends every body to `/auth/validate` at once; how many succeeded.
+pub async fn validate_all_at_once(
+    server: &TestServer,
+    bodies: impl IntoIterator<Item = Value>,
+) -> i64 {
+    let c = client();
+    let url = server.url("/auth/validate");
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|body| {
+            let request = c.post(&url).json(&body);
+            tokio::spawn(async move {
+                let answer: Value = request.send().await.unwrap().json().await.unwrap();
+                answer["status"] == "success"
+            })
+        })
+        .collect();
+    let mut successes = 0;
+    for task in tasks {
+        successes += i64::from(task.await.unwrap());
+    }
+    successes
+}
+
 pub async fn validate_ok(server: &TestServer, seed: &Seed, hwid: &str) -> VerifiedSession {
     let nonce = nonce();
     let response = post(server, "/auth/validate", &validate_body(seed, hwid, &nonce)).await;
