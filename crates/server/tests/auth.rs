@@ -358,6 +358,43 @@ async fn x_forwarded_for_only_from_trusted_proxies() {
     }
 }
 
+/// Another process holding the database's write lock (the admin CLI; here a second
+/// connection) while validates arrive: the server waits for the lock instead of failing
+/// them, and every credit is accounted for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validates_wait_while_another_process_holds_the_lock() {
+    let server = TestServer::start_with(|config| config.auth_rate_limit = None)
+        .await
+        .unwrap();
+    let seed = server.seed().await.unwrap();
+    let (locked, lock_taken) = tokio::sync::oneshot::channel();
+    let other_process = tokio::task::spawn_blocking({
+        let path = server.db_path().to_owned();
+        let account = seed.account.clone();
+        move || {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+            conn.execute(
+                "UPDATE accounts SET credits = credits + 20 WHERE name = ?1",
+                [account],
+            )
+            .unwrap();
+            locked.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            conn.execute_batch("COMMIT").unwrap();
+        }
+    });
+    lock_taken.await.unwrap();
+    let bodies = (0..100).map(|_| validate_body(&seed, HWID, &nonce()));
+    let successes = validate_all_at_once(&server, bodies).await;
+    other_process.await.unwrap();
+    assert_eq!(
+        successes, 100,
+        "no validate failed while the file was locked"
+    );
+    assert_eq!(credits(&server, &seed).await, SEED_CREDITS + 20 - 100);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_bad_request_lists_every_bad_field() {
     let server = TestServer::start().await.unwrap();
