@@ -112,74 +112,21 @@ async fn validate_failure_codes_in_order() {
     validate_fails(&server, &body, ValidateError::InvalidKey).await;
 
     // blocked: deny HWID, deny IP, allowlist required without an entry.
-    let rules = format!("/v1/apps/{}/access-rules", seed.app_id);
-    let deny: Value = api(&server, &seed, Method::POST, &rules)
-        .json(&json!({"list": "deny", "kind": "hwid", "value": HWID}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let deny = add_access_rule(&server, &seed, "deny", "hwid", HWID).await;
     validate_fails(&server, &good, ValidateError::Blocked).await;
-    api(
-        &server,
-        &seed,
-        Method::DELETE,
-        &format!("{rules}/{}", deny["id"]),
-    )
-    .send()
-    .await
-    .unwrap();
-    let deny: Value = api(&server, &seed, Method::POST, &rules)
-        .json(&json!({"list": "deny", "kind": "ip", "value": "127.0.0.1"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    delete_access_rule(&server, &seed, &deny).await;
+    let deny = add_access_rule(&server, &seed, "deny", "ip", "127.0.0.1").await;
     validate_fails(&server, &good, ValidateError::Blocked).await;
-    api(
-        &server,
-        &seed,
-        Method::DELETE,
-        &format!("{rules}/{}", deny["id"]),
-    )
-    .send()
-    .await
-    .unwrap();
-    api(
-        &server,
-        &seed,
-        Method::PATCH,
-        &format!("/v1/apps/{}", seed.app_id),
-    )
-    .json(&json!({"allowlistRequired": true}))
-    .send()
-    .await
-    .unwrap();
+    delete_access_rule(&server, &seed, &deny).await;
+    set_allowlist_required(&server, &seed, true).await;
     validate_fails(&server, &good, ValidateError::Blocked).await;
     // blocked comes before invalid_key.
     let mut body = good.clone();
     body["licenseKey"] = json!("AAAA-BBBB-CCCC-DDDD");
     validate_fails(&server, &body, ValidateError::Blocked).await;
-    api(&server, &seed, Method::POST, &rules)
-        .json(&json!({"list": "allow", "kind": "ip", "value": "127.0.0.1"}))
-        .send()
-        .await
-        .unwrap();
+    add_access_rule(&server, &seed, "allow", "ip", "127.0.0.1").await;
     validate_ok(&server, &seed, HWID).await;
-    api(
-        &server,
-        &seed,
-        Method::PATCH,
-        &format!("/v1/apps/{}", seed.app_id),
-    )
-    .json(&json!({"allowlistRequired": false}))
-    .send()
-    .await
-    .unwrap();
+    set_allowlist_required(&server, &seed, false).await;
 
     // hwid_mismatch: one slot, bound to HWID above.
     validate_fails(
@@ -259,52 +206,23 @@ async fn ip_networks_deny_and_allow() {
         "appId": seed.app_id, "appSecret": seed.app_secret, "licenseKey": seed.license_key,
         "hwid": HWID, "nonce": "0123456789abcdef0123456789abcdef",
     });
-    let rules = format!("/v1/apps/{}/access-rules", seed.app_id);
-    let add = |list: &'static str, value: &'static str| {
-        let request = api(&server, &seed, Method::POST, &rules)
-            .json(&json!({"list": list, "kind": "ip", "value": value}));
-        async move {
-            let response = request.send().await.unwrap();
-            assert_eq!(response.status(), 201, "{list} {value}");
-            response.json::<Value>().await.unwrap()
-        }
-    };
-    let remove = |rule: Value| {
-        let request = api(
-            &server,
-            &seed,
-            Method::DELETE,
-            &format!("{rules}/{}", rule["id"]),
-        );
-        async move { assert_eq!(request.send().await.unwrap().status(), 204) }
-    };
-
-    let deny = add("deny", "127.0.0.0/8").await;
+    let deny = add_access_rule(&server, &seed, "deny", "ip", "127.0.0.0/8").await;
     validate_fails(&server, &good, ValidateError::Blocked).await;
-    remove(deny).await;
-    let elsewhere = add("deny", "10.0.0.0/8").await;
+    delete_access_rule(&server, &seed, &deny).await;
+    let elsewhere = add_access_rule(&server, &seed, "deny", "ip", "10.0.0.0/8").await;
     validate_ok(&server, &seed, HWID).await;
-    remove(elsewhere).await;
+    delete_access_rule(&server, &seed, &elsewhere).await;
 
-    api(
-        &server,
-        &seed,
-        Method::PATCH,
-        &format!("/v1/apps/{}", seed.app_id),
-    )
-    .json(&json!({"allowlistRequired": true}))
-    .send()
-    .await
-    .unwrap();
-    let other_network = add("allow", "192.168.0.0/16").await;
+    set_allowlist_required(&server, &seed, true).await;
+    let other_network = add_access_rule(&server, &seed, "allow", "ip", "192.168.0.0/16").await;
     validate_fails(&server, &good, ValidateError::Blocked).await;
-    let loopback = add("allow", "127.0.0.0/30").await;
+    let loopback = add_access_rule(&server, &seed, "allow", "ip", "127.0.0.0/30").await;
     validate_ok(&server, &seed, HWID).await;
     // A deny entry wins over an allow entry.
-    let host = add("deny", "127.0.0.1").await;
+    let host = add_access_rule(&server, &seed, "deny", "ip", "127.0.0.1").await;
     validate_fails(&server, &good, ValidateError::Blocked).await;
     for rule in [other_network, loopback, host] {
-        remove(rule).await;
+        delete_access_rule(&server, &seed, &rule).await;
     }
     validate_fails(&server, &good, ValidateError::Blocked).await;
 }

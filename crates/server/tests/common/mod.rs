@@ -8,7 +8,7 @@ use keyward_protocol::{
     Nonce, Outcome, SessionToken, VerifiedSession, derive_key, verify_response,
 };
 use keyward_server::{Seed, TestServer};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 pub fn client() -> Client {
@@ -73,27 +73,26 @@ pub async fn expect_validate_failure(
     error: keyward_errors::ValidateError,
 ) -> Value {
     let internal = error == keyward_errors::ValidateError::InternalError;
-    let expected = if internal {
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        StatusCode::OK
-    };
-    assert_eq!(response.status(), expected);
-    let body: Value = response.json().await.unwrap();
-    assert_schema(validate_schema(), &body);
-    assert_eq!(body["error"], error.code(), "{body}");
-    if error != keyward_errors::ValidateError::BadRequest {
-        assert_eq!(body, json!({"status": "failed", "error": error.code()}));
-    }
-    body
+    expect_auth_failure(response, error.code(), internal, validate_schema()).await
 }
 
-/// Asserts a heartbeat failure with its exact wire body.
+/// Asserts a heartbeat failure with its exact wire body (`details` checked separately).
 pub async fn expect_heartbeat_failure(
     response: Response,
     error: keyward_errors::HeartbeatError,
 ) -> Value {
     let internal = error == keyward_errors::HeartbeatError::InternalError;
+    expect_auth_failure(response, error.code(), internal, heartbeat_schema()).await
+}
+
+/// An auth failure: HTTP 500 for `internal_error`, else 200; the endpoint's schema; and
+/// the exact body, but for the `details` a `bad_request` carries.
+async fn expect_auth_failure(
+    response: Response,
+    code: &str,
+    internal: bool,
+    schema: &jsonschema::Validator,
+) -> Value {
     let expected = if internal {
         StatusCode::INTERNAL_SERVER_ERROR
     } else {
@@ -101,10 +100,10 @@ pub async fn expect_heartbeat_failure(
     };
     assert_eq!(response.status(), expected);
     let body: Value = response.json().await.unwrap();
-    assert_schema(heartbeat_schema(), &body);
-    assert_eq!(body["error"], error.code(), "{body}");
-    if body.get("details").is_none() {
-        assert_eq!(body, json!({"status": "failed", "error": error.code()}));
+    assert_schema(schema, &body);
+    assert_eq!(body["error"], code, "{body}");
+    if !(code == "bad_request" && body.get("details").is_some()) {
+        assert_eq!(body, json!({"status": "failed", "error": code}));
     }
     body
 }
@@ -134,6 +133,45 @@ pub async fn post(server: &TestServer, path: &str, body: &Value) -> Response {
 
 /// Validates and verifies the signed success (nonce and signature) with the protocol
 /// crate; returns the session.
+/// Adds an allow or deny entry to the seed's app (201 expected); the rule.
+pub async fn add_access_rule(
+    server: &TestServer,
+    seed: &Seed,
+    list: &str,
+    kind: &str,
+    value: &str,
+) -> Value {
+    let rules = format!("/v1/apps/{}/access-rules", seed.app_id);
+    let response = api(server, seed, Method::POST, &rules)
+        .json(&json!({"list": list, "kind": kind, "value": value}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{list} {kind} {value}");
+    response.json().await.unwrap()
+}
+
+/// Deletes an entry added by [`add_access_rule`] (204 expected).
+pub async fn delete_access_rule(server: &TestServer, seed: &Seed, rule: &Value) {
+    let path = format!("/v1/apps/{}/access-rules/{}", seed.app_id, rule["id"]);
+    let response = api(server, seed, Method::DELETE, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+}
+
+/// Turns the seed's app's allowlist requirement on or off.
+pub async fn set_allowlist_required(server: &TestServer, seed: &Seed, required: bool) {
+    let path = format!("/v1/apps/{}", seed.app_id);
+    let response = api(server, seed, Method::PATCH, &path)
+        .json(&json!({"allowlistRequired": required}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
 /// Sends every body to `/auth/validate` at once; how many succeeded.
 pub async fn validate_all_at_once(
     server: &TestServer,
@@ -205,7 +243,7 @@ pub async fn heartbeat(
 pub fn api(
     server: &TestServer,
     seed: &Seed,
-    method: reqwest::Method,
+    method: Method,
     path: &str,
 ) -> reqwest::RequestBuilder {
     client()
