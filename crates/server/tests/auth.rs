@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::*;
 use keyward_errors::{HeartbeatError, ValidateError};
 use keyward_protocol::SessionToken;
-use keyward_server::store::{AppPatch, NewApp};
+use keyward_server::store::NewApp;
 use keyward_server::{RateLimitConfig, SEED_CREDITS, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -72,31 +72,9 @@ async fn validate_failure_codes_in_order() {
     let mut body = good.clone();
     body["appSecret"] = json!(other.app_secret);
     validate_fails(&server, &body, ValidateError::InvalidApp).await;
-    server
-        .admin()
-        .update_app(
-            &seed.account,
-            &seed.app_id,
-            AppPatch {
-                active: Some(false),
-                ..AppPatch::default()
-            },
-        )
-        .await
-        .unwrap();
+    patch_app(&server, &seed, json!({"active": false})).await;
     validate_fails(&server, &good, ValidateError::InvalidApp).await;
-    server
-        .admin()
-        .update_app(
-            &seed.account,
-            &seed.app_id,
-            AppPatch {
-                active: Some(true),
-                ..AppPatch::default()
-            },
-        )
-        .await
-        .unwrap();
+    patch_app(&server, &seed, json!({"active": true})).await;
 
     // app_disabled: the owner is suspended (checked before credits).
     server.admin().suspend(&seed.account).await.unwrap();
@@ -118,7 +96,7 @@ async fn validate_failure_codes_in_order() {
     let deny = add_access_rule(&server, &seed, "deny", "ip", "127.0.0.1").await;
     validate_fails(&server, &good, ValidateError::Blocked).await;
     delete_access_rule(&server, &seed, &deny).await;
-    set_allowlist_required(&server, &seed, true).await;
+    patch_app(&server, &seed, json!({"allowlistRequired": true})).await;
     validate_fails(&server, &good, ValidateError::Blocked).await;
     // blocked comes before invalid_key.
     let mut body = good.clone();
@@ -126,7 +104,7 @@ async fn validate_failure_codes_in_order() {
     validate_fails(&server, &body, ValidateError::Blocked).await;
     add_access_rule(&server, &seed, "allow", "ip", "127.0.0.1").await;
     validate_ok(&server, &seed, HWID).await;
-    set_allowlist_required(&server, &seed, false).await;
+    patch_app(&server, &seed, json!({"allowlistRequired": false})).await;
 
     // hwid_mismatch: one slot, bound to HWID above.
     validate_fails(
@@ -213,7 +191,7 @@ async fn ip_networks_deny_and_allow() {
     validate_ok(&server, &seed, HWID).await;
     delete_access_rule(&server, &seed, &elsewhere).await;
 
-    set_allowlist_required(&server, &seed, true).await;
+    patch_app(&server, &seed, json!({"allowlistRequired": true})).await;
     let other_network = add_access_rule(&server, &seed, "allow", "ip", "192.168.0.0/16").await;
     validate_fails(&server, &good, ValidateError::Blocked).await;
     let loopback = add_access_rule(&server, &seed, "allow", "ip", "127.0.0.0/30").await;

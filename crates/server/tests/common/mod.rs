@@ -161,15 +161,15 @@ pub async fn delete_access_rule(server: &TestServer, seed: &Seed, rule: &Value) 
     assert_eq!(response.status(), 204);
 }
 
-/// Turns the seed's app's allowlist requirement on or off.
-pub async fn set_allowlist_required(server: &TestServer, seed: &Seed, required: bool) {
+/// Changes the seed's app through `PATCH /v1/apps/{appId}` (200 expected).
+pub async fn patch_app(server: &TestServer, seed: &Seed, patch: Value) {
     let path = format!("/v1/apps/{}", seed.app_id);
     let response = api(server, seed, Method::PATCH, &path)
-        .json(&json!({"allowlistRequired": required}))
+        .json(&patch)
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 200, "{patch}");
 }
 
 /// Sends every body to `/auth/validate` at once; how many succeeded.
