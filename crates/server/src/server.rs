@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -13,6 +14,9 @@ use crate::config::Config;
 use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
+
+/// How often the heartbeat counts kept in memory are written.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 /// Why a server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -108,14 +112,9 @@ pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = crate::app::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(run(listener, state, store.clone(), async move {
+        let _ = stopped.await;
+    }));
     Ok(RunningServer {
         addr,
         admin: Admin::new(store, config.clock.clone()),
@@ -130,13 +129,50 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let (state, _store) = prepare(&config).await?;
+    let (state, store) = prepare(&config).await?;
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!(%addr, db = %config.db_path.display(), "keyward-server listening");
-    let app = crate::app::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    run(listener, state, store, shutdown)
         .await
         .map_err(ServerError::Serve)
+}
+
+/// Serves until `shutdown` completes and open requests finish, writing the heartbeat
+/// counts kept in memory every [`FLUSH_EVERY`] and once more at the end.
+async fn run(
+    listener: TcpListener,
+    state: AppState,
+    store: Store,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), std::io::Error> {
+    let (stop_flusher, mut flusher_stopped) = oneshot::channel::<()>();
+    let flusher = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut ticks = tokio::time::interval(FLUSH_EVERY);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => flush(&store).await,
+                    _ = &mut flusher_stopped => break,
+                }
+            }
+        }
+    });
+    let app = crate::app::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    // The last flush runs after the flusher's, so that it writes what that one left.
+    let _ = stop_flusher.send(());
+    let _ = flusher.await;
+    flush(&store).await;
+    served
+}
+
+async fn flush(store: &Store) {
+    if let Err(err) = store.flush_heartbeats().await {
+        tracing::warn!(error = %err, "writing heartbeat counts failed; retrying later");
+    }
 }

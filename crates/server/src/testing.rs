@@ -159,4 +159,11 @@ impl TestServer {
     pub async fn shutdown(self) -> Result<(), ServerError> {
         self.running.shutdown().await
     }
+
+    /// Stops the server gracefully and hands over its database: the file's path, and
+    /// the directory that deletes it when dropped.
+    pub async fn shutdown_keeping_database(self) -> Result<(PathBuf, TempDir), ServerError> {
+        self.running.shutdown().await?;
+        Ok((self.db_path, self._dir))
+    }
 }

@@ -10,7 +10,7 @@ use common::*;
 use keyward_errors::{HeartbeatError, ValidateError};
 use keyward_protocol::SessionToken;
 use keyward_server::store::NewApp;
-use keyward_server::{RateLimitConfig, SEED_CREDITS, TestServer};
+use keyward_server::{RateLimitConfig, SEED_CREDITS, Seed, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -282,7 +282,7 @@ async fn validates_wait_while_another_process_holds_the_lock() {
     });
     lock_taken.await.unwrap();
     let bodies = (0..100).map(|_| validate_body(&seed, HWID, &nonce()));
-    let successes = validate_all_at_once(&server, bodies).await;
+    let successes = auth_all_at_once(&server, "/auth/validate", bodies).await;
     other_process.await.unwrap();
     assert_eq!(
         successes, 100,
@@ -567,7 +567,7 @@ async fn concurrent_validates_respect_slots_and_charge_exactly() {
     app.hwid_slots = 3;
     let seed = server.seed_with(app).await.unwrap();
     let bodies = (0..64).map(|i| validate_body(&seed, &format!("device-{i}"), &nonce()));
-    let successes = validate_all_at_once(&server, bodies).await;
+    let successes = auth_all_at_once(&server, "/auth/validate", bodies).await;
     assert_eq!(successes, 3);
     let license: Value = api(
         &server,
@@ -597,7 +597,178 @@ async fn concurrent_validates_respect_slots_and_charge_exactly() {
         .await
         .unwrap();
     let bodies = (0..60).map(|i| validate_body(&seed, &hwids[i % 3], &nonce()));
-    let paid = validate_all_at_once(&server, bodies).await;
+    let paid = auth_all_at_once(&server, "/auth/validate", bodies).await;
     assert_eq!(paid, 10);
     assert_eq!(credits(&server, &seed).await, 0);
+}
+
+/// Heartbeats a session until the server answers it from memory (the database sees the
+/// first beat and every 10th), so that the next beat tests the session cache.
+async fn beat_from_memory(server: &TestServer, seed: &Seed, token: &str) {
+    for _ in 0..3 {
+        heartbeat(server, seed, token, HWID).await.unwrap();
+    }
+}
+
+/// Every change that can end or alter a session reaches the very next heartbeat, though
+/// the beats before it were answered from memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_answered_from_memory_see_every_change_at_once() {
+    let server = TestServer::start().await.unwrap();
+    let post_license = |server: &TestServer, seed: &Seed, action: &str| {
+        api(
+            server,
+            seed,
+            Method::POST,
+            &format!("/v1/licenses/{}/{action}", seed.license_key),
+        )
+        .send()
+    };
+    let cases: Vec<(&str, Value)> = vec![
+        ("revoke", json!(HeartbeatError::Revoked.code())),
+        ("reset-hwids", json!(HeartbeatError::SessionExpired.code())),
+        ("deactivate", json!(HeartbeatError::SessionExpired.code())),
+        ("suspend", json!(HeartbeatError::AppDisabled.code())),
+        ("expire", json!(HeartbeatError::Expired.code())),
+    ];
+    for (change, error) in cases {
+        let seed = server.seed().await.unwrap();
+        let token = validate_ok(&server, &seed, HWID)
+            .await
+            .payload
+            .session_token;
+        beat_from_memory(&server, &seed, &token).await;
+        match change {
+            "deactivate" => patch_app(&server, &seed, json!({"active": false})).await,
+            "suspend" => drop(server.admin().suspend(&seed.account).await.unwrap()),
+            "expire" => {
+                // A lifetime license given an expiry, which then passes.
+                let soon = server.clock().now_unix() + 5;
+                let response = api(
+                    &server,
+                    &seed,
+                    Method::POST,
+                    &format!("/v1/licenses/{}/extend", seed.license_key),
+                )
+                .json(&json!({"expiresAt": soon}))
+                .send()
+                .await
+                .unwrap();
+                assert_eq!(response.status(), 200, "{change}");
+                server.clock().advance(Duration::from_secs(10));
+            }
+            action => {
+                let response = post_license(&server, &seed, action).await.unwrap();
+                assert_eq!(response.status(), 200, "{change}");
+            }
+        }
+        let body = heartbeat(&server, &seed, &token, HWID).await.unwrap_err();
+        assert_eq!(body["error"], error, "after {change}");
+    }
+
+    // New app variables reach the next heartbeat's payload.
+    let seed = server.seed().await.unwrap();
+    let token = validate_ok(&server, &seed, HWID)
+        .await
+        .payload
+        .session_token;
+    beat_from_memory(&server, &seed, &token).await;
+    patch_app(&server, &seed, json!({"variables": {"motd": "new"}})).await;
+    let session = heartbeat(&server, &seed, &token, HWID).await.unwrap();
+    assert_eq!(session.payload.app_variables.unwrap()["motd"], "new");
+}
+
+/// A commit by another process (the admin CLI writes the file directly) reaches every
+/// session answered from memory: after the cache's staleness bound (100 ms) the next
+/// heartbeat reads the database, notices the other writer and drops all state read
+/// before, so a second license's session is not answered from it either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_process_suspending_the_account_reaches_every_session() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    let created: Value = api(
+        &server,
+        &seed,
+        Method::POST,
+        &format!("/v1/apps/{}/licenses", seed.app_id),
+    )
+    .json(&json!({"count": 1}))
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let second = Seed {
+        license_key: created["licenses"][0]["key"].as_str().unwrap().to_owned(),
+        ..seed.clone()
+    };
+    let mut tokens = Vec::new();
+    for license in [&seed, &second] {
+        let token = validate_ok(&server, license, HWID)
+            .await
+            .payload
+            .session_token;
+        beat_from_memory(&server, license, &token).await;
+        tokens.push(token);
+    }
+    let conn = rusqlite::Connection::open(server.db_path()).unwrap();
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    conn.execute(
+        "UPDATE accounts SET suspended = 1 WHERE name = ?1",
+        [&seed.account],
+    )
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    for (license, token) in [&seed, &second].into_iter().zip(&tokens) {
+        let body = heartbeat(&server, license, token, HWID).await.unwrap_err();
+        assert_eq!(body["error"], HeartbeatError::AppDisabled.code());
+    }
+}
+
+/// Concurrent heartbeats of one session, most answered from memory: every one is
+/// counted exactly once (in the API's count at once, in the database after the server
+/// stops) and every 10th is charged exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_answered_from_memory_are_all_counted_and_billed() {
+    const BEATS: i64 = 305;
+    let server = TestServer::start_with(|config| config.auth_rate_limit = None)
+        .await
+        .unwrap();
+    let seed = server.seed().await.unwrap();
+    let token = validate_ok(&server, &seed, HWID)
+        .await
+        .payload
+        .session_token;
+    let bodies = (0..BEATS).map(|_| heartbeat_body(&seed, &token, HWID, &nonce()));
+    let successes = auth_all_at_once(&server, "/auth/heartbeat", bodies).await;
+    assert_eq!(successes, BEATS, "every heartbeat succeeded");
+    assert_eq!(credits(&server, &seed).await, SEED_CREDITS - 1 - BEATS / 10);
+    let license: Value = api(
+        &server,
+        &seed,
+        Method::GET,
+        &format!("/v1/licenses/{}", seed.license_key),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(license["heartbeats"], BEATS);
+
+    let (db, _dir) = server.shutdown_keeping_database().await.unwrap();
+    let stored: i64 = rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT heartbeats FROM licenses WHERE license_key = ?1",
+            [&seed.license_key],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        stored, BEATS,
+        "the counts kept in memory were written at shutdown"
+    );
 }

@@ -181,6 +181,49 @@ async fn state_survives_kill_9_and_admin_cli_exit_codes() {
         verify_response(&bytes, 200, &n, &key_hb).unwrap(),
         Outcome::Success(_)
     ));
-    server.kill().unwrap();
-    server.wait().unwrap();
+
+    // Heartbeats answered from memory: the admin CLI (another process) suspending the
+    // account reaches them within the cache's staleness bound, and the counts kept in
+    // memory are written when the server stops on SIGTERM.
+    let beat = |expected: &'static str| {
+        let request = c.post(format!("{base}/auth/heartbeat")).json(
+            &json!({"appId": app_id, "sessionToken": token, "hwid": "device-1", "nonce": nonce()}),
+        );
+        async move {
+            let body: Value = request.send().await.unwrap().json().await.unwrap();
+            let outcome = body["error"]
+                .as_str()
+                .unwrap_or(body["status"].as_str().unwrap());
+            assert_eq!(outcome, expected, "{body}");
+        }
+    };
+    for _ in 0..4 {
+        beat("success").await;
+    }
+    assert_eq!(admin(&db, &["suspend", "acme"]).0, 0);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    beat("app_disabled").await;
+    assert_eq!(admin(&db, &["reinstate", "acme"]).0, 0);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    for _ in 0..3 {
+        beat("success").await;
+    }
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    assert!(server.wait().unwrap().success(), "a graceful stop");
+    let counted: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT heartbeats FROM licenses WHERE license_key = ?1",
+            [&license],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        counted, 8,
+        "every successful heartbeat, none of the failed one"
+    );
 }

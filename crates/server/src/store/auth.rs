@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use keyward_errors::{HeartbeatError, ValidateError};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -63,13 +64,27 @@ impl fmt::Debug for HeartbeatInput {
     }
 }
 
-/// What a successful validate or heartbeat returns: the variables (JSON object text).
+/// What a successful validate or heartbeat returns: the variables (JSON object text,
+/// shared: heartbeats answered from memory hand out the same text).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     /// App variables, JSON object text.
-    pub app_variables: String,
+    pub app_variables: Arc<str>,
     /// License variables, JSON object text.
-    pub license_variables: String,
+    pub license_variables: Arc<str>,
+}
+
+/// What a heartbeat in the database answered, and the license's state for the session
+/// cache.
+#[derive(Debug)]
+pub(super) struct DatabaseBeat {
+    /// The answer.
+    pub(super) outcome: HeartbeatOutcome,
+    /// The license's heartbeat count after this transaction; `None` if the license is
+    /// gone.
+    pub(super) counted: Option<i64>,
+    /// The license's expiry.
+    pub(super) expires_at: Option<i64>,
 }
 
 /// A successful validate.
@@ -188,12 +203,47 @@ fn session_state(
     .optional()?)
 }
 
-fn charge(c: &Connection, account: i64) -> Result<bool, StoreError> {
+/// Takes `amount` credits from the account if it has them all.
+fn charge(c: &Connection, account: i64, amount: i64) -> Result<bool, StoreError> {
     Ok(c.prepare_cached(
-        "UPDATE accounts SET credits = credits - 1 WHERE id = ?1 AND credits >= 1",
+        "UPDATE accounts SET credits = credits - ?2 WHERE id = ?1 AND credits >= ?2",
     )?
-    .execute([account])?
+    .execute([account, amount])?
         == 1)
+}
+
+/// A license's heartbeat count after [`count_beats`].
+enum Counted {
+    /// Every beat counted, every billing milestone reached paid for.
+    Paid(i64),
+    /// The account could not pay for a milestone: the count stops just below it, so
+    /// that the next beat is the milestone again.
+    Unpaid(i64),
+}
+
+/// Adds `beats` to a license's count of `counted`, charging one credit for every
+/// [`HEARTBEATS_PER_CREDIT`]-th beat reached. One beat reaches at most one milestone;
+/// more only when beats answered from memory are written together (the session cache).
+fn count_beats(
+    c: &Connection,
+    license: i64,
+    account: i64,
+    counted: i64,
+    beats: i64,
+) -> Result<Counted, StoreError> {
+    let target = counted.saturating_add(beats);
+    let due = target / HEARTBEATS_PER_CREDIT - counted / HEARTBEATS_PER_CREDIT;
+    let (result, count) = if due > 0 && !charge(c, account, due)? {
+        let below = (counted / HEARTBEATS_PER_CREDIT + 1) * HEARTBEATS_PER_CREDIT - 1;
+        (Counted::Unpaid(below), below)
+    } else {
+        (Counted::Paid(target), target)
+    };
+    if count != counted {
+        c.prepare_cached("UPDATE licenses SET heartbeats = ?1 WHERE id = ?2")?
+            .execute(params![count, license])?;
+    }
+    Ok(result)
 }
 
 /// Whether the device is blocked by the app's deny list or missing from a required
@@ -259,47 +309,100 @@ pub(super) fn validate(
         )?
         .execute(params![license.id, input.hwid, now])?;
     }
-    if !charge(c, app.account_id)? {
+    if !charge(c, app.account_id, 1)? {
         // Unreachable under the write lock (credits were checked above); roll back the
         // binding rather than bind without a charge.
         return Err(StoreError::Backend("credit charge lost".to_owned()));
     }
     Ok(Ok(Grant {
-        app_variables: app.variables,
-        license_variables: license.variables,
+        app_variables: app.variables.into(),
+        license_variables: license.variables.into(),
     }))
 }
 
 /// The checks of `/auth/heartbeat` after the token itself was verified, in order, then
-/// count (and at every 10th heartbeat, charge).
+/// count (and at every 10th heartbeat, charge). `flushed` beats of this license were
+/// answered from memory before this one: they are counted first, whatever this one's
+/// answer.
 pub(super) fn heartbeat(
     c: &Connection,
     input: &HeartbeatInput,
     now: i64,
-) -> Result<HeartbeatOutcome, StoreError> {
-    // The session is gone when its app was deactivated, its license deleted, or its
-    // device unbound (HWID reset): the SDK must validate again.
-    let Some(state) = session_state(c, input)?.filter(|s| s.active && s.bound) else {
-        return Ok(Err(HeartbeatError::SessionExpired));
+    flushed: i64,
+) -> Result<DatabaseBeat, StoreError> {
+    let Some(state) = session_state(c, input)? else {
+        return Ok(DatabaseBeat {
+            outcome: Err(HeartbeatError::SessionExpired),
+            counted: None,
+            expires_at: None,
+        });
     };
-    if state.suspended {
-        return Ok(Err(HeartbeatError::AppDisabled));
+    // The session is gone when its app was deactivated or its device unbound (HWID
+    // reset): the SDK must validate again.
+    let failure = if !(state.active && state.bound) {
+        Some(HeartbeatError::SessionExpired)
+    } else if state.suspended {
+        Some(HeartbeatError::AppDisabled)
+    } else if state.revoked {
+        Some(HeartbeatError::Revoked)
+    } else if state.expires_at.is_some_and(|at| at <= now) {
+        Some(HeartbeatError::Expired)
+    } else {
+        None
+    };
+    let count = |beats| {
+        count_beats(
+            c,
+            state.license_id,
+            state.account_id,
+            state.heartbeats,
+            beats,
+        )
+    };
+    let (outcome, counted) = match failure {
+        Some(code) if flushed == 0 => (Err(code), state.heartbeats),
+        Some(code) => match count(flushed)? {
+            Counted::Paid(n) | Counted::Unpaid(n) => (Err(code), n),
+        },
+        None => match count(flushed + 1)? {
+            Counted::Paid(n) => (
+                Ok(Grant {
+                    app_variables: state.app_variables.into(),
+                    license_variables: state.license_variables.into(),
+                }),
+                n,
+            ),
+            Counted::Unpaid(n) => (Err(HeartbeatError::NoCredits), n),
+        },
+    };
+    Ok(DatabaseBeat {
+        outcome,
+        counted: Some(counted),
+        expires_at: state.expires_at,
+    })
+}
+
+/// Writes beats answered from memory: per license key, its count afterwards (`None`
+/// when the license is gone).
+pub(super) fn count_pending(
+    c: &Connection,
+    pending: &[(String, i64)],
+) -> Result<Vec<Option<i64>>, StoreError> {
+    let mut counts = Vec::with_capacity(pending.len());
+    for (key, beats) in pending {
+        let license = c
+            .prepare_cached(
+                "SELECT l.id, a.account_id, l.heartbeats
+                 FROM licenses l JOIN apps a ON a.id = l.app_id WHERE l.license_key = ?1",
+            )?
+            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        counts.push(match license {
+            Some((id, account, counted)) => match count_beats(c, id, account, counted, *beats)? {
+                Counted::Paid(n) | Counted::Unpaid(n) => Some(n),
+            },
+            None => None,
+        });
     }
-    if state.revoked {
-        return Ok(Err(HeartbeatError::Revoked));
-    }
-    if state.expires_at.is_some_and(|at| at <= now) {
-        return Ok(Err(HeartbeatError::Expired));
-    }
-    let count = state.heartbeats.saturating_add(1);
-    if count % HEARTBEATS_PER_CREDIT == 0 && !charge(c, state.account_id)? {
-        // Not counted: the next heartbeat is the billing milestone again.
-        return Ok(Err(HeartbeatError::NoCredits));
-    }
-    c.prepare_cached("UPDATE licenses SET heartbeats = ?1 WHERE id = ?2")?
-        .execute(params![count, state.license_id])?;
-    Ok(Ok(Grant {
-        app_variables: state.app_variables,
-        license_variables: state.license_variables,
-    }))
+    Ok(counts)
 }

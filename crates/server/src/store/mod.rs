@@ -12,17 +12,21 @@ mod apps;
 mod auth;
 mod licenses;
 pub mod schema;
+mod sessions;
 mod webhooks;
 mod worker;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use auth::{Grant, HeartbeatGrant, HeartbeatInput, ValidateGrant, ValidateInput};
 use keyward_errors::{HeartbeatError, ValidateError};
+use sessions::{Beat, Epoch, SessionCache};
+use worker::Sessions;
 
 /// Why a storage operation did not happen. Only [`StoreError::Backend`] and
 /// [`StoreError::Closed`] are unexpected; the others are answers.
@@ -336,21 +340,53 @@ pub type HeartbeatOutcome = Result<HeartbeatGrant, HeartbeatError>;
 #[derive(Debug, Clone)]
 pub struct Store {
     worker: worker::Worker,
+    sessions: Arc<SessionCache>,
 }
 
 impl Store {
     /// Opens (creating and migrating if needed) the SQLite database at `path`.
     pub fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
         let conn = worker::open(path)?;
+        let epoch = Arc::new(Epoch::new());
         Ok(Self {
-            worker: worker::Worker::start(conn, path)?,
+            worker: worker::Worker::start(conn, path, epoch.clone())?,
+            sessions: Arc::new(SessionCache::new(epoch)),
         })
+    }
+
+    /// `license` with the beats counted in memory but not yet written.
+    fn with_unwritten(&self, mut license: License) -> License {
+        license.heartbeats += self.sessions.unwritten(&license.key);
+        license
+    }
+
+    /// Writes the heartbeat counts kept in memory (the `sessions` module). The server
+    /// calls it every second and at shutdown.
+    pub async fn flush_heartbeats(&self) -> Result<(), StoreError> {
+        let pending = Arc::new(self.sessions.take_pending());
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let sessions = self.sessions.clone();
+        self.worker
+            .call_then(
+                Sessions::Unchanged,
+                {
+                    let pending = pending.clone();
+                    move |c| auth::count_pending(c, &pending)
+                },
+                move |result| sessions.finish_pending(&pending, result),
+            )
+            .await
+            .map(|_| ())
     }
 
     /// The server secret stored in the database, created from `candidate` on first use.
     pub async fn server_secret(&self, candidate: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         self.worker
-            .call(move |c| accounts::server_secret(c, &candidate))
+            .call(Sessions::Unchanged, move |c| {
+                accounts::server_secret(c, &candidate)
+            })
             .await
     }
 
@@ -359,29 +395,37 @@ impl Store {
     /// Creates an account.
     pub async fn create_account(&self, name: String, now: i64) -> Result<Account, StoreError> {
         self.worker
-            .call(move |c| accounts::create(c, &name, now))
+            .call(Sessions::Unchanged, move |c| {
+                accounts::create(c, &name, now)
+            })
             .await
     }
 
     /// An account by name.
     pub async fn account_by_name(&self, name: String) -> Result<Account, StoreError> {
-        self.worker.call(move |c| accounts::by_name(c, &name)).await
+        self.worker
+            .call(Sessions::Unchanged, move |c| accounts::by_name(c, &name))
+            .await
     }
 
     /// An account by id.
     pub async fn account(&self, id: i64) -> Result<Account, StoreError> {
-        self.worker.call(move |c| accounts::by_id(c, id)).await
+        self.worker
+            .call(Sessions::Unchanged, move |c| accounts::by_id(c, id))
+            .await
     }
 
     /// Every account.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
-        self.worker.call(accounts::list).await
+        self.worker.call(Sessions::Unchanged, accounts::list).await
     }
 
     /// Adds `amount` credits (may be negative, never below zero).
     pub async fn add_credits(&self, name: String, amount: i64) -> Result<Account, StoreError> {
         self.worker
-            .call(move |c| accounts::add_credits(c, &name, amount))
+            .call(Sessions::Unchanged, move |c| {
+                accounts::add_credits(c, &name, amount)
+            })
             .await
     }
 
@@ -392,7 +436,9 @@ impl Store {
         suspended: bool,
     ) -> Result<Account, StoreError> {
         self.worker
-            .call(move |c| accounts::set_suspended(c, &name, suspended))
+            .call(Sessions::MayChange, move |c| {
+                accounts::set_suspended(c, &name, suspended)
+            })
             .await
     }
 
@@ -404,35 +450,45 @@ impl Store {
         now: i64,
     ) -> Result<i64, StoreError> {
         self.worker
-            .call(move |c| accounts::insert_api_key(c, &account, &key_hash, now))
+            .call(Sessions::Unchanged, move |c| {
+                accounts::insert_api_key(c, &account, &key_hash, now)
+            })
             .await
     }
 
     /// The API keys of an account (never the keys themselves), oldest first.
     pub async fn list_api_keys(&self, account: String) -> Result<Vec<ApiKeyInfo>, StoreError> {
         self.worker
-            .call(move |c| accounts::list_api_keys(c, &account))
+            .call(Sessions::Unchanged, move |c| {
+                accounts::list_api_keys(c, &account)
+            })
             .await
     }
 
     /// Revokes an API key by id.
     pub async fn revoke_api_key(&self, id: i64) -> Result<(), StoreError> {
         self.worker
-            .call(move |c| accounts::revoke_api_key(c, id))
+            .call(Sessions::Unchanged, move |c| {
+                accounts::revoke_api_key(c, id)
+            })
             .await
     }
 
     /// Revokes an API key by hash.
     pub async fn revoke_api_key_by_hash(&self, key_hash: Vec<u8>) -> Result<(), StoreError> {
         self.worker
-            .call(move |c| accounts::revoke_api_key_by_hash(c, &key_hash))
+            .call(Sessions::Unchanged, move |c| {
+                accounts::revoke_api_key_by_hash(c, &key_hash)
+            })
             .await
     }
 
     /// The account id of a live (not revoked) API key.
     pub async fn authenticate(&self, key_hash: Vec<u8>) -> Result<i64, StoreError> {
         self.worker
-            .call(move |c| accounts::authenticate(c, &key_hash))
+            .call(Sessions::Unchanged, move |c| {
+                accounts::authenticate(c, &key_hash)
+            })
             .await
     }
 
@@ -448,19 +504,25 @@ impl Store {
         now: i64,
     ) -> Result<CreatedApp, StoreError> {
         self.worker
-            .call(move |c| apps::create(c, account_id, &app, &public_id, &secret, now))
+            .call(Sessions::Unchanged, move |c| {
+                apps::create(c, account_id, &app, &public_id, &secret, now)
+            })
             .await
     }
 
     /// The apps of an account.
     pub async fn list_apps(&self, account_id: i64) -> Result<Vec<App>, StoreError> {
-        self.worker.call(move |c| apps::list(c, account_id)).await
+        self.worker
+            .call(Sessions::Unchanged, move |c| apps::list(c, account_id))
+            .await
     }
 
     /// One app of an account.
     pub async fn app(&self, account_id: i64, app_id: String) -> Result<App, StoreError> {
         self.worker
-            .call(move |c| apps::get(c, account_id, &app_id))
+            .call(Sessions::Unchanged, move |c| {
+                apps::get(c, account_id, &app_id)
+            })
             .await
     }
 
@@ -472,7 +534,9 @@ impl Store {
         patch: AppPatch,
     ) -> Result<App, StoreError> {
         self.worker
-            .call(move |c| apps::update(c, account_id, &app_id, &patch))
+            .call(Sessions::MayChange, move |c| {
+                apps::update(c, account_id, &app_id, &patch)
+            })
             .await
     }
 
@@ -487,7 +551,9 @@ impl Store {
         now: i64,
     ) -> Result<AccessRule, StoreError> {
         self.worker
-            .call(move |c| apps::add_rule(c, account_id, &app_id, list, kind, &value, now))
+            .call(Sessions::Unchanged, move |c| {
+                apps::add_rule(c, account_id, &app_id, list, kind, &value, now)
+            })
             .await
     }
 
@@ -498,7 +564,9 @@ impl Store {
         app_id: String,
     ) -> Result<Vec<AccessRule>, StoreError> {
         self.worker
-            .call(move |c| apps::list_rules(c, account_id, &app_id))
+            .call(Sessions::Unchanged, move |c| {
+                apps::list_rules(c, account_id, &app_id)
+            })
             .await
     }
 
@@ -510,7 +578,9 @@ impl Store {
         rule_id: i64,
     ) -> Result<(), StoreError> {
         self.worker
-            .call(move |c| apps::delete_rule(c, account_id, &app_id, rule_id))
+            .call(Sessions::Unchanged, move |c| {
+                apps::delete_rule(c, account_id, &app_id, rule_id)
+            })
             .await
     }
 
@@ -527,7 +597,9 @@ impl Store {
         now: i64,
     ) -> Result<Vec<License>, StoreError> {
         self.worker
-            .call(move |c| licenses::create(c, account_id, &app_id, &spec, &keys, now))
+            .call(Sessions::Unchanged, move |c| {
+                licenses::create(c, account_id, &app_id, &spec, &keys, now)
+            })
             .await
     }
 
@@ -540,15 +612,28 @@ impl Store {
         limit: u32,
     ) -> Result<LicensePage, StoreError> {
         self.worker
-            .call(move |c| licenses::list(c, account_id, &app_id, after, limit))
+            .call(Sessions::Unchanged, move |c| {
+                licenses::list(c, account_id, &app_id, after, limit)
+            })
             .await
+            .map(|mut page| {
+                page.licenses = page
+                    .licenses
+                    .into_iter()
+                    .map(|l| self.with_unwritten(l))
+                    .collect();
+                page
+            })
     }
 
     /// One license.
     pub async fn license(&self, account_id: i64, key: String) -> Result<License, StoreError> {
         self.worker
-            .call(move |c| licenses::get(c, account_id, &key))
+            .call(Sessions::Unchanged, move |c| {
+                licenses::get(c, account_id, &key)
+            })
             .await
+            .map(|license| self.with_unwritten(license))
     }
 
     /// Revokes a license.
@@ -558,15 +643,21 @@ impl Store {
         key: String,
     ) -> Result<License, StoreError> {
         self.worker
-            .call(move |c| licenses::revoke(c, account_id, &key))
+            .call(Sessions::MayChange, move |c| {
+                licenses::revoke(c, account_id, &key)
+            })
             .await
+            .map(|license| self.with_unwritten(license))
     }
 
     /// Unbinds every HWID of a license.
     pub async fn reset_hwids(&self, account_id: i64, key: String) -> Result<License, StoreError> {
         self.worker
-            .call(move |c| licenses::reset_hwids(c, account_id, &key))
+            .call(Sessions::MayChange, move |c| {
+                licenses::reset_hwids(c, account_id, &key)
+            })
             .await
+            .map(|license| self.with_unwritten(license))
     }
 
     /// Extends a license.
@@ -578,8 +669,11 @@ impl Store {
         now: i64,
     ) -> Result<License, StoreError> {
         self.worker
-            .call(move |c| licenses::extend(c, account_id, &key, extension, now))
+            .call(Sessions::MayChange, move |c| {
+                licenses::extend(c, account_id, &key, extension, now)
+            })
             .await
+            .map(|license| self.with_unwritten(license))
     }
 
     // ----- webhooks -----
@@ -593,21 +687,25 @@ impl Store {
         now: i64,
     ) -> Result<Webhook, StoreError> {
         self.worker
-            .call(move |c| webhooks::create(c, account_id, &url, &events, now))
+            .call(Sessions::Unchanged, move |c| {
+                webhooks::create(c, account_id, &url, &events, now)
+            })
             .await
     }
 
     /// The webhooks of an account.
     pub async fn list_webhooks(&self, account_id: i64) -> Result<Vec<Webhook>, StoreError> {
         self.worker
-            .call(move |c| webhooks::list(c, account_id))
+            .call(Sessions::Unchanged, move |c| webhooks::list(c, account_id))
             .await
     }
 
     /// Deletes a webhook of the account ([`StoreError::NotFound`] for another account's).
     pub async fn delete_webhook(&self, account_id: i64, id: i64) -> Result<(), StoreError> {
         self.worker
-            .call(move |c| webhooks::delete(c, account_id, id))
+            .call(Sessions::Unchanged, move |c| {
+                webhooks::delete(c, account_id, id)
+            })
             .await
     }
 
@@ -621,7 +719,7 @@ impl Store {
         now: i64,
     ) -> Result<ValidateOutcome, StoreError> {
         self.worker
-            .call(move |c| auth::validate(c, &input, now))
+            .call(Sessions::Unchanged, move |c| auth::validate(c, &input, now))
             .await
     }
 
@@ -632,9 +730,22 @@ impl Store {
         input: HeartbeatInput,
         now: i64,
     ) -> Result<HeartbeatOutcome, StoreError> {
-        self.worker
-            .call(move |c| auth::heartbeat(c, &input, now))
-            .await
+        let ticket = match self.sessions.begin(&input, now) {
+            Beat::Answered(grant) => return Ok(Ok(grant)),
+            Beat::ToDatabase(ticket) => ticket,
+        };
+        let flushed = ticket.flushed();
+        let job = input.clone();
+        let sessions = self.sessions.clone();
+        let result = self
+            .worker
+            .call_then(
+                Sessions::Unchanged,
+                move |c| auth::heartbeat(c, &job, now, flushed),
+                move |result| sessions.finish(&input, ticket, result),
+            )
+            .await;
+        result.map(|beat| beat.outcome)
     }
 }
 

@@ -14,6 +14,11 @@
 //! and a batch that finds the lock taken moves to the blocking pool, which waits up to
 //! [`BUSY_TIMEOUT`].
 //!
+//! Every transaction starts by comparing SQLite's `data_version` (which changes when another
+//! connection, such as the admin CLI, committed) and ends, for jobs that may change a
+//! heartbeat's answer, by bumping the session cache's generation before any reply is sent
+//! (`sessions` module).
+//!
 //! Atomicity per job without a savepoint per job: a job that fails (`Err`) may have
 //! written part of its changes, so the whole batch is rolled back, the failed job is
 //! answered with its error (as if it had run alone and changed nothing), and the other jobs
@@ -33,6 +38,18 @@ use tokio::sync::oneshot;
 
 use super::StoreError;
 use super::schema::migrate;
+use super::sessions::Epoch;
+
+/// Whether a job's writes can change what a heartbeat is answered (see the `sessions`
+/// module). When unsure, [`Sessions::MayChange`]: it costs only cache misses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sessions {
+    /// Reads, or writes nothing a heartbeat checks (counts and credits are checked in the
+    /// database at every billing milestone).
+    Unchanged,
+    /// May change an app, account, license or binding that heartbeats check.
+    MayChange,
+}
 
 /// Most jobs committed by one transaction (also bounds how long one combiner runs).
 const MAX_BATCH: usize = 128;
@@ -52,22 +69,31 @@ trait Job: Send {
     fn run(&mut self, conn: &Connection) -> bool;
     /// Sends the result, or `commit_error` if the transaction failed to commit.
     fn complete(self: Box<Self>, commit_error: Option<&str>);
+    /// Whether its writes may change a heartbeat's answer.
+    fn sessions(&self) -> Sessions;
 }
 
-struct Task<T, F> {
+struct Task<T, F, A>
+where
+    A: FnOnce(&Result<T, StoreError>),
+{
+    sessions: Sessions,
     work: F,
     result: Option<Result<T, StoreError>>,
-    reply: oneshot::Sender<Result<T, StoreError>>,
+    /// Runs on the final result before the reply is sent, so in commit order.
+    after: Option<A>,
+    reply: Option<oneshot::Sender<Result<T, StoreError>>>,
 }
 
 fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-impl<T, F> Job for Task<T, F>
+impl<T, F, A> Job for Task<T, F, A>
 where
     T: Send,
     F: Fn(&Connection) -> Result<T, StoreError> + Send,
+    A: FnOnce(&Result<T, StoreError>) + Send,
 {
     fn run(&mut self, conn: &Connection) -> bool {
         let result = match catch_unwind(AssertUnwindSafe(|| (self.work)(conn))) {
@@ -79,14 +105,35 @@ where
         ok
     }
 
-    fn complete(self: Box<Self>, commit_error: Option<&str>) {
-        let result = match (commit_error, self.result) {
+    fn complete(mut self: Box<Self>, commit_error: Option<&str>) {
+        let result = match (commit_error, self.result.take()) {
             (Some(err), _) => Err(StoreError::Backend(format!("transaction failed: {err}"))),
             (None, Some(result)) => result,
             (None, None) => Err(StoreError::Backend("job did not run".to_owned())),
         };
+        if let Some(after) = self.after.take() {
+            after(&result);
+        }
         // The requester may have gone away (client disconnected): nothing to do then.
-        let _ = self.reply.send(result);
+        if let Some(reply) = self.reply.take() {
+            let _ = reply.send(result);
+        }
+    }
+
+    fn sessions(&self) -> Sessions {
+        self.sessions
+    }
+}
+
+impl<T, F, A> Drop for Task<T, F, A>
+where
+    A: FnOnce(&Result<T, StoreError>),
+{
+    /// A job dropped unanswered (its turn was abandoned) still runs `after`.
+    fn drop(&mut self) {
+        if let Some(after) = self.after.take() {
+            after(&Err(StoreError::Closed));
+        }
     }
 }
 
@@ -103,6 +150,11 @@ struct Shared {
     queue: Mutex<Queue>,
     /// Locked only by the combiner (at most one at a time), so never contended.
     conn: Mutex<Connection>,
+    /// The session cache's generation and freshness.
+    epoch: Arc<Epoch>,
+    /// `PRAGMA data_version` at the last transaction (changed by other connections'
+    /// commits only). Used under the `conn` lock only.
+    data_version: std::sync::atomic::AtomicI64,
     /// Dropped with the last [`Worker`]: tells the checkpointer to stop.
     _stop_checkpointer: std::sync::mpsc::Sender<()>,
 }
@@ -149,7 +201,11 @@ pub(super) fn open(path: &Path) -> Result<Connection, StoreError> {
 impl Worker {
     /// Starts the worker on an open connection, and the checkpointer thread, which ends
     /// when every [`Worker`] clone is dropped.
-    pub(super) fn start(conn: Connection, path: &Path) -> Result<Self, StoreError> {
+    pub(super) fn start(
+        conn: Connection,
+        path: &Path,
+        epoch: Arc<Epoch>,
+    ) -> Result<Self, StoreError> {
         let checkpoint_conn = Connection::open(path)?;
         checkpoint_conn.busy_timeout(BUSY_TIMEOUT)?;
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
@@ -161,6 +217,8 @@ impl Worker {
             shared: Arc::new(Shared {
                 queue: Mutex::new(Queue::default()),
                 conn: Mutex::new(conn),
+                epoch,
+                data_version: std::sync::atomic::AtomicI64::new(i64::MIN),
                 _stop_checkpointer: stop,
             }),
         })
@@ -168,16 +226,35 @@ impl Worker {
 
     /// Runs `work` in a transaction and returns its result once committed. Must be
     /// called within a tokio runtime.
-    pub(super) async fn call<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub(super) async fn call<T, F>(&self, sessions: Sessions, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: Fn(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        self.call_then(sessions, work, |_| {}).await
+    }
+
+    /// Like [`Worker::call`], and runs `after` on the result before it is returned: on
+    /// the combiner, in the order the transactions committed (also when the result is
+    /// an error, or the job was abandoned at shutdown).
+    pub(super) async fn call_then<T, F, A>(
+        &self,
+        sessions: Sessions,
+        work: F,
+        after: A,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&Connection) -> Result<T, StoreError> + Send + 'static,
+        A: FnOnce(&Result<T, StoreError>) + Send + 'static,
+    {
         let (reply, receive) = oneshot::channel();
         let task = Task {
+            sessions,
             work,
             result: None,
-            reply,
+            after: Some(after),
+            reply: Some(reply),
         };
         let combine = {
             let mut queue = self.shared.queue();
@@ -240,7 +317,7 @@ impl Turn {
     /// Runs one batch inline, then hands over.
     fn run(self) {
         let mut batch = self.shared.take_batch();
-        let outcome = run_batch(&self.shared.conn(), &mut batch);
+        let outcome = run_batch(&self.shared, &self.shared.conn(), &mut batch);
         match outcome {
             Ran => self.hand_over(),
             // Wait for the other process on the blocking pool, not here.
@@ -256,7 +333,7 @@ impl Turn {
             let conn = self.shared.conn();
             let _ = conn.busy_timeout(BUSY_TIMEOUT);
             while !batch.is_empty() {
-                if let LockedElsewhere = run_batch(&conn, &mut batch) {
+                if let LockedElsewhere = run_batch(&self.shared, &conn, &mut batch) {
                     fail_all(&mut batch, "database is locked");
                 }
             }
@@ -309,7 +386,7 @@ use Outcome::{LockedElsewhere, Ran};
 
 /// Runs and commits `batch` (emptying it), taking out failed jobs as described in the
 /// module documentation.
-fn run_batch(conn: &Connection, batch: &mut Batch) -> Outcome {
+fn run_batch(shared: &Shared, conn: &Connection, batch: &mut Batch) -> Outcome {
     while !batch.is_empty() {
         if let Err(err) = exec(conn, "BEGIN IMMEDIATE") {
             if err.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) {
@@ -318,6 +395,7 @@ fn run_batch(conn: &Connection, batch: &mut Batch) -> Outcome {
             fail_all(batch, &err.to_string());
             return Ran;
         }
+        notice_other_writers(shared, conn);
         let failed = batch.iter_mut().position(|job| !job.run(conn));
         match failed {
             None => {
@@ -328,6 +406,13 @@ fn run_batch(conn: &Connection, batch: &mut Batch) -> Outcome {
                         Some(err.to_string())
                     }
                 };
+                if commit_error.is_none()
+                    && batch
+                        .iter()
+                        .any(|job| job.sessions() == Sessions::MayChange)
+                {
+                    shared.epoch.bump();
+                }
                 for job in batch.drain(..) {
                     job.complete(commit_error.as_deref());
                 }
@@ -343,6 +428,23 @@ fn run_batch(conn: &Connection, batch: &mut Batch) -> Outcome {
         }
     }
     Ran
+}
+
+/// Bumps the session cache's generation if another connection committed since the last
+/// transaction (or if that cannot be told), and records the check. Called with the write
+/// lock held, so no other commit can slip in before this transaction's reads.
+fn notice_other_writers(shared: &Shared, conn: &Connection) {
+    use std::sync::atomic::Ordering;
+    let at = shared.epoch.now();
+    let version = conn
+        .prepare_cached("PRAGMA data_version")
+        .and_then(|mut stmt| stmt.query_row([], |row| row.get::<_, i64>(0)))
+        .unwrap_or(i64::MIN);
+    let last = shared.data_version.swap(version, Ordering::Relaxed);
+    if version != last || version == i64::MIN {
+        shared.epoch.bump();
+    }
+    shared.epoch.checked(at);
 }
 
 /// Copies the WAL into the database file every [`CHECKPOINT_EVERY`] (PASSIVE: never
@@ -367,13 +469,13 @@ mod tests {
     async fn a_failing_job_rolls_back_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
-        let worker = Worker::start(open(&path).unwrap(), &path).unwrap();
+        let worker = Worker::start(open(&path).unwrap(), &path, Arc::new(Epoch::new())).unwrap();
         let mut calls = Vec::new();
         for i in 0..300_i64 {
             let worker = worker.clone();
             calls.push(tokio::spawn(async move {
                 worker
-                    .call(move |c| {
+                    .call(Sessions::MayChange, move |c| {
                         c.execute(
                             "INSERT INTO settings (key, value) VALUES (?1, x'00')",
                             [format!("k{i}")],
@@ -391,7 +493,7 @@ mod tests {
             assert_eq!(result.is_ok(), i % 3 != 0, "job {i}");
         }
         let keys: Vec<String> = worker
-            .call(|c| {
+            .call(Sessions::MayChange, |c| {
                 let mut stmt = c.prepare("SELECT key FROM settings WHERE key LIKE 'k%'")?;
                 let rows = stmt.query_map([], |row| row.get(0))?;
                 Ok(rows.collect::<Result<Vec<String>, _>>()?)
@@ -409,7 +511,7 @@ mod tests {
     async fn waits_for_a_lock_held_elsewhere_off_the_async_threads() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
-        let worker = Worker::start(open(&path).unwrap(), &path).unwrap();
+        let worker = Worker::start(open(&path).unwrap(), &path, Arc::new(Epoch::new())).unwrap();
         let other = Connection::open(&path).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
 
@@ -417,7 +519,7 @@ mod tests {
             let worker = worker.clone();
             async move {
                 worker
-                    .call(|c| {
+                    .call(Sessions::MayChange, |c| {
                         c.execute("INSERT INTO settings (key, value) VALUES ('k', x'01')", [])?;
                         Ok(())
                     })
@@ -437,7 +539,7 @@ mod tests {
         other.execute_batch("COMMIT").unwrap();
         call.await.unwrap().unwrap();
         let stored: i64 = worker
-            .call(|c| {
+            .call(Sessions::MayChange, |c| {
                 Ok(
                     c.query_row("SELECT COUNT(*) FROM settings WHERE key = 'k'", [], |r| {
                         r.get(0)
@@ -455,12 +557,12 @@ mod tests {
     fn survives_the_runtime_that_used_it_first() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
-        let worker = Worker::start(open(&path).unwrap(), &path).unwrap();
+        let worker = Worker::start(open(&path).unwrap(), &path, Arc::new(Epoch::new())).unwrap();
         for _ in 0..2 {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .build()
                 .unwrap();
-            let answer = runtime.block_on(worker.call(|_| Ok(42)));
+            let answer = runtime.block_on(worker.call(Sessions::Unchanged, |_| Ok(42)));
             assert_eq!(answer.unwrap(), 42);
             drop(runtime);
         }

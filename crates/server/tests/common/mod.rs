@@ -172,13 +172,14 @@ pub async fn patch_app(server: &TestServer, seed: &Seed, patch: Value) {
     assert_eq!(response.status(), 200, "{patch}");
 }
 
-/// Sends every body to `/auth/validate` at once; how many succeeded.
-pub async fn validate_all_at_once(
+/// Sends every body to the auth endpoint `path` at once; how many succeeded.
+pub async fn auth_all_at_once(
     server: &TestServer,
+    path: &str,
     bodies: impl IntoIterator<Item = Value>,
 ) -> i64 {
     let c = client();
-    let url = server.url("/auth/validate");
+    let url = server.url(path);
     let tasks: Vec<_> = bodies
         .into_iter()
         .map(|body| {
