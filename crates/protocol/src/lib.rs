@@ -39,6 +39,7 @@ mod b64;
 pub mod error;
 mod fields;
 mod hexutil;
+mod json_out;
 pub mod nonce;
 pub mod server;
 pub mod session_token;

@@ -41,7 +41,8 @@ pub fn sign_response_json(
     const MIDDLE: &str = r#"","signature":""#;
     const TAIL: &str = r#""}"#;
     let key = signing_key(secret, nonce, payload)?;
-    let json = serde_json::to_vec(payload)?;
+    let mut json = Vec::with_capacity(512);
+    payload.write_json(&mut json);
     let payload_len = json.len().div_ceil(3) * 4;
     let mut body = Vec::with_capacity(HEAD.len() + payload_len + MIDDLE.len() + 64 + TAIL.len());
     body.extend_from_slice(HEAD.as_bytes());

@@ -114,6 +114,24 @@ pub struct SessionTokenBody {
     pub expires_in: i64,
 }
 
+impl SessionTokenBody {
+    /// Appends the body's JSON, byte for byte what `serde_json::to_vec` gives.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        use crate::json_out::{push_int, push_str};
+        out.extend_from_slice(br#"{"appId":"#);
+        push_str(out, &self.app_id);
+        out.extend_from_slice(br#","licenseKey":"#);
+        push_str(out, &self.license_key);
+        out.extend_from_slice(br#","hwid":"#);
+        push_str(out, &self.hwid);
+        out.extend_from_slice(br#","sigKey":"#);
+        push_str(out, self.sig_key.as_str());
+        out.extend_from_slice(br#","expiresIn":"#);
+        push_int(out, self.expires_in);
+        out.push(b'}');
+    }
+}
+
 impl fmt::Debug for SessionTokenBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionTokenBody")
@@ -177,7 +195,8 @@ impl TokenKey {
 
     /// Issue a token for `body`.
     pub fn issue(&self, body: &SessionTokenBody) -> Result<SessionToken, EncodeError> {
-        let json = serde_json::to_vec(body)?;
+        let mut json = Vec::with_capacity(256);
+        body.write_json(&mut json);
         let mut token = Vec::with_capacity(json.len().div_ceil(3) * 4 + 1 + MAC_B64_LEN);
         b64::push(&URL_SAFE_NO_PAD, &json, &mut token);
         let mut mac = self.0.clone();
@@ -292,11 +311,65 @@ fn decode_body(body_b64: &str) -> Result<SessionTokenBody, TokenError> {
     if json.first() != Some(&b'{') {
         return Err(TokenError::Malformed);
     }
-    serde_json::from_slice(json).map_err(|_| TokenError::Malformed)
+    match read_canonical(json) {
+        Some(body) => Ok(body),
+        None => serde_json::from_slice(json).map_err(|_| TokenError::Malformed),
+    }
+}
+
+/// Reads a body in the exact form [`SessionTokenBody::write_json`] writes when no string
+/// needs escaping, which is every token this server issues in practice; `None` for
+/// anything else, which then goes through serde_json. When it reads a body, it reads
+/// what serde_json would.
+fn read_canonical(json: &[u8]) -> Option<SessionTokenBody> {
+    let rest = json.strip_prefix(br#"{"appId":""#)?;
+    let (app_id, rest) = plain_string(rest)?;
+    let rest = rest.strip_prefix(br#","licenseKey":""#)?;
+    let (license_key, rest) = plain_string(rest)?;
+    let rest = rest.strip_prefix(br#","hwid":""#)?;
+    let (hwid, rest) = plain_string(rest)?;
+    let rest = rest.strip_prefix(br#","sigKey":""#)?;
+    let (sig_key, rest) = plain_string(rest)?;
+    let rest = rest.strip_prefix(br#","expiresIn":"#)?;
+    let digits = std::str::from_utf8(rest.strip_suffix(b"}")?).ok()?;
+    // What serde_json reads as an i64: an optional minus, then digits without a leading
+    // zero (`str::parse` alone would also take `+1` and `007`).
+    let unsigned = digits.strip_prefix('-').unwrap_or(digits);
+    if unsigned.is_empty()
+        || !unsigned.bytes().all(|b| b.is_ascii_digit())
+        || (unsigned.len() > 1 && unsigned.starts_with('0'))
+    {
+        return None;
+    }
+    Some(SessionTokenBody {
+        app_id: app_id.to_owned(),
+        license_key: license_key.to_owned(),
+        hwid: hwid.to_owned(),
+        sig_key: SigKey::parse(sig_key).ok()?,
+        expires_in: digits.parse().ok()?,
+    })
+}
+
+/// The text up to the next `"` and what follows that quote, if the text has no escape
+/// and no control character (which JSON forbids unescaped) and is UTF-8.
+fn plain_string(input: &[u8]) -> Option<(&str, &[u8])> {
+    for (end, &b) in input.iter().enumerate() {
+        match b {
+            b'"' => {
+                let text = std::str::from_utf8(&input[..end]).ok()?;
+                return Some((text, &input[end + 1..]));
+            }
+            b'\\' | 0..0x20 => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn body() -> SessionTokenBody {
@@ -365,5 +438,52 @@ mod tests {
         assert!(!dbg.contains("AAAA-BBBB"));
         assert!(!dbg.contains(b.sig_key.as_str()));
         assert!(!dbg.contains(t.as_str()));
+    }
+
+    proptest! {
+        /// Text shaped like a canonical body, with arbitrary unescaped strings and an
+        /// arbitrary number: whenever the fast reader reads it, serde_json reads the same.
+        #[test]
+        fn the_fast_reader_reads_what_serde_json_reads(
+            app_id in any::<String>(),
+            license_key in any::<String>(),
+            hwid in prop_oneof![any::<String>(), "[0-9a-f]{64}"],
+            sig_key in prop_oneof![any::<String>(), "[0-9a-f]{64}"],
+            expires in "-?[+0-9]{0,21}",
+        ) {
+            let json = format!(
+                r#"{{"appId":"{app_id}","licenseKey":"{license_key}","hwid":"{hwid}","sigKey":"{sig_key}","expiresIn":{expires}}}"#
+            );
+            if let Some(fast) = read_canonical(json.as_bytes()) {
+                let serde: SessionTokenBody = serde_json::from_str(&json).unwrap();
+                prop_assert!(fast == serde);
+            }
+        }
+
+        /// Every body the server writes is read back as it was, escapes included.
+        #[test]
+        fn written_bodies_read_back(
+            app_id in "(?s).{0,24}",
+            license_key in "(?s).{0,24}",
+            hwid in "(?s).{0,24}",
+            expires_in in any::<i64>(),
+        ) {
+            let body = SessionTokenBody {
+                app_id, license_key, hwid, expires_in,
+                sig_key: SigKey::from_bytes(&[9; 32]),
+            };
+            let token = TokenKey::new(b"secret").issue(&body).unwrap();
+            let (body_b64, _) = split(token.as_str()).unwrap();
+            prop_assert!(decode_body(body_b64).unwrap() == body);
+        }
+    }
+
+    /// The bodies the server issues take the fast path.
+    #[test]
+    fn issued_bodies_are_canonical() {
+        let b = body();
+        let mut json = Vec::new();
+        b.write_json(&mut json);
+        assert!(read_canonical(&json) == Some(b));
     }
 }

@@ -229,12 +229,16 @@ fn check_text(s: &str, max: usize) -> Option<String> {
     }
 }
 
-/// Whether `s` has a control character (C0, DEL or C1), byte by byte for ASCII text.
+/// Whether `s` has a control character (C0, DEL or C1). ASCII text (all requests in
+/// practice) is checked in one pass the compiler vectorizes; other text by character.
 fn has_control(s: &str) -> bool {
-    if s.is_ascii() {
-        s.bytes().any(|b| b.is_ascii_control())
-    } else {
+    let (ascii_control, non_ascii) = s.bytes().fold((false, false), |(control, wide), b| {
+        (control | (b < 0x20) | (b == 0x7f), wide | (b >= 0x80))
+    });
+    if non_ascii {
         s.chars().any(char::is_control)
+    } else {
+        ascii_control
     }
 }
 
@@ -452,6 +456,35 @@ pub struct SessionPayload {
     pub request_id: Option<String>,
 }
 
+impl SessionPayload {
+    /// Appends the payload's JSON, byte for byte what `serde_json::to_vec` gives (same
+    /// field order, same escapes), without serde's per-byte string escaping.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        use crate::json_out::{push_int, push_serde, push_str};
+        out.extend_from_slice(br#"{"sessionToken":"#);
+        push_str(out, &self.session_token);
+        out.extend_from_slice(br#","timestamp":"#);
+        push_int(out, self.timestamp);
+        out.extend_from_slice(br#","expiresIn":"#);
+        push_int(out, self.expires_in);
+        out.extend_from_slice(br#","nonce":"#);
+        push_str(out, &self.nonce);
+        if let Some(variables) = &self.app_variables {
+            out.extend_from_slice(br#","appVariables":"#);
+            push_serde(out, variables);
+        }
+        if let Some(variables) = &self.license_variables {
+            out.extend_from_slice(br#","licenseVariables":"#);
+            push_serde(out, variables);
+        }
+        if let Some(id) = &self.request_id {
+            out.extend_from_slice(br#","requestId":"#);
+            push_str(out, id);
+        }
+        out.push(b'}');
+    }
+}
+
 impl fmt::Debug for SessionPayload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionPayload")
@@ -470,5 +503,26 @@ impl SessionPayload {
     /// True once `now_unix` has reached the absolute expiry `expiresIn`.
     pub fn is_expired(&self, now_unix: i64) -> bool {
         now_unix >= self.expires_in
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// The one-pass check agrees with the definition on any text.
+        #[test]
+        fn has_control_is_char_is_control(s in any::<String>()) {
+            prop_assert_eq!(has_control(&s), s.chars().any(char::is_control));
+        }
+
+        #[test]
+        fn has_control_on_ascii(bytes in proptest::collection::vec(0u8..0x80, 0..80)) {
+            let s = String::from_utf8(bytes).unwrap();
+            prop_assert_eq!(has_control(&s), s.chars().any(char::is_control));
+        }
     }
 }

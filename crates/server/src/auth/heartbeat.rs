@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use keyward_errors::HeartbeatError;
-use keyward_protocol::HeartbeatRequest;
+use keyward_protocol::{HeartbeatRequest, SessionTokenBody};
 
 use super::{Admitted, SessionFor, admit, failure, internal_response, session_response};
 use crate::state::AppState;
@@ -36,22 +36,31 @@ pub async fn heartbeat(
     else {
         return failure(HeartbeatError::SessionExpired, None);
     };
+    // The session's own strings (checked equal to the request's) travel on to the store
+    // and into the fresh token.
+    let SessionTokenBody {
+        app_id,
+        license_key,
+        hwid,
+        sig_key,
+        ..
+    } = session;
     let input = HeartbeatInput {
-        app_id: req.app_id.clone(),
-        license_key: session.license_key.clone(),
-        hwid: req.hwid.clone(),
+        app_id,
+        license_key,
+        hwid,
     };
-    match state.store().heartbeat(input, now).await {
+    match state.store().heartbeat(&input, now).await {
         Ok(Ok(grant)) => match session_response(
             &state,
             SessionFor {
-                app_id: &session.app_id,
-                license_key: &session.license_key,
-                hwid: &session.hwid,
+                app_id: input.app_id,
+                license_key: input.license_key,
+                hwid: input.hwid,
             },
             &grant,
             &req.nonce,
-            session.sig_key.as_str().as_bytes(),
+            sig_key.as_str().as_bytes(),
             now,
             request_id,
         ) {

@@ -83,10 +83,10 @@ pub(crate) async fn read_json_body(
 }
 
 /// Who a session is for: the app, the license and the device.
-pub(crate) struct SessionFor<'a> {
-    pub(crate) app_id: &'a str,
-    pub(crate) license_key: &'a str,
-    pub(crate) hwid: &'a str,
+pub(crate) struct SessionFor {
+    pub(crate) app_id: String,
+    pub(crate) license_key: String,
+    pub(crate) hwid: String,
 }
 
 /// The success answer of both endpoints: a fresh session token for `session`, in a
@@ -94,7 +94,7 @@ pub(crate) struct SessionFor<'a> {
 /// app secret on validate, the old session's `sigKey` on heartbeat).
 pub(crate) fn session_response(
     state: &AppState,
-    session: SessionFor<'_>,
+    session: SessionFor,
     grant: &Grant,
     nonce: &Nonce,
     signing_secret: &[u8],
@@ -105,9 +105,9 @@ pub(crate) fn session_response(
     let token = state
         .token_key()
         .issue(&SessionTokenBody {
-            app_id: session.app_id.to_owned(),
-            license_key: session.license_key.to_owned(),
-            hwid: session.hwid.to_owned(),
+            app_id: session.app_id,
+            license_key: session.license_key,
+            hwid: session.hwid,
             sig_key: crate::secret::new_sig_key().map_err(|err| err.to_string())?,
             expires_in,
         })

@@ -39,9 +39,9 @@ pub async fn validate(
         Ok(Ok(grant)) => match session_response(
             &state,
             SessionFor {
-                app_id: &req.app_id,
-                license_key: &req.license_key,
-                hwid: &req.hwid,
+                app_id: req.app_id,
+                license_key: req.license_key,
+                hwid: req.hwid,
             },
             &grant,
             &req.nonce,

@@ -727,15 +727,16 @@ impl Store {
     /// at every 10th heartbeat of the license.
     pub async fn heartbeat(
         &self,
-        input: HeartbeatInput,
+        input: &HeartbeatInput,
         now: i64,
     ) -> Result<HeartbeatOutcome, StoreError> {
-        let ticket = match self.sessions.begin(&input, now) {
+        let ticket = match self.sessions.begin(input, now) {
             Beat::Answered(grant) => return Ok(Ok(grant)),
             Beat::ToDatabase(ticket) => ticket,
         };
         let flushed = ticket.flushed();
         let job = input.clone();
+        let input = input.clone();
         let sessions = self.sessions.clone();
         let result = self
             .worker
