@@ -1,7 +1,5 @@
 //! Server-side response building.
 
-use base64::engine::general_purpose::STANDARD;
-
 use crate::b64;
 use crate::error::EncodeError;
 use crate::nonce::Nonce;
@@ -47,7 +45,7 @@ pub fn sign_response_json(
     let mut body = Vec::with_capacity(HEAD.len() + payload_len + MIDDLE.len() + 64 + TAIL.len());
     body.extend_from_slice(HEAD.as_bytes());
     let start = body.len();
-    b64::push(&STANDARD, &json, &mut body);
+    b64::push(&*b64::STANDARD, &json, &mut body);
     let signature = signature_hex(&key, &body[start..]);
     body.extend_from_slice(MIDDLE.as_bytes());
     body.extend_from_slice(signature.as_str().as_bytes());

@@ -8,8 +8,8 @@
 
 use std::fmt;
 
+use crate::b64::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
@@ -198,12 +198,12 @@ impl TokenKey {
         let mut json = Vec::with_capacity(256);
         body.write_json(&mut json);
         let mut token = Vec::with_capacity(json.len().div_ceil(3) * 4 + 1 + MAC_B64_LEN);
-        b64::push(&URL_SAFE_NO_PAD, &json, &mut token);
+        b64::push(&*URL_SAFE_NO_PAD, &json, &mut token);
         let mut mac = self.0.clone();
         mac.update(&token);
         let tag = mac.finalize().into_bytes();
         token.push(b'.');
-        b64::push(&URL_SAFE_NO_PAD, &tag, &mut token);
+        b64::push(&*URL_SAFE_NO_PAD, &tag, &mut token);
         // Always UTF-8 (base64url and a dot); checked rather than assumed.
         String::from_utf8(token)
             .map(SessionToken)
