@@ -3,7 +3,9 @@
 # /auth/heartbeat at 64 and 512 connections, in one run against one server process.
 # Each auth endpoint runs twice: with a fresh nonce per request (wrk runs Lua for every
 # request) and "static" with one prepared body (wrk sends it as it sends /health, so the
-# load generator, which shares the 2 cores, costs the same on every row).
+# load generator, which shares the 2 cores, costs the same on every row). Heartbeat runs
+# a third time over the sessions of 256 licenses, as many devices beating would (all
+# other rows use one session).
 # Prints req/s, p50/p99 latency, the ratio to /health (the mean of the /health rows just
 # before and after), and the server's peak RSS.
 #
@@ -45,23 +47,24 @@ measure() { # endpoint script connections
   CPU="$(awk -v t=$((after - before)) -v hz="$TICK" -v n="$(field "$out" requests)" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
 }
 print_row() { # label connections ratio
-  printf '%-25s %5s %10s %9s %9s %10s %12s %7s\n' "$1" "$2" "$RPS" "$P50" "$P99" "$3" "$CPU" "$ERRORS"
+  printf '%-31s %5s %10s %9s %9s %10s %12s %7s\n' "$1" "$2" "$RPS" "$P50" "$P99" "$3" "$CPU" "$ERRORS"
 }
 
 # Every auth row runs between two /health rows and is compared with their mean, so that
 # the host getting faster or slower during the run (it is shared) does not show up as a
 # difference between the endpoints.
-printf '%-25s %5s %10s %9s %9s %10s %12s %7s\n' endpoint conns "req/s" "p50 ms" "p99 ms" "vs /health" "server µs/req" errors
+printf '%-31s %5s %10s %9s %9s %10s %12s %7s\n' endpoint conns "req/s" "p50 ms" "p99 ms" "vs /health" "server µs/req" errors
 for c in $CONNECTIONS; do
   measure /health health.lua "$c"
   print_row /health "$c" ""
   health_before="$RPS"
   for spec in "/auth/validate validate.lua" "/auth/heartbeat heartbeat.lua" \
-    "/auth/validate validate_static.lua static" "/auth/heartbeat heartbeat_static.lua static"; do
+    "/auth/validate validate_static.lua static" "/auth/heartbeat heartbeat_static.lua static" \
+    "/auth/heartbeat heartbeat_many.lua 256_licenses"; do
     set -- $spec
     measure "$1" "$2" "$c"
     auth=("$RPS" "$P50" "$P99" "$CPU" "$ERRORS")
-    label="$1${3:+ ($3)}"
+    label="$1${3:+ (${3//_/ })}"
     measure /health health.lua "$c"
     health=("$RPS" "$P50" "$P99" "$CPU" "$ERRORS")
     ratio="$(awk -v a="${auth[0]}" -v b="$health_before" -v c="${health[0]}" 'BEGIN { printf "%.0f%%", 200 * a / (b + c) }')"
@@ -74,4 +77,4 @@ for c in $CONNECTIONS; do
 done
 echo "peak RSS (VmHWM): $(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$SERVER_PID/status")"
 CREDITS="$("$BIN" admin --db "$DB" list-accounts | awk '$2 == "bench" { print $3 }')"
-echo "credits left: $CREDITS of 100000000 (1 license + 1 per validate + 1 per 10 heartbeats)"
+echo "credits left: $CREDITS of 100000000 (1 per license and validate, 1 per 10 heartbeats of a license)"

@@ -11,6 +11,7 @@ import sys
 # inner steps come before the layers that contain them.
 STEPS = [
     ("storage (SQLite, group commit)", "store::worker"),
+    ("session cache (heartbeats from memory)", "store::sessions"),
     ("signed answer (token + payload + HMAC)", "auth::session_response"),
     ("session token check", "TokenKey::verify"),
     ("request parse and field checks", "Request::parse"),

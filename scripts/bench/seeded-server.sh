@@ -2,7 +2,8 @@
 # starts the server on a fresh database in a temp dir (removed on exit), seeds an account
 # with credits, an app, a license and one session through the admin CLI and the APIs, and
 # exports what the wrk scripts read: KW_APP_ID, KW_APP_SECRET, KW_LICENSE, KW_HWID,
-# KW_TOKEN; also BASE (the server's URL) and SERVER_PID.
+# KW_TOKEN, KW_TOKENS_FILE (one session on each of KW_SESSIONS=256 more licenses); also
+# BASE (the server's URL) and SERVER_PID.
 WORK="$(mktemp -d)"
 DB="$WORK/bench.db"
 SERVER_PID=""
@@ -38,4 +39,8 @@ VALIDATE="$(curl -fs -H 'Content-Type: application/json' -d "{\"appId\":\"$KW_AP
 PAYLOAD="$(echo "$VALIDATE" | json_field payload)"
 export KW_TOKEN="$(echo "$PAYLOAD" | base64 -d | json_field sessionToken)"
 if [ -z "$KW_TOKEN" ]; then echo "seeding failed: $VALIDATE" >&2; exit 1; fi
+# Sessions on many licenses, for heartbeat_many.lua.
+export KW_TOKENS_FILE="$WORK/tokens.txt"
+python3 "$KW_BENCH_DIR/seed_sessions.py" "$BASE" "$API_KEY" "$KW_APP_ID" "$KW_APP_SECRET" \
+  "$KW_HWID" "${KW_SESSIONS:-256}" "$KW_TOKENS_FILE"
 export BASE SERVER_PID
