@@ -219,19 +219,25 @@ impl SessionCache {
         let generation = self.epoch.generation();
         let at = self.epoch.now();
         let fresh = self.epoch.fresh(at);
+        let unregistered = Beat::ToDatabase(Ticket {
+            generation,
+            flushed: 0,
+            registered: false,
+        });
         let mut shard = self.shard(&input.license_key);
+        let key = input.license_key.as_str();
         // A license's first heartbeat leaves an entry that cannot answer yet but counts
         // its database write, so that every write of the license is counted in
-        // `in_flight` (module docs).
-        let entry = shard
-            .entry(input.license_key.as_str().into())
-            .or_insert_with(|| Entry::placeholder(&input.app_id));
+        // `in_flight` (module docs). (Looked up before inserting: the key is copied only
+        // then.)
+        if !shard.contains_key(key) {
+            shard.insert(key.into(), Entry::placeholder(&input.app_id));
+        }
+        let Some(entry) = shard.get_mut(key) else {
+            return unregistered;
+        };
         if *entry.app_id != *input.app_id {
-            return Beat::ToDatabase(Ticket {
-                generation,
-                flushed: 0,
-                registered: false,
-            });
+            return unregistered;
         }
         entry.last_beat = at;
         if fresh && entry.answers(input, generation, now) {
