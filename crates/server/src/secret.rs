@@ -70,7 +70,7 @@ thread_local! {
 /// A fresh per-session signing key (`sigKey`, 32 bytes as 64 hex characters) from the OS
 /// CSPRNG.
 ///
-/// The bytes are OS randomness, read ahead in blocks of [`SESSION_POOL_BYTES`] per thread
+/// The bytes are OS randomness, read ahead in blocks of 4 KiB per thread
 /// (one syscall per 128 keys instead of one per key). Every byte is handed out once and
 /// wiped from the pool as it is taken, so a key is as unpredictable as one drawn alone.
 pub fn new_sig_key() -> Result<keyward_protocol::SigKey, RandomError> {

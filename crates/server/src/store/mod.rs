@@ -1,9 +1,10 @@
 //! Storage: every read and write of the server goes through [`Store`].
 //!
 //! The public API is backend-neutral (plain domain types, async methods, [`StoreError`]);
-//! SQL lives only in the private submodules, which run on a dedicated SQLite thread
-//! (the private `worker` module). Adding PostgreSQL means another implementation of these methods, with no
-//! change to the handlers.
+//! SQL lives only in the private submodules, whose jobs the private `worker` module runs
+//! on one connection by group commit. Heartbeats between billing milestones are answered
+//! from memory by the private `sessions` module. Adding PostgreSQL means another
+//! implementation of these methods, with no change to the handlers.
 //!
 //! Times are Unix seconds passed in by the caller (the server's [`crate::Clock`]).
 
