@@ -391,18 +391,7 @@ async fn forbidden_for_another_accounts_app_and_license_not_found_for_unknown() 
     expect_api_error(response, ApiError::Forbidden).await;
     assert_eq!(credits(&server, &mine).await, keyward_server::SEED_CREDITS);
     // Theirs untouched.
-    let license: Value = api(
-        &server,
-        &theirs,
-        Method::GET,
-        &format!("/v1/licenses/{}", theirs.license_key),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let license = get_license(&server, &theirs, &theirs.license_key).await;
     assert_eq!(license["revoked"], false);
 
     // Unknown license, webhook, app, route, method.

@@ -42,18 +42,7 @@ async fn validate_success_is_signed_and_charges_one_credit() {
     // Same device again: still one slot used, one more credit.
     validate_ok(&server, &seed, HWID).await;
     assert_eq!(credits(&server, &seed).await, SEED_CREDITS - 2);
-    let license: Value = api(
-        &server,
-        &seed,
-        Method::GET,
-        &format!("/v1/licenses/{}", seed.license_key),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let license = get_license(&server, &seed, &seed.license_key).await;
     assert_eq!(license["hwids"], json!([HWID]));
 }
 
@@ -126,19 +115,7 @@ async fn validate_failure_codes_in_order() {
     validate_ok(&server, &seed, "another-device").await;
 
     // expired: a 1-day license two days later.
-    let created: Value = api(
-        &server,
-        &seed,
-        Method::POST,
-        &format!("/v1/apps/{}/licenses", seed.app_id),
-    )
-    .json(&json!({"durationDays": 1}))
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let created = create_licenses(&server, &seed, json!({"durationDays": 1})).await;
     let short = created["licenses"][0]["key"].as_str().unwrap().to_owned();
     let mut body = good.clone();
     body["licenseKey"] = json!(short);
@@ -569,18 +546,7 @@ async fn concurrent_validates_respect_slots_and_charge_exactly() {
     let bodies = (0..64).map(|i| validate_body(&seed, &format!("device-{i}"), &nonce()));
     let successes = auth_all_at_once(&server, "/auth/validate", bodies).await;
     assert_eq!(successes, 3);
-    let license: Value = api(
-        &server,
-        &seed,
-        Method::GET,
-        &format!("/v1/licenses/{}", seed.license_key),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let license = get_license(&server, &seed, &seed.license_key).await;
     assert_eq!(license["hwids"].as_array().unwrap().len(), 3);
     assert_eq!(credits(&server, &seed).await, SEED_CREDITS - successes);
 
@@ -686,19 +652,7 @@ async fn heartbeats_answered_from_memory_see_every_change_at_once() {
 async fn another_process_suspending_the_account_reaches_every_session() {
     let server = TestServer::start().await.unwrap();
     let seed = server.seed().await.unwrap();
-    let created: Value = api(
-        &server,
-        &seed,
-        Method::POST,
-        &format!("/v1/apps/{}/licenses", seed.app_id),
-    )
-    .json(&json!({"count": 1}))
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let created = create_licenses(&server, &seed, json!({"count": 1})).await;
     let second = Seed {
         license_key: created["licenses"][0]["key"].as_str().unwrap().to_owned(),
         ..seed.clone()
@@ -744,18 +698,7 @@ async fn heartbeats_answered_from_memory_are_all_counted_and_billed() {
     let successes = auth_all_at_once(&server, "/auth/heartbeat", bodies).await;
     assert_eq!(successes, BEATS, "every heartbeat succeeded");
     assert_eq!(credits(&server, &seed).await, SEED_CREDITS - 1 - BEATS / 10);
-    let license: Value = api(
-        &server,
-        &seed,
-        Method::GET,
-        &format!("/v1/licenses/{}", seed.license_key),
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let license = get_license(&server, &seed, &seed.license_key).await;
     assert_eq!(license["heartbeats"], BEATS);
 
     let (db, _dir) = server.shutdown_keeping_database().await.unwrap();

@@ -252,6 +252,28 @@ pub fn api(
         .bearer_auth(&seed.api_key)
 }
 
+/// Sends `request` and reads the answer's JSON.
+async fn answer_json(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// `GET /v1/licenses/{key}` with the seed's key: the license's JSON.
+pub async fn get_license(server: &TestServer, seed: &Seed, key: &str) -> Value {
+    answer_json(api(
+        server,
+        seed,
+        Method::GET,
+        &format!("/v1/licenses/{key}"),
+    ))
+    .await
+}
+
+/// `POST /v1/apps/{appId}/licenses` with `body`, for the seed's app: the answer's JSON.
+pub async fn create_licenses(server: &TestServer, seed: &Seed, body: Value) -> Value {
+    let path = format!("/v1/apps/{}/licenses", seed.app_id);
+    answer_json(api(server, seed, Method::POST, &path).json(&body)).await
+}
+
 pub async fn credits(server: &TestServer, seed: &Seed) -> i64 {
     server.admin().account(&seed.account).await.unwrap().credits
 }
