@@ -568,12 +568,15 @@ async fn concurrent_validates_respect_slots_and_charge_exactly() {
     assert_eq!(credits(&server, &seed).await, 0);
 }
 
-/// Heartbeats a session until the server answers it from memory (the database sees the
-/// first beat and every 10th), so that the next beat tests the session cache.
-async fn beat_from_memory(server: &TestServer, seed: &Seed, token: &str) {
+/// Opens a session on the seed's license and heartbeats it until the server answers it
+/// from memory (the database sees the first beat and every 10th), so that the next beat
+/// tests the session cache. The session's token.
+async fn session_from_memory(server: &TestServer, seed: &Seed) -> String {
+    let token = validate_ok(server, seed, HWID).await.payload.session_token;
     for _ in 0..3 {
-        heartbeat(server, seed, token, HWID).await.unwrap();
+        heartbeat(server, seed, &token, HWID).await.unwrap();
     }
+    token
 }
 
 /// Every change that can end or alter a session reaches the very next heartbeat, though
@@ -599,11 +602,7 @@ async fn heartbeats_answered_from_memory_see_every_change_at_once() {
     ];
     for (change, error) in cases {
         let seed = server.seed().await.unwrap();
-        let token = validate_ok(&server, &seed, HWID)
-            .await
-            .payload
-            .session_token;
-        beat_from_memory(&server, &seed, &token).await;
+        let token = session_from_memory(&server, &seed).await;
         match change {
             "deactivate" => patch_app(&server, &seed, json!({"active": false})).await,
             "suspend" => drop(server.admin().suspend(&seed.account).await.unwrap()),
@@ -634,11 +633,7 @@ async fn heartbeats_answered_from_memory_see_every_change_at_once() {
 
     // New app variables reach the next heartbeat's payload.
     let seed = server.seed().await.unwrap();
-    let token = validate_ok(&server, &seed, HWID)
-        .await
-        .payload
-        .session_token;
-    beat_from_memory(&server, &seed, &token).await;
+    let token = session_from_memory(&server, &seed).await;
     patch_app(&server, &seed, json!({"variables": {"motd": "new"}})).await;
     let session = heartbeat(&server, &seed, &token, HWID).await.unwrap();
     assert_eq!(session.payload.app_variables.unwrap()["motd"], "new");
@@ -659,12 +654,7 @@ async fn another_process_suspending_the_account_reaches_every_session() {
     };
     let mut tokens = Vec::new();
     for license in [&seed, &second] {
-        let token = validate_ok(&server, license, HWID)
-            .await
-            .payload
-            .session_token;
-        beat_from_memory(&server, license, &token).await;
-        tokens.push(token);
+        tokens.push(session_from_memory(&server, license).await);
     }
     let conn = rusqlite::Connection::open(server.db_path()).unwrap();
     conn.busy_timeout(Duration::from_secs(5)).unwrap();
