@@ -196,16 +196,7 @@ async fn x_forwarded_for_only_from_trusted_proxies() {
         .await
         .unwrap();
         let seed = server.seed().await.unwrap();
-        api(
-            &server,
-            &seed,
-            Method::POST,
-            &format!("/v1/apps/{}/access-rules", seed.app_id),
-        )
-        .json(&json!({"list": "deny", "kind": "ip", "value": "203.0.113.0/24"}))
-        .send()
-        .await
-        .unwrap();
+        add_access_rule(&server, &seed, "deny", "ip", "203.0.113.0/24").await;
         let body = json!({
             "appId": seed.app_id, "appSecret": seed.app_secret, "licenseKey": seed.license_key,
             "hwid": HWID, "nonce": "0123456789abcdef0123456789abcdef",

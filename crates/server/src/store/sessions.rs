@@ -403,6 +403,12 @@ mod tests {
         }
     }
 
+    /// A beat that goes to the database and succeeds there, leaving the count `counted`.
+    fn beat_in_database(cache: &SessionCache, device: &HeartbeatInput, counted: i64) {
+        let ticket = to_database(cache.begin(device, 10));
+        cache.finish(device, ticket, &success(counted));
+    }
+
     /// The database sees the first beat and every 10th (carrying the nine before it);
     /// the others are answered from memory.
     #[test]
@@ -432,8 +438,7 @@ mod tests {
     fn memory_never_answers_from_state_that_may_be_old() {
         let (epoch, cache) = fresh_cache();
         let device = input("h1");
-        let ticket = to_database(cache.begin(&device, 10));
-        cache.finish(&device, ticket, &success(1));
+        beat_in_database(&cache, &device, 1);
 
         assert!(matches!(cache.begin(&input("h2"), 10), Beat::ToDatabase(_)));
         assert!(matches!(cache.begin(&device, 1_000), Beat::ToDatabase(_)));
@@ -442,8 +447,7 @@ mod tests {
         assert!(matches!(cache.begin(&other_app, 10), Beat::ToDatabase(_)));
 
         epoch.bump();
-        let ticket = to_database(cache.begin(&device, 10));
-        cache.finish(&device, ticket, &success(5));
+        beat_in_database(&cache, &device, 5);
         assert!(matches!(cache.begin(&device, 10), Beat::Answered(_)));
 
         let ticket = to_database(cache.begin(&device, 1_000));
@@ -456,8 +460,7 @@ mod tests {
         assert!(matches!(cache.begin(&device, 10), Beat::ToDatabase(_)));
 
         let (epoch, cache) = fresh_cache();
-        let ticket = to_database(cache.begin(&device, 10));
-        cache.finish(&device, ticket, &success(1));
+        beat_in_database(&cache, &device, 1);
         // No check for other processes' commits within STALE_AFTER: memory must not answer.
         std::thread::sleep(STALE_AFTER + Duration::from_millis(20));
         assert!(matches!(cache.begin(&device, 10), Beat::ToDatabase(_)));
@@ -471,8 +474,7 @@ mod tests {
     fn pending_counts_are_never_dropped() {
         let (_, cache) = fresh_cache();
         let device = input("h1");
-        let ticket = to_database(cache.begin(&device, 10));
-        cache.finish(&device, ticket, &success(1));
+        beat_in_database(&cache, &device, 1);
         for _ in 0..3 {
             assert!(matches!(cache.begin(&device, 10), Beat::Answered(_)));
         }
