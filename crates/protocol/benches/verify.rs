@@ -5,7 +5,8 @@
 //!   nonce check, HMAC, constant-time compare) — the "response verification",
 //!   held to at most 2x the bare HMAC;
 //! - `verify/check_response`: the same plus step 1, reading the HTTP body's JSON envelope;
-//! - `verify/verify_response`: checks 1–4 plus the full payload parse, for reference;
+//! - `verify/check_response_then_parse`: checks 1–4 plus the full payload parse
+//!   ([`CheckedResponse::parse`]), for reference;
 //! - `parse/session_payload`: step 5 alone, the full `SessionPayload` parse of an already
 //!   verified payload (done once, when the session is stored).
 //!
@@ -18,8 +19,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use keyward_protocol::verify::{check_response, check_signed};
 use keyward_protocol::{
-    Nonce, Outcome, SessionPayload, SessionToken, SessionTokenBody, SigKey, derive_key,
-    sign_response, verify_response,
+    CheckedResponse, Nonce, SessionPayload, SessionToken, SessionTokenBody, SigKey, derive_key,
+    sign_response,
 };
 use serde_json::json;
 use sha2::Sha256;
@@ -59,8 +60,8 @@ fn success_body() -> (Vec<u8>, String, Nonce, [u8; 32]) {
 fn bench_verify(c: &mut Criterion) {
     let (body, payload_b64, nonce, key) = success_body();
     assert!(matches!(
-        verify_response(&body, 200, nonce.as_str(), &key),
-        Ok(Outcome::Success(_))
+        check_response(&body, 200, nonce.as_str(), &key).and_then(CheckedResponse::parse),
+        Ok(CheckedResponse::Success(_))
     ));
     eprintln!(
         "body: {} bytes, payload base64: {} bytes",
@@ -98,19 +99,23 @@ fn bench_verify(c: &mut Criterion) {
             ))
         })
     });
-    group.bench_function("verify_response", |b| {
+    group.bench_function("check_response_then_parse", |b| {
         b.iter(|| {
-            black_box(verify_response(
-                black_box(&body),
-                200,
-                black_box(nonce.as_str()),
-                black_box(&key),
-            ))
+            black_box(
+                check_response(
+                    black_box(&body),
+                    200,
+                    black_box(nonce.as_str()),
+                    black_box(&key),
+                )
+                .and_then(CheckedResponse::parse),
+            )
         })
     });
     group.finish();
 
-    let Ok(Outcome::Success(checked)) = check_response(&body, 200, nonce.as_str(), &key) else {
+    let Ok(CheckedResponse::Success(checked)) = check_response(&body, 200, nonce.as_str(), &key)
+    else {
         panic!("bench setup: expected a verified success")
     };
     let checked = checked.into_owned();

@@ -28,3 +28,25 @@ impl Hex64 {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode32_takes_exactly_64_hex_digits_of_either_case() {
+        let lower = "00ff7f80a5c3e1d2b4f6089a1b2c3d4e5f60718293a4b5c6d7e8f9012345abcd";
+        let bytes = decode32(lower).unwrap();
+        assert_eq!(encode32(&bytes).as_str(), lower);
+        assert_eq!(decode32(&lower.to_uppercase()), Some(bytes));
+        for bad in [
+            lower[..63].to_owned(),
+            format!("{lower}0"),
+            format!("{}g", &lower[..63]),
+            format!("{} ", &lower[..63]),
+            String::new(),
+        ] {
+            assert_eq!(decode32(&bad), None, "{bad}");
+        }
+    }
+}

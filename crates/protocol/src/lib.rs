@@ -18,7 +18,11 @@
 //! - The session token is `base64url(body_json) + "." + base64url(HMAC-SHA256(server_secret,
 //!   base64url_body_text))` ([`SessionToken`]).
 //! - The client checks, in order: status, payload and signature well-formed, nonce echoed,
-//!   signature (constant time) — [`verify_response`].
+//!   signature (constant time) — [`check_response`], then [`CheckedResponse::parse`] for
+//!   the session payload.
+//!
+//! The whole protocol, for implementers of other clients and servers, is in the
+//! repository's `docs/protocol.md`.
 //!
 //! # Modules
 //!
@@ -40,6 +44,7 @@ pub mod error;
 mod fields;
 mod hexutil;
 mod json_out;
+mod json_scan;
 pub mod nonce;
 pub mod server;
 pub mod session_token;
@@ -58,8 +63,7 @@ pub use signing::{
     verify_signature,
 };
 pub use verify::{
-    Outcome, ResponseError, VerifiedPayload, VerifiedSession, check_response, check_signed,
-    verify_response, verify_signed,
+    CheckedResponse, ResponseError, VerifiedPayload, VerifiedSession, check_response, check_signed,
 };
 pub use wire::{
     FieldError, HeartbeatRequest, SessionPayload, SignedResponse, Status, StatusError,

@@ -7,13 +7,14 @@
 //!   the base64 *text* exactly as sent, not the decoded JSON.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, STANDARD_PAD_INDIFFERENT};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::b64;
 use crate::error::EncodeError;
 use crate::hexutil::{Hex64, decode32, encode32};
+use crate::json_scan::is_object;
 use crate::wire::SessionPayload;
 
 /// Length of a derived signing key, in bytes.
@@ -103,12 +104,12 @@ pub(crate) fn verify_signature_bytes(
 /// Encode a payload for the wire: standard base64 (with padding) of its JSON.
 pub fn encode_payload(payload: &SessionPayload) -> Result<String, EncodeError> {
     let json = serde_json::to_vec(payload)?;
-    Ok(STANDARD.encode(json))
+    Ok(b64::STANDARD.encode(json))
 }
 
 /// Decode base64 text to bytes (standard alphabet; padding optional).
 pub(crate) fn decode_b64(payload_b64: &str) -> Result<Vec<u8>, PayloadError> {
-    STANDARD_PAD_INDIFFERENT
+    b64::STANDARD_PAD_INDIFFERENT
         .decode(payload_b64)
         .map_err(|e| PayloadError::Base64(e.to_string()))
 }
@@ -123,10 +124,7 @@ pub fn decode_payload(payload_b64: &str) -> Result<SessionPayload, PayloadError>
 
 /// Parse decoded payload JSON, which must be an object (serde would also accept an array).
 pub(crate) fn parse_payload_json(json: &[u8]) -> Result<SessionPayload, PayloadError> {
-    let first = json
-        .iter()
-        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-    if first != Some(&b'{') {
+    if !is_object(json) {
         return Err(PayloadError::NotAnObject);
     }
     Ok(serde_json::from_slice(json)?)

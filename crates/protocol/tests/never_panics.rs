@@ -1,8 +1,8 @@
 //! Property tests: no input makes the parsers and verifiers panic.
 
 use keyward_protocol::{
-    HeartbeatRequest, Nonce, Outcome, SessionToken, ValidateRequest, decode_payload, derive_key,
-    verify_response, verify_signature, verify_signed,
+    CheckedResponse, HeartbeatRequest, Nonce, SessionToken, ValidateRequest, VerifiedPayload,
+    check_response, check_signed, decode_payload, derive_key, verify_signature,
 };
 use proptest::prelude::*;
 
@@ -41,20 +41,20 @@ proptest! {
 
     #[test]
     fn verifier_never_panics_on_bytes(body in prop::collection::vec(any::<u8>(), 0..512), status in any::<u16>(), nonce in ".{0,40}") {
-        let _ = verify_response(&body, status, &nonce, &[7; 32]);
+        let _ = check_response(&body, status, &nonce, &[7; 32]).and_then(CheckedResponse::parse);
     }
 
     #[test]
     fn verifier_never_panics_on_envelopes(body in envelope(), status in any::<u16>()) {
         let nonce = "0123456789abcdef0123456789abcdef";
-        let res = verify_response(body.as_bytes(), status, nonce, &derive_key(b"s", nonce));
+        let res = check_response(body.as_bytes(), status, nonce, &derive_key(b"s", nonce)).and_then(CheckedResponse::parse);
         // Random bodies are never a verified success.
-        prop_assert!(!matches!(res, Ok(Outcome::Success(_))));
+        prop_assert!(!matches!(res, Ok(CheckedResponse::Success(_))));
     }
 
     #[test]
     fn stored_session_check_never_panics(payload in ".{0,200}", sig in ".{0,80}", nonce in ".{0,40}") {
-        let _ = verify_signed(&payload, &sig, &nonce, &[1; 32]);
+        let _ = check_signed(&payload, &sig, &nonce, &[1; 32]).and_then(VerifiedPayload::parse);
         let _ = verify_signature(&[1; 32], &payload, &sig);
     }
 

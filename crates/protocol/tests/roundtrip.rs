@@ -2,8 +2,9 @@
 
 use keyward_errors::{AuthFailure, Failed, ValidateError};
 use keyward_protocol::{
-    FieldError, Nonce, Outcome, ResponseError, SessionPayload, SessionToken, SessionTokenBody,
-    SigKey, Status, derive_key, sign_response, verify_response, verify_signed,
+    CheckedResponse, FieldError, Nonce, ResponseError, SessionPayload, SessionToken,
+    SessionTokenBody, SigKey, Status, VerifiedPayload, check_response, check_signed, derive_key,
+    sign_response,
 };
 use serde_json::json;
 
@@ -33,13 +34,14 @@ fn success_body(nonce: &Nonce, status: &str) -> (String, String, String) {
     (body, resp.payload, resp.signature)
 }
 
-fn verify(body: &str, http: u16, nonce: &Nonce) -> Result<Outcome, ResponseError> {
-    verify_response(
+fn verify(body: &str, http: u16, nonce: &Nonce) -> Result<CheckedResponse, ResponseError> {
+    check_response(
         body.as_bytes(),
         http,
         nonce.as_str(),
         &derive_key(SECRET, nonce.as_str()),
     )
+    .and_then(CheckedResponse::parse)
 }
 
 #[test]
@@ -47,14 +49,16 @@ fn sign_then_verify() {
     let nonce = Nonce::generate().unwrap();
     let (body, payload_b64, signature) = success_body(&nonce, r#""success""#);
     match verify(&body, 200, &nonce).unwrap() {
-        Outcome::Success(s) => {
+        CheckedResponse::Success(s) => {
             assert_eq!(s.payload, payload(&nonce));
             assert_eq!(s.payload_b64, payload_b64);
             assert_eq!(s.signature, signature);
             let key = derive_key(SECRET, nonce.as_str());
             assert_eq!(s.reverify(&key), Ok(()));
             assert_eq!(
-                verify_signed(&payload_b64, &signature, nonce.as_str(), &key).unwrap(),
+                check_signed(&payload_b64, &signature, nonce.as_str(), &key)
+                    .and_then(VerifiedPayload::parse)
+                    .unwrap(),
                 s
             );
             assert!(!s.is_expired(1_700_003_599));
@@ -70,7 +74,7 @@ fn all_success_spellings_are_accepted() {
     for status in [r#""ok""#, r#""success""#, r#""valid""#, "true", "1"] {
         let (body, _, _) = success_body(&nonce, status);
         assert!(
-            matches!(verify(&body, 200, &nonce), Ok(Outcome::Success(_))),
+            matches!(verify(&body, 200, &nonce), Ok(CheckedResponse::Success(_))),
             "{status}"
         );
         let parsed: Status = serde_json::from_str(status).unwrap();
@@ -109,7 +113,7 @@ fn escaped_slashes_in_payload_are_accepted() {
     assert!(resp.payload.contains('/'));
     let body = serde_json::to_string(&resp).unwrap().replace('/', "\\/");
     match verify(&body, 200, &nonce).unwrap() {
-        Outcome::Success(s) => {
+        CheckedResponse::Success(s) => {
             assert_eq!(s.payload_b64, resp.payload);
             assert_eq!(s.payload, p);
         }
@@ -153,14 +157,20 @@ fn tampered_payload_or_signature_is_a_signature_mismatch() {
     let (body, _, _) = success_body(&nonce, r#""ok""#);
     let other_key = derive_key(b"other-secret", nonce.as_str());
     assert_eq!(
-        verify_response(body.as_bytes(), 200, nonce.as_str(), &other_key),
+        check_response(body.as_bytes(), 200, nonce.as_str(), &other_key)
+            .and_then(CheckedResponse::parse),
         Err(ResponseError::SignatureMismatch)
     );
     assert_eq!(
-        verify_signed(&resp.payload, &resp.signature, nonce.as_str(), &other_key),
+        check_signed(&resp.payload, &resp.signature, nonce.as_str(), &other_key)
+            .and_then(VerifiedPayload::parse),
         Err(ResponseError::SignatureMismatch)
     );
-    assert!(verify_signed(&resp.payload, &resp.signature, nonce.as_str(), &key).is_ok());
+    assert!(
+        check_signed(&resp.payload, &resp.signature, nonce.as_str(), &key)
+            .and_then(VerifiedPayload::parse)
+            .is_ok()
+    );
 }
 
 #[test]
@@ -246,7 +256,7 @@ fn failures_keep_the_raw_code() {
         .unwrap();
         assert_eq!(
             verify(&body, 200, &nonce),
-            Ok(Outcome::Failed {
+            Ok(CheckedResponse::Failed {
                 error: code.to_owned(),
                 details: None,
                 message: None
@@ -257,7 +267,7 @@ fn failures_keep_the_raw_code() {
     for status in [r#""error""#, "false", "0", "null", r#""FAILED""#] {
         let body = format!(r#"{{"status":{status},"error":"revoked"}}"#);
         assert!(
-            matches!(verify(&body, 200, &nonce), Ok(Outcome::Failed { ref error, .. }) if error == "revoked"),
+            matches!(verify(&body, 200, &nonce), Ok(CheckedResponse::Failed { ref error, .. }) if error == "revoked"),
             "{status}"
         );
     }
@@ -282,7 +292,7 @@ fn bad_request_details_are_parsed() {
     );
     assert_eq!(
         verify(&body, 200, &nonce),
-        Ok(Outcome::Failed {
+        Ok(CheckedResponse::Failed {
             error: "bad_request".into(),
             details: Some(details),
             message: None
@@ -292,7 +302,7 @@ fn bad_request_details_are_parsed() {
     let body = r#"{"status":"failed","error":"bad_request","details":"nope"}"#;
     assert_eq!(
         verify(body, 200, &nonce),
-        Ok(Outcome::Failed {
+        Ok(CheckedResponse::Failed {
             error: "bad_request".into(),
             details: None,
             message: None
@@ -307,7 +317,7 @@ fn non_2xx_answers() {
     let body = r#"{"error":"rate_limited","message":"Too many requests"}"#;
     assert_eq!(
         verify(body, 429, &nonce),
-        Ok(Outcome::Failed {
+        Ok(CheckedResponse::Failed {
             error: "rate_limited".into(),
             details: None,
             message: Some("Too many requests".into())
@@ -316,7 +326,7 @@ fn non_2xx_answers() {
     let body = r#"{"status":"failed","error":"internal_error"}"#;
     assert!(matches!(
         verify(body, 500, &nonce),
-        Ok(Outcome::Failed { .. })
+        Ok(CheckedResponse::Failed { .. })
     ));
     // Non-JSON non-2xx: NotJson (the caller's network error).
     assert_eq!(
@@ -354,7 +364,8 @@ fn non_json_is_not_json() {
         );
     }
     assert_eq!(
-        verify_response(b"{\"status\":\"\xff\"}", 200, nonce.as_str(), &[0; 32]),
+        check_response(b"{\"status\":\"\xff\"}", 200, nonce.as_str(), &[0; 32])
+            .and_then(CheckedResponse::parse),
         Err(ResponseError::NotJson)
     );
 }
@@ -369,7 +380,7 @@ fn utf8_bom_and_unknown_fields_are_tolerated() {
     );
     assert!(matches!(
         verify(&body, 200, &nonce),
-        Ok(Outcome::Success(_))
+        Ok(CheckedResponse::Success(_))
     ));
 }
 
@@ -398,8 +409,8 @@ fn heartbeat_round_trip() {
     let key = SessionToken::heartbeat_key(token.as_str(), nonce.as_str()).unwrap();
     assert_eq!(key, sig_key.signing_key(nonce.as_str()));
     assert!(matches!(
-        verify_response(&wire, 200, nonce.as_str(), &key),
-        Ok(Outcome::Success(_))
+        check_response(&wire, 200, nonce.as_str(), &key).and_then(CheckedResponse::parse),
+        Ok(CheckedResponse::Success(_))
     ));
 }
 
@@ -414,7 +425,7 @@ fn server_refuses_to_sign_for_another_nonce() {
 fn debug_output_redacts_secrets() {
     let nonce = Nonce::generate().unwrap();
     let (body, _, _) = success_body(&nonce, r#""success""#);
-    let Ok(Outcome::Success(s)) = verify(&body, 200, &nonce) else {
+    let Ok(CheckedResponse::Success(s)) = verify(&body, 200, &nonce) else {
         panic!("expected success")
     };
     let dbg = format!("{s:?}");

@@ -18,8 +18,8 @@
 //! with PAYLOAD_JSON, BODY_JSON and NONCE the constants below.
 
 use keyward_protocol::{
-    Nonce, Outcome, SessionPayload, SessionToken, SessionTokenBody, SigKey, decode_payload,
-    derive_key, encode_payload, sign_payload, sign_response, verify_response, verify_signature,
+    CheckedResponse, Nonce, SessionPayload, SessionToken, SessionTokenBody, SigKey, check_response,
+    decode_payload, derive_key, encode_payload, sign_payload, sign_response, verify_signature,
 };
 
 const SECRET: &[u8] = b"kw_app_secret_7f3a9c";
@@ -103,8 +103,11 @@ fn client_accepts_the_vector_response() {
     let body =
         format!(r#"{{"status":"success","payload":"{PAYLOAD_B64}","signature":"{SIGNATURE}"}}"#);
     let key = derive_key(SECRET, NONCE);
-    match verify_response(body.as_bytes(), 200, NONCE, &key).unwrap() {
-        Outcome::Success(s) => {
+    match check_response(body.as_bytes(), 200, NONCE, &key)
+        .and_then(CheckedResponse::parse)
+        .unwrap()
+    {
+        CheckedResponse::Success(s) => {
             assert_eq!(s.payload, payload());
             assert_eq!(s.payload_b64, PAYLOAD_B64);
             assert_eq!(s.signature, SIGNATURE);
