@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use keyward_errors::{ClientError, HeartbeatError, RetryPolicy, ValidateError};
 use keyward_protocol::check_response;
 use keyward_protocol::{
-    HeartbeatRequest, Nonce, Outcome, ResponseError, SessionToken, ValidateRequest,
+    CheckedResponse, HeartbeatRequest, Nonce, ResponseError, SessionToken, ValidateRequest,
     VerifiedSession, derive_key,
 };
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
@@ -336,10 +336,10 @@ impl Inner {
             .map_err(|e| (self.response_error(e, status), retry_after))?;
         match outcome {
             // Step 5: only now is the payload parsed in full, to be stored.
-            Outcome::Success(verified) => verified
+            CheckedResponse::Success(verified) => verified
                 .parse()
                 .map_err(|e| (self.response_error(e, status), retry_after)),
-            Outcome::Failed { error, .. } => {
+            CheckedResponse::Failed { error, .. } => {
                 let error = match call {
                     Call::Validate { .. } => Error::from(ValidateError::from_code(&error)),
                     Call::Heartbeat { .. } => Error::from(HeartbeatError::from_code(&error)),

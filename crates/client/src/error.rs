@@ -6,6 +6,7 @@ use std::sync::Arc;
 use keyward_errors::{
     ClientError, Family, HeartbeatError, RetryClass, RetryPolicy, UserAction, ValidateError,
 };
+use thiserror::Error;
 
 /// Which generated error family an [`Error`] comes from, with its code.
 ///
@@ -62,12 +63,32 @@ pub(crate) type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 ///
 /// [`std::error::Error::source`] gives the underlying network or parse failure, when
 /// there is one.
-#[derive(Debug)]
+#[derive(Debug, Error)]
+#[error(
+    "{} error {}: {}{}",
+    self.family(),
+    self.code(),
+    self.description(),
+    SourceSuffix(source.as_deref())
+)]
 #[non_exhaustive]
 pub struct Error {
     kind: ErrorKind,
+    #[source]
     source: Option<Source>,
     renewal_url: Option<Arc<str>>,
+}
+
+/// The ` (cause)` that `Display` appends when there is a source.
+struct SourceSuffix<'a>(Option<&'a (dyn std::error::Error + Send + Sync + 'static)>);
+
+impl fmt::Display for SourceSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(source) => write!(f, " ({source})"),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Error {
@@ -176,30 +197,6 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} error {}: {}",
-            self.family(),
-            self.code(),
-            self.description()
-        )?;
-        if let Some(source) = &self.source {
-            write!(f, " ({source})")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|s| s as &(dyn std::error::Error + 'static))
-    }
-}
-
 impl From<ValidateError> for Error {
     fn from(e: ValidateError) -> Self {
         Error::new(ErrorKind::Validate(e))
@@ -219,40 +216,78 @@ impl From<ClientError> for Error {
 }
 
 /// A developer-facing message as an error source.
-#[derive(Debug)]
+#[derive(Debug, Error)]
+#[error("{0}")]
 pub(crate) struct Cause(pub(crate) String);
 
-impl fmt::Display for Cause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Cause {}
-
 /// The builder was given an unusable configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum BuildError {
     /// A required setting is missing: `app_id`, `app_secret` or `base_url`.
+    #[error("missing setting: {0}")]
     Missing(&'static str),
     /// The base URL is not an `http` or `https` URL.
+    #[error("invalid base URL: {0}")]
     InvalidBaseUrl(String),
     /// A setting is out of range.
+    #[error("invalid setting: {0}")]
     Invalid(&'static str),
     /// The HTTP client or the blocking runtime could not be created.
+    #[error("cannot initialise the client: {0}")]
     Init(String),
 }
 
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BuildError::Missing(what) => write!(f, "missing setting: {what}"),
-            BuildError::InvalidBaseUrl(why) => write!(f, "invalid base URL: {why}"),
-            BuildError::Invalid(what) => write!(f, "invalid setting: {what}"),
-            BuildError::Init(why) => write!(f, "cannot initialise the client: {why}"),
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn display_names_family_code_description_and_cause() {
+        let plain = Error::from(ValidateError::Revoked);
+        let expected = format!(
+            "{} error {}: {}",
+            Family::Validate,
+            ValidateError::Revoked.code(),
+            ValidateError::Revoked.description()
+        );
+        assert_eq!(plain.to_string(), expected);
+        assert!(plain.source().is_none());
+
+        let caused = Error::client(ClientError::NetworkError, Cause("connection reset".into()));
+        let expected = format!(
+            "{} error {}: {} (connection reset)",
+            Family::Client,
+            ClientError::NetworkError.code(),
+            ClientError::NetworkError.description()
+        );
+        assert_eq!(caused.to_string(), expected);
+        assert_eq!(
+            caused.source().map(ToString::to_string).as_deref(),
+            Some("connection reset")
+        );
+    }
+
+    #[test]
+    fn build_errors_read_as_before() {
+        for (error, text) in [
+            (BuildError::Missing("app_id"), "missing setting: app_id"),
+            (
+                BuildError::InvalidBaseUrl("no host".into()),
+                "invalid base URL: no host",
+            ),
+            (
+                BuildError::Invalid("timeouts must not be zero"),
+                "invalid setting: timeouts must not be zero",
+            ),
+            (
+                BuildError::Init("no runtime".into()),
+                "cannot initialise the client: no runtime",
+            ),
+        ] {
+            assert_eq!(error.to_string(), text);
         }
     }
 }
-
-impl std::error::Error for BuildError {}

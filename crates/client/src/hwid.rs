@@ -10,12 +10,15 @@ const CONTEXT: &[u8] = b"keyward-hwid-v1\0";
 ///
 /// - Linux and other Unix: `/etc/machine-id`, else `/var/lib/dbus/machine-id`, else
 ///   `/etc/hostid`;
-/// - macOS: the `IOPlatformUUID` (via `ioreg`);
-/// - Windows: the `MachineGuid` of `HKLM\SOFTWARE\Microsoft\Cryptography` (via `reg`);
+/// - macOS: the `IOPlatformUUID` (what `ioreg` shows), read with `gethostuuid(3)`;
+/// - Windows: the `MachineGuid` of `HKLM\SOFTWARE\Microsoft\Cryptography`, read from the
+///   registry's 64-bit view, so a 32-bit process reads the same value as a 64-bit one;
 /// - anywhere these are unavailable: the host name, user name, OS and architecture, which
 ///   is stable but less unique.
 ///
-/// The raw identifier never leaves this function.
+/// macOS and Windows are read through the `machine-uid` crate, in-process: no helper
+/// program is spawned, so a GUI application never flashes a console window. The raw
+/// identifier never leaves this function.
 pub fn default_hwid() -> String {
     hash(&machine_id().unwrap_or_else(fallback_id))
 }
@@ -33,6 +36,8 @@ fn non_empty(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+// Files, in this order: machine-uid reads them the other way round, and a device whose
+// two files differ would get another HWID, and no longer match its license.
 #[cfg(all(unix, not(target_os = "macos")))]
 fn machine_id() -> Option<String> {
     ["/etc/machine-id", "/var/lib/dbus/machine-id", "/etc/hostid"]
@@ -40,37 +45,9 @@ fn machine_id() -> Option<String> {
         .find_map(|path| std::fs::read_to_string(path).ok().and_then(non_empty))
 }
 
-#[cfg(target_os = "macos")]
+#[cfg(any(target_os = "macos", windows))]
 fn machine_id() -> Option<String> {
-    let out = std::process::Command::new("ioreg")
-        .args(["-rd1", "-c", "IOPlatformExpertDevice"])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find(|line| line.contains("IOPlatformUUID"))
-        .and_then(|line| line.split('"').nth(3))
-        .map(str::to_owned)
-        .and_then(non_empty)
-}
-
-#[cfg(windows)]
-fn machine_id() -> Option<String> {
-    let out = std::process::Command::new("reg")
-        .args([
-            "query",
-            r"HKLM\SOFTWARE\Microsoft\Cryptography",
-            "/v",
-            "MachineGuid",
-        ])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find(|line| line.contains("MachineGuid"))
-        .and_then(|line| line.split_whitespace().last())
-        .map(str::to_owned)
-        .and_then(non_empty)
+    machine_uid::get().ok().and_then(non_empty)
 }
 
 #[cfg(not(any(unix, windows)))]

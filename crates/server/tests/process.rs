@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use keyward_protocol::{Outcome, SessionToken, derive_key, verify_response};
+use keyward_protocol::{CheckedResponse, SessionToken, check_response, derive_key};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyward-server");
@@ -134,8 +134,10 @@ async fn state_survives_kill_9_and_admin_cli_exit_codes() {
     let bytes = c.post(format!("{base}/auth/validate"))
         .json(&json!({"appId": app_id, "appSecret": secret, "licenseKey": license, "hwid": "device-1", "nonce": n}))
         .send().await.unwrap().bytes().await.unwrap();
-    let Outcome::Success(session) =
-        verify_response(&bytes, 200, &n, &derive_key(secret.as_bytes(), &n)).unwrap()
+    let CheckedResponse::Success(session) =
+        check_response(&bytes, 200, &n, &derive_key(secret.as_bytes(), &n))
+            .and_then(CheckedResponse::parse)
+            .unwrap()
     else {
         panic!("validate failed");
     };
@@ -178,8 +180,10 @@ async fn state_survives_kill_9_and_admin_cli_exit_codes() {
         .unwrap();
     let key_hb = SessionToken::heartbeat_key(&token, &n).unwrap();
     assert!(matches!(
-        verify_response(&bytes, 200, &n, &key_hb).unwrap(),
-        Outcome::Success(_)
+        check_response(&bytes, 200, &n, &key_hb)
+            .and_then(CheckedResponse::parse)
+            .unwrap(),
+        CheckedResponse::Success(_)
     ));
 
     // Heartbeats answered from memory: the admin CLI (another process) suspending the

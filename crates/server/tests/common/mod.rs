@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use keyward_protocol::{
-    Nonce, Outcome, SessionToken, VerifiedSession, derive_key, verify_response,
+    CheckedResponse, Nonce, SessionToken, VerifiedSession, check_response, derive_key,
 };
 use keyward_server::{Seed, TestServer};
 use reqwest::{Client, Method, Response, StatusCode};
@@ -203,8 +203,11 @@ pub async fn validate_ok(server: &TestServer, seed: &Seed, hwid: &str) -> Verifi
     let status = response.status().as_u16();
     let bytes = response.bytes().await.unwrap();
     let key = derive_key(seed.app_secret.as_bytes(), &nonce);
-    match verify_response(&bytes, status, &nonce, &key).unwrap() {
-        Outcome::Success(session) => session,
+    match check_response(&bytes, status, &nonce, &key)
+        .and_then(CheckedResponse::parse)
+        .unwrap()
+    {
+        CheckedResponse::Success(session) => session,
         other => panic!("validate failed: {other:?}"),
     }
 }
@@ -230,8 +233,11 @@ pub async fn heartbeat(
     let status = response.status().as_u16();
     let bytes = response.bytes().await.unwrap();
     let key = SessionToken::heartbeat_key(token, &nonce).unwrap();
-    match verify_response(&bytes, status, &nonce, &key).unwrap() {
-        Outcome::Success(session) => Ok(session),
+    match check_response(&bytes, status, &nonce, &key)
+        .and_then(CheckedResponse::parse)
+        .unwrap()
+    {
+        CheckedResponse::Success(session) => Ok(session),
         _ => {
             let body: Value = serde_json::from_slice(&bytes).unwrap();
             assert_schema(heartbeat_schema(), &body);
