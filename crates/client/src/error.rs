@@ -244,26 +244,30 @@ mod tests {
 
     use super::*;
 
+    /// What `Display` starts with, from the generated crate's own texts.
+    fn head(family: Family, code: &str, description: &str) -> String {
+        format!("{family} error {code}: {description}")
+    }
+
     #[test]
     fn display_names_family_code_description_and_cause() {
-        let plain = Error::from(ValidateError::Revoked);
-        let expected = format!(
-            "{} error {}: {}",
-            Family::Validate,
-            ValidateError::Revoked.code(),
-            ValidateError::Revoked.description()
+        let revoked = ValidateError::Revoked;
+        let plain = Error::from(revoked.clone());
+        assert_eq!(
+            plain.to_string(),
+            head(Family::Validate, revoked.code(), revoked.description())
         );
-        assert_eq!(plain.to_string(), expected);
         assert!(plain.source().is_none());
 
-        let caused = Error::client(ClientError::NetworkError, Cause("connection reset".into()));
-        let expected = format!(
-            "{} error {}: {} (connection reset)",
-            Family::Client,
-            ClientError::NetworkError.code(),
-            ClientError::NetworkError.description()
+        let network = ClientError::NetworkError;
+        let caused = Error::client(network.clone(), Cause("connection reset".into()));
+        assert_eq!(
+            caused.to_string(),
+            format!(
+                "{} (connection reset)",
+                head(Family::Client, network.code(), network.description())
+            )
         );
-        assert_eq!(caused.to_string(), expected);
         assert_eq!(
             caused.source().map(ToString::to_string).as_deref(),
             Some("connection reset")
