@@ -10,7 +10,7 @@ use std::fmt;
 use serde::Deserializer;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-/// What a request object held under one field name.
+/// What a JSON object (a request, or a response envelope) held under one field name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) enum Field<'a> {
     /// Not present.
