@@ -202,3 +202,94 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
         Ok(env)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::json_scan::success_envelope;
+
+    fn member(
+        keys: &[&'static str],
+        values: &[&'static str],
+    ) -> impl Strategy<Value = String> + use<> {
+        let ws = prop::sample::select(vec!["", " ", "\n "]);
+        (
+            prop::sample::select(keys.to_vec()),
+            prop::sample::select(values.to_vec()),
+            ws,
+        )
+            .prop_map(|(k, v, ws)| format!(r#"{ws}"{k}"{ws}:{ws}{v}{ws}"#))
+    }
+
+    /// Envelope-shaped bodies, mostly successes: a status, a payload and a signature of
+    /// varied types, and up to three more members (repeated or escaped names, failure
+    /// fields, values of every kind), in any order.
+    fn envelope() -> impl Strategy<Value = String> {
+        let text = [r#""abc""#, r#""QUJD""#, r#""""#, r#""a\"b""#, "null", "1"];
+        let any_value = [
+            r#""success""#,
+            "true",
+            "false",
+            "2",
+            r#""failed""#,
+            r#""abc""#,
+            r#""a\"b""#,
+            "null",
+            r#"[1,{"a":"]"}]"#,
+            "{}",
+        ];
+        let extra = member(
+            &["other", "x", "status", "error", "details", r"pay\u006coad"],
+            &any_value,
+        );
+        (
+            member(
+                &["status"],
+                &[
+                    r#""success""#,
+                    r#""ok""#,
+                    "true",
+                    "1",
+                    r#""failed""#,
+                    "null",
+                ],
+            ),
+            member(&["payload"], &text),
+            member(&["signature"], &text),
+            prop::collection::vec(extra, 0..4),
+        )
+            .prop_flat_map(|(status, payload, signature, mut members)| {
+                members.extend([status, payload, signature]);
+                Just(members).prop_shuffle()
+            })
+            .prop_map(|members| format!("{{{}}}", members.join(",")))
+    }
+
+    #[test]
+    fn a_plain_success_takes_the_fast_path() {
+        let body = br#"{"status":"success","payload":"abc","signature":"def"}"#;
+        assert_eq!(success_envelope(body), Some(("abc", "def")));
+    }
+
+    proptest! {
+        // About one body in sixteen takes the fast path: enough cases to see many.
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// Agree or defer: whenever the fast path reads an envelope, this parse reads the
+        /// same success with the same payload and signature.
+        #[test]
+        fn the_fast_path_agrees_with_the_full_parse(body in envelope()) {
+            if let Some((payload, signature)) = success_envelope(body.as_bytes()) {
+                let Ok(env) = parse_envelope(body.as_bytes()) else {
+                    return Err(TestCaseError::fail(format!("fast path read {body}")));
+                };
+                prop_assert_eq!(env.status, Some(StatusClass::Success));
+                prop_assert_eq!(env.payload, Some(Field::Text(Cow::Borrowed(payload))));
+                prop_assert_eq!(env.signature, Some(Field::Text(Cow::Borrowed(signature))));
+                prop_assert!(env.error.is_none() && env.message.is_none() && env.details.is_none());
+            }
+        }
+    }
+}
