@@ -71,8 +71,8 @@ fn main() -> ExitCode {
                         ExitCode::FAILURE
                     }
                 }
-                Err(message) => {
-                    eprintln!("error: {message}");
+                Err(err) => {
+                    report(&err);
                     ExitCode::from(2)
                 }
             };
@@ -104,9 +104,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(err) => {
+            report(&err);
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints a failure to stderr: coloured on a terminal, plain otherwise
+/// (anstream strips the colours, and honours NO_COLOR and CLICOLOR_FORCE).
+fn report(err: &xtask::TaskError) {
+    anstream::eprintln!("{}", err.render(true));
 }

@@ -1,6 +1,6 @@
 //! A bad spec never reaches the generated code and never panics the
-//! generator: every problem is reported as `PATH:LINE:COL: message` with the
-//! source line and a caret.
+//! generator: every problem is reported as `error: message` at
+//! `--> PATH:LINE:COL`, with the source and its whole span underlined.
 
 use std::process::Command;
 
@@ -160,7 +160,7 @@ fn every_problem_is_reported_in_source_order() {
     insta::assert_snapshot!(text);
     let lines: Vec<usize> = text
         .lines()
-        .filter_map(|l| l.strip_prefix("spec/errors.toml:"))
+        .filter_map(|l| l.trim_start().strip_prefix("--> spec/errors.toml:"))
         .filter_map(|l| l.split(':').next()?.parse().ok())
         .collect();
     assert_eq!(lines.len(), 3, "{text}");
