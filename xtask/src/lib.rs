@@ -80,8 +80,8 @@ pub fn codegen(
 }
 
 /// `cargo xtask spec-compat`: compares the spec at `new_spec` with `against`
-/// (a spec file or a git revision of `repo_dir`; by default the previous
-/// commit). See [`compat::run`] and `docs/spec-compat.md`.
+/// (a spec file or a git revision of `repo_dir`; by default the newest
+/// released spec). See [`compat::run`] and `docs/spec-compat.md`.
 pub fn spec_compat(
     repo_dir: &Path,
     new_spec: &Path,

@@ -55,7 +55,7 @@ impl Outcome {
 /// `cargo xtask spec-compat`: compares the spec at `new_spec` (named
 /// `display` in messages) with `against`: a path to a spec file, a git
 /// revision of `repo_dir` (whose spec is at `spec_rel` below `repo_dir`), or
-/// by default the previous commit (see [`git::resolve`]).
+/// by default the newest released spec (see [`git::resolve`]).
 pub fn run(
     repo_dir: &Path,
     spec_rel: &str,
