@@ -145,11 +145,21 @@ fn file_tokens(spec: &Spec) -> TokenStream {
     let family = family_tokens(spec);
     let families = spec.families.iter().map(|f| family_enum_tokens(spec, f));
     let envelopes = spec.envelopes.iter().map(|e| envelope_tokens(spec, e));
+    // Import the envelope field types only where a field uses them: an
+    // unused import is a warning in the generated crate.
+    let uses = |ty: FieldType| {
+        spec.envelopes
+            .iter()
+            .flat_map(|e| &e.fields)
+            .any(|f| f.ty == ty)
+    };
+    let failed = uses(FieldType::Failed).then(|| quote!(Failed,));
+    let field_error = uses(FieldType::FieldErrors).then(|| quote!(FieldError,));
     quote! {
         use std::time::Duration;
 
         use crate::family::impl_family;
-        use crate::{ErrorInfo, FamilyInfo, Failed, FieldError, Jitter, RateLimit, RetryPolicy, UnknownCode};
+        use crate::{ErrorInfo, FamilyInfo, #failed #field_error Jitter, RateLimit, RetryPolicy, UnknownCode};
 
         #[doc = " Version of the error contract this crate was generated from."]
         pub const SPEC_VERSION: &str = #version;
