@@ -36,7 +36,11 @@ fn manifest(name: &str) -> String {
         runtime.contains("name = \"keyward-errors\""),
         "the manifest changed shape:\n{runtime}"
     );
-    runtime.replacen("name = \"keyward-errors\"", &format!("name = \"{name}\""), 1)
+    runtime.replacen(
+        "name = \"keyward-errors\"",
+        &format!("name = \"{name}\""),
+        1,
+    )
 }
 
 /// Writes a sample crate of `generated` files below `dir`.
@@ -116,7 +120,13 @@ fn accepted_specs_generate_crates_that_compile() {
     std::fs::copy(root().join("Cargo.lock"), scratch.path().join("Cargo.lock")).expect("lock");
 
     let output = Command::new(env!("CARGO"))
-        .args(["check", "--offline", "--quiet", "--keep-going", "--workspace"])
+        .args([
+            "check",
+            "--offline",
+            "--quiet",
+            "--keep-going",
+            "--workspace",
+        ])
         .arg("--features")
         .arg(features.join(","))
         .current_dir(scratch.path())
