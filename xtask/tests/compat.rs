@@ -282,16 +282,22 @@ fn rev_parse(dir: &Path, rev: &str) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
+/// An empty git repository in a temp dir, with its `spec/` folder.
+fn new_repo() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("spec")).unwrap();
+    git(tmp.path(), &["init", "--quiet"]);
+    tmp
+}
+
 fn run_in(dir: &Path, against: Option<&str>) -> Outcome {
     xtask::spec_compat(dir, &dir.join(xtask::SPEC_PATH), against).expect("spec-compat runs")
 }
 
 #[test]
 fn compares_with_git_revisions() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = new_repo();
     let dir = tmp.path();
-    std::fs::create_dir(dir.join("spec")).unwrap();
-    git(dir, &["init", "--quiet"]);
 
     // No commit yet: nothing to compare, and that passes. One commit: the
     // spec never had another version, so its first commit is the baseline.
@@ -420,10 +426,8 @@ fn deleted_code(outcome: &Outcome) -> bool {
 /// one not the last. Comparing with the previous commit only missed it.
 #[test]
 fn a_breaking_change_two_commits_back_is_caught() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = new_repo();
     let dir = tmp.path();
-    std::fs::create_dir(dir.join("spec")).unwrap();
-    git(dir, &["init", "--quiet"]);
     let (before, after) = fixture("code-deleted");
     let before = released(&before, "1.2.0");
 

@@ -61,20 +61,20 @@ impl Checker<'_> {
         }
 
         let mut types = Namespace::default();
-        for family in families {
-            self.claim_type(
-                &mut types,
-                &family.rust_name,
-                &family.rust_name_span,
-                format!("the rust_name of family `{}`", family.name),
+        let rust_names = families
+            .iter()
+            .map(|f| ("family", &f.name, &f.rust_name, &f.rust_name_span))
+            .chain(
+                envelopes
+                    .iter()
+                    .map(|e| ("envelope", &e.name, &e.rust_name, &e.rust_name_span)),
             );
-        }
-        for envelope in envelopes {
+        for (kind, name, rust_name, span) in rust_names {
             self.claim_type(
                 &mut types,
-                &envelope.rust_name,
-                &envelope.rust_name_span,
-                format!("the rust_name of envelope `{}`", envelope.name),
+                rust_name,
+                span,
+                format!("the rust_name of {kind} `{name}`"),
             );
         }
         for envelope in envelopes.iter().filter(|e| e.families.len() > 1) {
