@@ -525,3 +525,13 @@ fn links_labels_and_html_are_escaped_in_the_docs() {
         assert!(!text.contains("<script") && !text.contains("<img") && !text.contains("<b>"));
     }
 }
+
+#[test]
+fn an_unknown_name_close_to_a_known_one_gets_a_did_you_mean() {
+    let text = report(&edited(
+        "user_facing = true\nretry = \"permanent\"",
+        "user_facing = true\nretry = \"permanant\"",
+    ));
+    assert!(text.contains("help: did you mean `permanent`?"), "{text}");
+    insta::assert_snapshot!(text);
+}
