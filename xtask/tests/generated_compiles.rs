@@ -19,6 +19,27 @@ use xtask::spec::Spec;
 /// How many accepted hostile specs are compiled.
 const SAMPLES: usize = 6;
 
+/// The specs compiled besides them: the real one, the fixture, [`keyword_fields`].
+const FIXED: usize = 3;
+
+const MINIMAL: &str = include_str!("fixtures/minimal.toml");
+
+/// The fixture with a generic envelope whose fields are keywords the
+/// generator escapes (`r#type`), of every field type.
+fn keyword_fields() -> String {
+    let fields = ["type", "fn", "match", "ref", "async", "gen", "try", "dyn"]
+        .iter()
+        .zip(["string", "failed", "field_errors", "code"].iter().cycle())
+        .map(|(name, ty)| {
+            format!("    {{ name = \"{name}\", type = \"{ty}\", required = {}, description = \"`{name}`.\" }},\n", ty == &"code")
+        })
+        .collect::<String>();
+    format!(
+        "{MINIMAL}\n[envelope.keywords]\nrust_name = \"Keywords\"\ndescription = \"Keyword fields.\"\n\
+         families = [\"api\", \"auth\"]\nfields = [\n{fields}]\n"
+    )
+}
+
 fn root() -> PathBuf {
     xtask::project_root()
 }
@@ -69,14 +90,12 @@ fn accepted_specs_generate_crates_that_compile() {
             "real".into(),
             std::fs::read_to_string(root().join(xtask::SPEC_PATH)).expect("read spec"),
         ),
-        (
-            "minimal".into(),
-            include_str!("fixtures/minimal.toml").to_owned(),
-        ),
+        ("minimal".into(), MINIMAL.to_owned()),
+        ("keywords".into(), keyword_fields()),
     ];
     let mut refused = 0;
     for seed in 0..1000 {
-        if specs.len() == SAMPLES + 2 {
+        if specs.len() == SAMPLES + FIXED {
             break;
         }
         let source = xtask::synthetic::hostile_spec(seed);
@@ -85,7 +104,11 @@ fn accepted_specs_generate_crates_that_compile() {
             Err(_) => refused += 1,
         }
     }
-    assert_eq!(specs.len(), SAMPLES + 2, "too few hostile specs accepted");
+    assert_eq!(
+        specs.len(),
+        SAMPLES + FIXED,
+        "too few hostile specs accepted"
+    );
     assert!(refused > 0, "the hostile specs should trip the checker too");
 
     let scratch = tempfile::tempdir().expect("temp dir");
@@ -141,7 +164,7 @@ fn accepted_specs_generate_crates_that_compile() {
         String::from_utf8_lossy(&output.stderr),
         specs
             .iter()
-            .skip(2)
+            .skip(FIXED)
             .map(|(name, source)| format!("--- {name}\n{source}"))
             .collect::<Vec<_>>()
             .join("\n")
