@@ -20,6 +20,47 @@ pub fn project_root() -> PathBuf {
 /// The spec's path relative to the workspace root.
 pub const SPEC_PATH: &str = "spec/errors.toml";
 
+/// Why a task failed: a spec with problems, rendered with its source, or a
+/// plain message.
+#[derive(Debug)]
+pub enum TaskError {
+    Spec(diagnostic::Diagnostics),
+    Message(String),
+}
+
+impl TaskError {
+    /// The text to print; `styled` adds terminal colours.
+    pub fn render(&self, styled: bool) -> String {
+        match self {
+            TaskError::Spec(diagnostics) => diagnostics.render(styled),
+            TaskError::Message(message) => format!("error: {message}"),
+        }
+    }
+}
+
+impl std::fmt::Display for TaskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+impl From<String> for TaskError {
+    fn from(message: String) -> Self {
+        TaskError::Message(message)
+    }
+}
+
+impl From<spec::SpecError> for TaskError {
+    fn from(err: spec::SpecError) -> Self {
+        match err {
+            spec::SpecError::Invalid(diagnostics) => TaskError::Spec(diagnostics),
+            io => TaskError::Message(io.to_string()),
+        }
+    }
+}
+
 /// `cargo xtask codegen`: loads the spec and brings every generated file up
 /// to date under `out_dir`; with `check`, writes nothing and fails if any
 /// file is stale.
@@ -28,24 +69,24 @@ pub fn codegen(
     display_path: &str,
     out_dir: &Path,
     check: bool,
-) -> Result<codegen::Outcome, String> {
-    let spec = spec::Spec::load(spec_path, display_path).map_err(|err| err.to_string())?;
+) -> Result<codegen::Outcome, TaskError> {
+    let spec = spec::Spec::load(spec_path, display_path)?;
     let files = codegen::generate(&spec)?;
     let outcome = codegen::sync(&files, out_dir, check)?;
     if check && !outcome.stale.is_empty() {
-        return Err(codegen::stale_message(&outcome.stale));
+        return Err(codegen::stale_message(&outcome.stale).into());
     }
     Ok(outcome)
 }
 
 /// `cargo xtask spec-compat`: compares the spec at `new_spec` with `against`
-/// (a spec file or a git revision of `repo_dir`; by default the previous
-/// commit). See [`compat::run`] and `docs/spec-compat.md`.
+/// (a spec file or a git revision of `repo_dir`; by default the newest
+/// released spec). See [`compat::run`] and `docs/spec-compat.md`.
 pub fn spec_compat(
     repo_dir: &Path,
     new_spec: &Path,
     against: Option<&str>,
-) -> Result<compat::Outcome, String> {
+) -> Result<compat::Outcome, TaskError> {
     let display = if new_spec == repo_dir.join(SPEC_PATH) {
         SPEC_PATH.to_owned()
     } else {

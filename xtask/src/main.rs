@@ -29,8 +29,9 @@ enum Task {
     /// Report changes of the error contract against an older spec; fail on
     /// unacknowledged breaking ones (see docs/spec-compat.md).
     SpecCompat {
-        /// A git revision or a spec file to compare with (default: the
-        /// previous commit: HEAD if the working spec differs from it, else HEAD~1).
+        /// A git revision or a spec file to compare with (default: the newest
+        /// released spec: the newest tag spec-vX.Y.Z, else the last commit
+        /// whose spec has another version; see docs/spec-compat.md).
         #[arg(long, value_name = "REV_OR_PATH")]
         against: Option<String>,
         /// The new spec (default: spec/errors.toml of the workspace).
@@ -71,8 +72,8 @@ fn main() -> ExitCode {
                         ExitCode::FAILURE
                     }
                 }
-                Err(message) => {
-                    eprintln!("error: {message}");
+                Err(err) => {
+                    report(&err);
                     ExitCode::from(2)
                 }
             };
@@ -104,9 +105,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(err) => {
+            report(&err);
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints a failure to stderr: coloured on a terminal, plain otherwise
+/// (anstream strips the colours, and honours NO_COLOR and CLICOLOR_FORCE).
+fn report(err: &xtask::TaskError) {
+    anstream::eprintln!("{}", err.render(true));
 }

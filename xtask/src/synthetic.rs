@@ -212,6 +212,311 @@ fields = [
 
 "#;
 
+/// Spec names chosen to trip a generator: keywords, prelude and method
+/// names, and pairs that are equal after case conversion.
+const HOSTILE_NAMES: &[&str] = &[
+    "none",
+    "some",
+    "ok",
+    "err",
+    "option",
+    "result",
+    "string",
+    "vec",
+    "all",
+    "info",
+    "code",
+    "from",
+    "into",
+    "default",
+    "clone",
+    "hash",
+    "debug",
+    "fmt",
+    "display",
+    "type",
+    "fn",
+    "match",
+    "ref",
+    "async",
+    "await",
+    "gen",
+    "try",
+    "dyn",
+    "r",
+    "e",
+    "unknown_code",
+    "unknown2",
+    "a1",
+    "a_1",
+    "x_y1",
+    "x_y_1",
+    "ab2c",
+    "ab_2c",
+    "self",
+    "self_check",
+    "crate_name",
+    "super_user",
+    "as_str",
+    "label",
+    "link",
+    "policy",
+    "description",
+    "known",
+    "is_unknown",
+    "parse_known",
+    "http_status",
+    "iter",
+    "error",
+    "errors",
+    "family",
+    "user_action",
+    "retry_class",
+];
+
+/// Rust type names: some taken by the generated module, some close to one.
+const HOSTILE_TYPES: &[&str] = &[
+    "Error",
+    "Errors",
+    "ApiError",
+    "Options",
+    "Results",
+    "E",
+    "E2",
+    "UserActions",
+    "Families",
+    "Info",
+    "ErrorInfos",
+    "Code",
+    "Codes",
+    "SelfError",
+    "Family",
+    "Option",
+    "Duration",
+    "Jitter",
+    "Failed",
+    "Unknown",
+    "AllErrors",
+    "Str",
+    "Fmt",
+    "Serialize",
+    "Deserialize",
+    "JsonSchema",
+    "Debug",
+    "Hash",
+];
+
+/// Envelope wire names: keywords (some cannot be escaped) and pairs equal
+/// after snake_case.
+const HOSTILE_FIELDS: &[&str] = &[
+    "type", "fn", "match", "ref", "async", "gen", "try", "dyn", "loop", "self", "crate", "super",
+    "error", "code", "status", "details", "message", "fooBar", "fooBAR", "a1B", "r", "value",
+];
+
+/// Texts that must come out escaped: quotes, backslashes, Markdown, HTML,
+/// fences that rustdoc would run, comment markers, CR and bidi controls.
+const HOSTILE_TEXTS: &[&str] = &[
+    "Plain text.",
+    "Quotes \" and \\ backslash.",
+    "`Option<T>` and <b>html</b> & <script>alert(1)</script>.",
+    "Fence:\n\n```\nlet x: u8 = 300;\n```",
+    "```rust\npanic!()\n```",
+    "~~~\nnot rust\n~~~",
+    "Indented:\n\n    code_that_does_not_exist();",
+    "Pipes | in | cells.",
+    "Unicode: é → 漢字 🦀.",
+    "*/ and /* and //! and #[doc = \"x\"]",
+    "{} and {0} and %s",
+    "Line\nbreaks\n\nparagraph.",
+    "\"#raw\"# and r#\"x\"#",
+    "Tab\there.",
+    "ends with a backslash \\",
+    "[link](https://example.com) and [`Foo`]",
+    "Windows\r\nline break.",
+];
+
+/// Texts the checker refuses: a bare CR and bidirectional controls.
+const REFUSED_TEXTS: &[&str] = &[
+    "Bare\rreturn.",
+    "Right-to-left \u{202E}override.",
+    "\u{2066}isolate\u{2069}",
+];
+
+/// A deterministic random spec from `seed`, made of [`HOSTILE_NAMES`] and
+/// friends: most are refused by the checker, and every one it accepts must
+/// generate a crate that compiles (`tests/generated_compiles.rs`).
+pub fn hostile_spec(seed: u64) -> String {
+    let mut rng = SplitMix(seed);
+    let mut out =
+        String::from("[spec]\nversion = \"1.1.0\"\n\n[[release]]\nversion = \"1.1.0\"\nsummary = ");
+    // Now and then a text that is refused, so both outcomes are exercised.
+    let summary = if rng.below(8) == 0 {
+        quote(rng.pick(REFUSED_TEXTS))
+    } else {
+        rng.text()
+    };
+    let _ = write!(out, "{summary}\n\n");
+    out.push_str("[[release]]\nversion = \"1.0.0\"\nsummary = \"First.\"\n\n");
+    out.push_str("[rate_limit]\nburst_per_second = 10\nsustained_per_second = 5\n\n");
+
+    let actions = rng.names(HOSTILE_NAMES, 1, 3);
+    for action in &actions {
+        let _ = write!(out, "[user_action.{action}]\nlabel = {}\n", rng.text());
+        if rng.below(2) == 0 {
+            let _ = writeln!(out, "link = {}", rng.text());
+        }
+        out.push('\n');
+    }
+    let classes = rng.names(HOSTILE_NAMES, 1, 3);
+    for class in &classes {
+        let _ = write!(
+            out,
+            "[retry_class.{class}]\ndescription = {}\nmax_attempts = {}\ninitial_delay_ms = 10\n\
+             multiplier = 2.0\nmax_delay_ms = 100\njitter = \"full\"\nhonor_retry_after = {}\n\
+             reauthenticate = false\nsecurity_alert = false\n\n",
+            rng.text(),
+            1 + rng.below(3),
+            rng.below(2) == 0,
+        );
+    }
+    let families = rng.names(HOSTILE_NAMES, 1, 3);
+    let mut http = Vec::new();
+    for family in &families {
+        let is_http = rng.below(2) == 0;
+        http.push(is_http);
+        let _ = write!(
+            out,
+            "[family.{family}]\nrust_name = \"{}\"\ndescription = {}\nunknown_user_message = {}\n\
+             unknown_user_action = \"{}\"\nunknown_retry = \"{}\"\n",
+            rng.pick(HOSTILE_TYPES),
+            rng.text(),
+            rng.text(),
+            rng.pick(&actions),
+            rng.pick(&classes),
+        );
+        if is_http {
+            out.push_str("http = true\nunknown_http_status = 500\n");
+        }
+        out.push('\n');
+    }
+    for n in 0..rng.below(3) {
+        let members = rng.names(&families, 1, families.len());
+        let _ = write!(
+            out,
+            "[envelope.body_{n}]\nrust_name = \"{}\"\ndescription = {}\nfamilies = [{}]\nfields = [\n    \
+             {{ name = \"{}\", type = \"code\", required = true, description = {} }},\n",
+            rng.pick(HOSTILE_TYPES),
+            rng.text(),
+            members
+                .iter()
+                .map(|m| format!("\"{m}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+            rng.pick(HOSTILE_FIELDS),
+            rng.text(),
+        );
+        for field in rng.names(HOSTILE_FIELDS, 0, 3) {
+            let ty = rng.pick(&["string", "failed", "field_errors", "code"]);
+            let _ = writeln!(
+                out,
+                "    {{ name = \"{field}\", type = \"{ty}\", required = {}, description = {} }},",
+                rng.below(2) == 0,
+                rng.text(),
+            );
+        }
+        out.push_str("]\n\n");
+    }
+    for (family, is_http) in families.iter().zip(http) {
+        let codes = rng.names(HOSTILE_NAMES, 1, 4);
+        for (i, code) in codes.iter().enumerate() {
+            let _ = write!(
+                out,
+                "[[error]]\nfamily = \"{family}\"\ncode = \"{code}\"\ndescription = {}\nuser_message = {}\n\
+                 user_action = \"{}\"\nuser_facing = {}\nretry = \"{}\"\nsince = \"1.0.0\"\nextension = {}\n",
+                rng.text(),
+                rng.text(),
+                rng.pick(&actions),
+                rng.below(2) == 0,
+                rng.pick(&classes),
+                rng.below(2) == 0,
+            );
+            if is_http {
+                let _ = writeln!(out, "http_status = {}", 400 + rng.below(200));
+            }
+            // Retire the first of several codes, replaced by the last.
+            if i == 0 && codes.len() > 1 {
+                let _ = writeln!(
+                    out,
+                    "retired = \"1.1.0\"\nreplaced_by = \"{}\"",
+                    codes[codes.len() - 1]
+                );
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// SplitMix64: a small, seedable generator, enough to vary specs.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn pick<'a, T: AsRef<str>>(&mut self, from: &'a [T]) -> &'a str {
+        from[self.below(from.len())].as_ref()
+    }
+
+    /// Between `min` and `max` distinct names of `pool`.
+    fn names<T: AsRef<str>>(&mut self, pool: &[T], min: usize, max: usize) -> Vec<String> {
+        let count = min + self.below(max - min + 1);
+        let mut names: Vec<String> = Vec::new();
+        for _ in 0..count * 4 {
+            let name = pool[self.below(pool.len())].as_ref();
+            if names.len() < count && !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+        names
+    }
+
+    /// One of [`HOSTILE_TEXTS`] as a TOML basic string.
+    fn text(&mut self) -> String {
+        quote(self.pick(HOSTILE_TEXTS))
+    }
+}
+
+/// `text` as a TOML basic string.
+fn quote(text: &str) -> String {
+    let mut quoted = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            // Bidirectional controls (and their neighbours) as TOML escapes.
+            '\u{2000}'..='\u{20FF}' => {
+                let _ = write!(quoted, "\\u{:04X}", u32::from(c));
+            }
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +532,19 @@ mod tests {
                 .expect("changed spec is valid");
             assert!(changed.errors.len() >= n - n / 500);
         }
+    }
+
+    #[test]
+    fn hostile_specs_parse_and_some_are_accepted() {
+        let accepted = (0..200)
+            .filter(|&seed| Spec::parse("hostile.toml", &hostile_spec(seed)).is_ok())
+            .count();
+        // TOML errors would mean the generator writes bad TOML, not hostile specs.
+        for seed in 0..200 {
+            if let Err(err) = Spec::parse("hostile.toml", &hostile_spec(seed)) {
+                assert!(!err.to_string().contains("invalid"), "{seed}: {err}");
+            }
+        }
+        assert!((10..190).contains(&accepted), "{accepted} of 200 accepted");
     }
 }

@@ -109,6 +109,44 @@ fn writes_only_changed_files_and_check_names_stale_ones() {
 }
 
 #[test]
+fn a_crlf_checkout_is_not_stale() {
+    let spec = Spec::parse("spec/errors.toml", MINIMAL).expect("valid");
+    let files = codegen::generate(&spec).expect("generates");
+    let dir = tempfile::tempdir().expect("temp dir");
+    codegen::sync(&files, dir.path(), false).expect("writes");
+    let docs = dir.path().join("docs/errors.md");
+    let lf = std::fs::read_to_string(&docs).expect("read");
+    std::fs::write(&docs, lf.replace('\n', "\r\n")).expect("write CRLF");
+    let check = codegen::sync(&files, dir.path(), true).expect("checks");
+    assert!(check.stale.is_empty(), "{:?}", check.stale);
+    // A real difference is still one.
+    std::fs::write(&docs, lf.replace('\n', "\r\n") + "x").expect("edit");
+    let check = codegen::sync(&files, dir.path(), true).expect("checks");
+    assert_eq!(check.stale.len(), 1);
+}
+
+/// `.gitattributes` marks every generated file generated and LF, so review
+/// tools fold them and a Windows checkout keeps the generator's newlines.
+#[test]
+fn gitattributes_cover_every_generated_file() {
+    for file in codegen::generate(&real_spec()).expect("generates") {
+        let path = file.path.display().to_string();
+        let output = Command::new("git")
+            .args(["check-attr", "linguist-generated", "eol", "--"])
+            .arg(&path)
+            .current_dir(root())
+            .output()
+            .expect("git runs");
+        let attrs = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            attrs.contains(&format!("{path}: linguist-generated: true"))
+                && attrs.contains(&format!("{path}: eol: lf")),
+            "{path}: {attrs}"
+        );
+    }
+}
+
+#[test]
 fn a_new_code_reaches_the_enum_the_schema_and_the_docs() {
     let dir = tempfile::tempdir().expect("temp dir");
     let spec_path = dir.path().join("errors.toml");

@@ -272,58 +272,80 @@ fn commit_spec(dir: &Path, source: &str, message: &str) {
     git(dir, &["commit", "--quiet", "--no-gpg-sign", "-m", message]);
 }
 
+/// The abbreviated hash of `rev`, as `git log --format=%h` prints it.
+fn rev_parse(dir: &Path, rev: &str) -> String {
+    let output = Command::new("git")
+        .args(["rev-parse", "--short", rev])
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// An empty git repository in a temp dir, with its `spec/` folder.
+fn new_repo() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("spec")).unwrap();
+    git(tmp.path(), &["init", "--quiet"]);
+    tmp
+}
+
 fn run_in(dir: &Path, against: Option<&str>) -> Outcome {
     xtask::spec_compat(dir, &dir.join(xtask::SPEC_PATH), against).expect("spec-compat runs")
 }
 
 #[test]
 fn compares_with_git_revisions() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = new_repo();
     let dir = tmp.path();
-    std::fs::create_dir(dir.join("spec")).unwrap();
-    git(dir, &["init", "--quiet"]);
 
-    // No commit yet, then a single commit: nothing to compare, and that passes.
+    // No commit yet: nothing to compare, and that passes. One commit: the
+    // spec never had another version, so its first commit is the baseline.
     let (before, after) = fixture("code-deleted");
     std::fs::write(dir.join(xtask::SPEC_PATH), &before).unwrap();
     let outcome = run_in(dir, None);
     assert!(matches!(outcome, Outcome::NothingToCompare { .. }) && outcome.passed());
     commit_spec(dir, &before, "first");
+    let first = rev_parse(dir, "HEAD");
     let outcome = run_in(dir, None);
     assert!(
-        matches!(&outcome, Outcome::NothingToCompare { reason } if reason.contains("no parent")),
+        matches!(&outcome, Outcome::Compared { baseline, report }
+            if baseline.contains("first commit") && report.findings.is_empty()),
         "{}",
         outcome.render()
     );
 
-    // Two commits: HEAD~1 explicitly, and by default (the working spec is HEAD's).
+    // Two commits: HEAD~1 explicitly, and by default (the first commit).
     commit_spec(dir, &after, "second");
-    for against in [Some("HEAD~1"), None] {
+    for (against, rev) in [(Some("HEAD~1"), "HEAD~1".to_owned()), (None, first.clone())] {
         let outcome = run_in(dir, against);
         assert!(!outcome.passed());
         let Outcome::Compared { baseline, report } = &outcome else {
             panic!("compared")
         };
-        assert!(baseline.starts_with("HEAD~1 ("), "{baseline}");
+        assert!(baseline.starts_with(&format!("{rev} (")), "{baseline}");
         assert_eq!(report.findings.len(), 1);
         assert_eq!(report.findings[0].rule, Rule::CodeDeleted);
         assert!(
             report.findings[0]
                 .location
-                .starts_with("HEAD~1:spec/errors.toml:")
+                .starts_with(&format!("{rev}:spec/errors.toml:")),
+            "{}",
+            report.findings[0].location
         );
     }
 
-    // A working change is compared with HEAD by default.
+    // A working change is compared with the same baseline: the
+    // acknowledgement covers the deletion, since the release, not since HEAD.
     let acknowledged = format!("{after}{ACK}");
     std::fs::write(dir.join(xtask::SPEC_PATH), &acknowledged).unwrap();
     let outcome = run_in(dir, None);
-    let Outcome::Compared { baseline, report } = &outcome else {
+    let Outcome::Compared { report, .. } = &outcome else {
         panic!("compared")
     };
-    assert!(baseline.starts_with("HEAD ("), "{baseline}");
-    assert!(report.findings.is_empty());
-    assert_eq!(report.stale.len(), 1, "the acknowledgement matches nothing");
+    assert_eq!(report.findings.len(), 1);
+    assert!(report.findings[0].acknowledged.is_some());
+    assert!(report.stale.is_empty());
     assert!(outcome.passed());
 
     // Against HEAD~1 the acknowledgement now covers the deletion.
@@ -381,6 +403,72 @@ fn a_shallow_clone_has_nothing_to_compare() {
     assert!(outcome.passed());
     assert!(
         matches!(&outcome, Outcome::NothingToCompare { reason } if reason.contains("shallow clone")),
+        "{}",
+        outcome.render()
+    );
+}
+
+/// `source` one release later: `[spec] version` and a new `[[release]]`.
+fn released(source: &str, version: &str) -> String {
+    source.replacen(
+        "[spec]\nversion = \"1.1.0\"\n",
+        &format!("[spec]\nversion = \"{version}\"\n\n[[release]]\nversion = \"{version}\"\nsummary = \"Next.\"\n"),
+        1,
+    )
+}
+
+fn deleted_code(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Compared { report, .. }
+        if !report.passed() && report.findings.iter().any(|f| f.rule == Rule::CodeDeleted))
+}
+
+/// What CI sees on a clean clone: a push of several commits, the breaking
+/// one not the last. Comparing with the previous commit only missed it.
+#[test]
+fn a_breaking_change_two_commits_back_is_caught() {
+    let tmp = new_repo();
+    let dir = tmp.path();
+    let (before, after) = fixture("code-deleted");
+    let before = released(&before, "1.2.0");
+
+    // 1.1.0 is released; 1.2.0 starts; the code is deleted; another commit.
+    commit_spec(dir, &fixture("code-deleted").0, "release 1.1.0");
+    let release = rev_parse(dir, "HEAD");
+    commit_spec(dir, &before, "start 1.2.0");
+    commit_spec(dir, &released(&after, "1.2.0"), "delete a code");
+    std::fs::write(dir.join("README"), "x").unwrap();
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "--quiet", "--no-gpg-sign", "-m", "docs"]);
+
+    let outcome = run_in(dir, None);
+    assert!(deleted_code(&outcome), "{}", outcome.render());
+    let Outcome::Compared { baseline, .. } = &outcome else {
+        panic!("compared")
+    };
+    assert!(
+        baseline.starts_with(&format!(
+            "{release} (the last commit of the previous release, 1.1.0"
+        )),
+        "{baseline}"
+    );
+    // What the old default compared: HEAD with HEAD~1, the same spec.
+    assert!(run_in(dir, Some("HEAD~1")).passed());
+
+    // A release tag is the baseline when there is one: the newest by version.
+    git(dir, &["tag", "spec-v1.1.0", &release]);
+    git(dir, &["tag", "spec-v1.0.9", "HEAD"]);
+    let outcome = run_in(dir, None);
+    assert!(deleted_code(&outcome), "{}", outcome.render());
+    assert!(
+        matches!(&outcome, Outcome::Compared { baseline, .. } if baseline.starts_with("spec-v1.1.0 (")),
+        "{}",
+        outcome.render()
+    );
+    git(dir, &["tag", "spec-v1.2.0", "HEAD"]);
+    let outcome = run_in(dir, None);
+    assert!(
+        matches!(&outcome, Outcome::Compared { baseline, report }
+            if baseline.starts_with("spec-v1.2.0 (") && report.findings.is_empty()),
         "{}",
         outcome.render()
     );

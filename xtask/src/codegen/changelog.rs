@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::GeneratedFile;
-use super::docs::cell;
+use super::docs::{cell, inline};
 use crate::spec::Spec;
 
 pub const PATH: &str = "docs/errors-changelog.md";
@@ -28,7 +28,7 @@ fn render(spec: &Spec) -> String {
     );
     for release in &spec.releases {
         let _ = writeln!(out, "## {}\n", release.version);
-        let _ = writeln!(out, "{}\n", release.summary.trim());
+        let _ = writeln!(out, "{}\n", inline(release.summary.trim()));
 
         let added: Vec<_> = spec
             .families
@@ -64,7 +64,7 @@ fn render(spec: &Spec) -> String {
                     e.family,
                     e.code,
                     cell(&e.description),
-                    notes.join("; ")
+                    cell(&notes.join("; "))
                 );
             }
             out.push('\n');

@@ -8,9 +8,52 @@ use crate::spec::Spec;
 
 pub const PATH: &str = "docs/errors.md";
 
-/// Text safe inside a Markdown table cell.
+/// Text safe inside a Markdown table cell: one line, `|` escaped, and
+/// [`inline`] otherwise.
 pub fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    inline(&text.replace("\r\n", " ").replace(['\r', '\n'], " ")).replace('|', "\\|")
+}
+
+/// Spec text as Markdown prose: raw HTML is shown, not interpreted (`<`, `>`
+/// and `&` become entities), except inside code spans, where Markdown shows
+/// every character as it is.
+pub fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('`') {
+        let (before, from_tick) = rest.split_at(start);
+        escape_html(before, &mut out);
+        let ticks = from_tick.len() - from_tick.trim_start_matches('`').len();
+        let fence = &from_tick[..ticks];
+        let after = &from_tick[ticks..];
+        // A code span closes at the next run of exactly as many backticks.
+        let close = after
+            .match_indices(fence)
+            .find(|(i, _)| !after[i + ticks..].starts_with('`') && !after[..*i].ends_with('`'));
+        match close {
+            Some((i, _)) => {
+                out.push_str(&from_tick[..ticks + i + ticks]);
+                rest = &after[i + ticks..];
+            }
+            None => {
+                out.push_str(fence);
+                rest = after;
+            }
+        }
+    }
+    escape_html(rest, &mut out);
+    out
+}
+
+fn escape_html(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
 }
 
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
@@ -45,7 +88,8 @@ fn render(spec: &Spec) -> String {
         let _ = writeln!(
             out,
             "{} Rust type: `keyward_errors::{}`.\n",
-            family.description, family.rust_name
+            inline(&family.description),
+            family.rust_name
         );
         let status = if family.http { "| HTTP " } else { "" };
         let status_rule = if family.http { "|---" } else { "" };
@@ -126,7 +170,7 @@ fn render(spec: &Spec) -> String {
             "| `{}` | {} | {} |",
             a.name,
             cell(&a.label),
-            a.link.as_deref().unwrap_or("-")
+            a.link.as_deref().map_or_else(|| "-".to_owned(), cell)
         );
     }
 
@@ -141,4 +185,20 @@ fn render(spec: &Spec) -> String {
 
 fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_stay_one_row_and_show_html() {
+        assert_eq!(cell("a|b\r\nc\rd\ne"), "a\\|b c d e");
+        assert_eq!(cell("<b>bold</b> & co"), "&lt;b&gt;bold&lt;/b&gt; &amp; co");
+        // Code spans keep their text; an unclosed backtick is literal.
+        assert_eq!(inline("`Option<T>` <x>"), "`Option<T>` &lt;x&gt;");
+        assert_eq!(inline("``a`b`` <"), "``a`b`` &lt;");
+        assert_eq!(inline("a ` <"), "a ` &lt;");
+        assert_eq!(cell("`a|b`"), "`a\\|b`");
+    }
 }

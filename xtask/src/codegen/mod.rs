@@ -56,12 +56,15 @@ pub struct Outcome {
 }
 
 /// Compares every generated file with `out_dir`; writes the stale ones unless `check`.
+///
+/// Newlines are compared normalised: a file checked out with CRLF (git's
+/// `core.autocrlf` on Windows) whose text is what was generated is fresh.
 pub fn sync(files: &[GeneratedFile], out_dir: &Path, check: bool) -> Result<Outcome, String> {
     let mut outcome = Outcome::default();
     for file in files {
         let target = out_dir.join(&file.path);
         let current = std::fs::read_to_string(&target).ok();
-        if current.as_deref() == Some(file.contents.as_str()) {
+        if current.is_some_and(|text| text.replace("\r\n", "\n") == file.contents) {
             outcome.fresh += 1;
             continue;
         }

@@ -5,12 +5,11 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use heck::ToUpperCamelCase;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{COMMAND, GeneratedFile};
-use crate::spec::{Envelope, ErrorEntry, Family, FieldType, Jitter, Spec};
+use crate::spec::{Envelope, ErrorEntry, Family, FieldType, Jitter, Spec, names};
 
 pub const PATH: &str = "crates/errors/src/generated.rs";
 
@@ -62,11 +61,12 @@ fn rustfmt(source: &str) -> Result<String, String> {
 }
 
 /// One `#[doc]` attribute per line, each starting with a space, so the
-/// printed comments read `/// text`.
+/// printed comments read `/// text`. Spec text is prose, never a doctest:
+/// see [`doc_lines`].
 fn doc(text: &str) -> TokenStream {
-    let lines = text.lines().map(|line| {
+    let lines = doc_lines(text).into_iter().map(|line| {
         if line.is_empty() {
-            String::new()
+            line
         } else {
             format!(" {line}")
         }
@@ -74,8 +74,41 @@ fn doc(text: &str) -> TokenStream {
     quote!( #( #[doc = #lines] )* )
 }
 
+/// The lines of a doc comment for spec text. rustdoc runs every fenced or
+/// indented code block as a Rust doctest, so a fence's info string becomes
+/// `text` (the block still renders as code) and indentation outside fences
+/// is capped at three spaces (no indented code block).
+fn doc_lines(text: &str) -> Vec<String> {
+    // The fence that is open: its character and length.
+    let mut open: Option<(char, usize)> = None;
+    text.lines()
+        .map(|line| {
+            let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+            let body = &line[indent..];
+            let fence = ['`', '~'].into_iter().find_map(|c| {
+                let n = body.len() - body.trim_start_matches(c).len();
+                (n >= 3).then_some((c, n))
+            });
+            match (open, fence) {
+                (Some((c, n)), Some((fc, fnum)))
+                    if fc == c && fnum >= n && body[fnum..].trim().is_empty() =>
+                {
+                    open = None;
+                    body.to_owned()
+                }
+                (Some(_), _) => line.to_owned(),
+                (None, Some((c, n))) if indent <= 3 && !(c == '`' && body[n..].contains('`')) => {
+                    open = Some((c, n));
+                    format!("{}text", &body[..n])
+                }
+                (None, _) => format!("{}{body}", " ".repeat(indent.min(3))),
+            }
+        })
+        .collect()
+}
+
 fn ident(name: &str) -> syn::Ident {
-    format_ident!("{}", name.to_upper_camel_case())
+    format_ident!("{}", names::variant(name))
 }
 
 fn type_ident(rust_name: &str) -> syn::Ident {
@@ -83,7 +116,7 @@ fn type_ident(rust_name: &str) -> syn::Ident {
 }
 
 fn table_ident(family: &Family) -> syn::Ident {
-    format_ident!("{}_ERRORS", family.name.to_uppercase())
+    format_ident!("{}", names::table(&family.name))
 }
 
 fn opt_str(value: Option<&str>) -> TokenStream {
@@ -112,11 +145,21 @@ fn file_tokens(spec: &Spec) -> TokenStream {
     let family = family_tokens(spec);
     let families = spec.families.iter().map(|f| family_enum_tokens(spec, f));
     let envelopes = spec.envelopes.iter().map(|e| envelope_tokens(spec, e));
+    // Import the envelope field types only where a field uses them: an
+    // unused import is a warning in the generated crate.
+    let uses = |ty: FieldType| {
+        spec.envelopes
+            .iter()
+            .flat_map(|e| &e.fields)
+            .any(|f| f.ty == ty)
+    };
+    let failed = uses(FieldType::Failed).then(|| quote!(Failed,));
+    let field_error = uses(FieldType::FieldErrors).then(|| quote!(FieldError,));
     quote! {
         use std::time::Duration;
 
         use crate::family::impl_family;
-        use crate::{ErrorInfo, FamilyInfo, Failed, FieldError, Jitter, RateLimit, RetryPolicy, UnknownCode};
+        use crate::{ErrorInfo, FamilyInfo, #failed #field_error Jitter, RateLimit, RetryPolicy, UnknownCode};
 
         #[doc = " Version of the error contract this crate was generated from."]
         pub const SPEC_VERSION: &str = #version;
@@ -454,7 +497,7 @@ fn envelope_tokens(spec: &Spec, envelope: &Envelope) -> TokenStream {
         quote!(#family)
     };
     let fields = envelope.fields.iter().map(|field| {
-        let name = format_ident!("{}", heck::ToSnakeCase::to_snake_case(field.name.as_str()));
+        let name = format_ident!("{}", names::field(&field.name));
         let wire = &field.name;
         let doc = self::doc(&field.description);
         let inner = match field.ty {
@@ -494,7 +537,7 @@ fn envelope_tokens(spec: &Spec, envelope: &Envelope) -> TokenStream {
         .filter(|_| generic)
         .filter_map(|name| {
             let family = spec.family(name)?;
-            let alias = format_ident!("{}{}", name.to_upper_camel_case(), envelope.rust_name);
+            let alias = format_ident!("{}", names::alias(name, &envelope.rust_name));
             let family_ty = type_ident(&family.rust_name);
             let doc = self::doc(&format!(
                 "[`{}`] of the `{}` family.",

@@ -16,6 +16,7 @@ pub use compare::{compare, is_major_bump};
 pub use report::{Acknowledged, Finding, Report, StaleAcknowledgement};
 pub use rules::{Class, Rule};
 
+use crate::TaskError;
 use crate::spec::Spec;
 
 /// What `run` did.
@@ -54,24 +55,24 @@ impl Outcome {
 /// `cargo xtask spec-compat`: compares the spec at `new_spec` (named
 /// `display` in messages) with `against`: a path to a spec file, a git
 /// revision of `repo_dir` (whose spec is at `spec_rel` below `repo_dir`), or
-/// by default the previous commit (see [`git::resolve`]).
+/// by default the newest released spec (see [`git::resolve`]).
 pub fn run(
     repo_dir: &Path,
     spec_rel: &str,
     new_spec: &Path,
     display: &str,
     against: Option<&str>,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, TaskError> {
     let source = std::fs::read_to_string(new_spec)
         .map_err(|err| format!("{display}: cannot read the spec: {err}"))?;
     // Parsing dominates (the toml crate is slow in the dev profile that
     // `cargo xtask` builds): parse the new spec while git finds the old one
     // and it is parsed.
     std::thread::scope(|scope| {
-        let new = scope.spawn(|| Spec::parse(display, &source).map_err(|err| err.to_string()));
-        let join = |new: std::thread::ScopedJoinHandle<'_, Result<Spec, String>>| {
+        let new = scope.spawn(|| Spec::parse(display, &source).map_err(TaskError::Spec));
+        let join = |new: std::thread::ScopedJoinHandle<'_, Result<Spec, TaskError>>| {
             new.join()
-                .map_err(|_| "parsing the spec panicked".to_owned())?
+                .map_err(|_| TaskError::from("parsing the spec panicked".to_owned()))?
         };
         let baseline = match git::resolve(repo_dir, spec_rel, &source, against) {
             Ok(git::Baseline::Found(baseline)) => baseline,
@@ -81,7 +82,7 @@ pub fn run(
             }
             Err(err) => {
                 join(new)?;
-                return Err(err);
+                return Err(err.into());
             }
         };
         let old = Spec::parse(&baseline.display_path, &baseline.source).map_err(|err| {
@@ -93,7 +94,7 @@ pub fn run(
         let new = join(new)?;
         Ok(Outcome::Compared {
             baseline: baseline.description,
-            report: compare(&old?, &new),
+            report: compare(&old.map_err(TaskError::Message)?, &new),
         })
     })
 }

@@ -2,12 +2,14 @@
 //! model every generator reads. A spec that fails a check never reaches a
 //! generator; every problem is a [`Diagnostic`] with its place in the file.
 
+mod collisions;
+pub mod names;
 mod raw;
+mod text;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use heck::ToUpperCamelCase;
 use semver::Version;
 use toml::Spanned;
 
@@ -58,6 +60,8 @@ pub struct UserAction {
     pub label: String,
     pub link: Option<String>,
     pub span: Span,
+    /// The span of its name in `[user_action.NAME]`.
+    pub name_span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +94,8 @@ pub struct RetryClass {
     pub reauthenticate: bool,
     pub security_alert: bool,
     pub span: Span,
+    /// The span of its name in `[retry_class.NAME]`.
+    pub name_span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +109,9 @@ pub struct Family {
     pub unknown_user_action: String,
     pub unknown_retry: String,
     pub span: Span,
+    /// The span of its name in `[family.NAME]`.
+    pub name_span: Span,
+    pub rust_name_span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +148,9 @@ pub struct Envelope {
     pub families: Vec<String>,
     pub fields: Vec<Field>,
     pub span: Span,
+    /// The span of its name in `[envelope.NAME]`.
+    pub name_span: Span,
+    pub rust_name_span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +160,8 @@ pub struct Field {
     pub required: bool,
     pub description: String,
     pub span: Span,
+    /// The span of its wire name.
+    pub name_span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,7 +187,7 @@ pub struct ErrorEntry {
 impl ErrorEntry {
     /// The Rust variant name: the code in UpperCamelCase.
     pub fn variant(&self) -> String {
-        self.code.to_upper_camel_case()
+        names::variant(&self.code)
     }
 }
 
@@ -198,9 +212,14 @@ impl Spec {
 
     /// Parses and checks spec text. Never panics, whatever the input.
     pub fn parse(path: &str, source: &str) -> Result<Spec, Diagnostics> {
+        let diagnostics = |problems| Diagnostics {
+            path: path.to_owned(),
+            source: source.to_owned(),
+            problems,
+        };
         let raw: RawSpec = toml::from_str(source).map_err(|err| {
             let span = err.span().unwrap_or(0..0);
-            Diagnostics(vec![Diagnostic::at(path, source, span, toml_message(&err))])
+            diagnostics(vec![Diagnostic::at(source, span, toml_message(&err))])
         })?;
         let mut checker = Checker {
             path,
@@ -214,8 +233,8 @@ impl Spec {
             return Ok(spec);
         }
         let mut problems = checker.problems;
-        problems.sort_by_key(|d| (d.line, d.column));
-        Err(Diagnostics(problems))
+        problems.sort_by_key(|d| d.span.start);
+        Err(diagnostics(problems))
     }
 
     /// `PATH:LINE:COL` of byte `offset`.
@@ -281,15 +300,28 @@ const HTTP_STATUSES: std::ops::RangeInclusive<i64> = 400..=599;
 
 impl Checker<'_> {
     fn error(&mut self, span: Span, message: impl Into<String>) {
-        self.problems
-            .push(Diagnostic::at(self.path, self.source, span, message));
+        self.report(Diagnostic::at(self.source, span, message));
     }
 
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.problems.push(diagnostic);
+    }
+
+    /// A text for people: not empty, CRLF read as LF, and no character that
+    /// breaks an output (see [`text::refused`]).
     fn text(&mut self, value: Spanned<String>, what: &str) -> String {
-        if value.get_ref().trim().is_empty() {
-            self.error(value.span(), format!("{what} must not be empty"));
+        let span = value.span();
+        let value = text::normalize(value.into_inner());
+        if value.trim().is_empty() {
+            self.error(span.clone(), format!("{what} must not be empty"));
         }
-        value.into_inner()
+        if let Some((c, why)) = value.chars().find_map(|c| Some((c, text::refused(c)?))) {
+            self.error(
+                span,
+                format!("{what} contains U+{:04X}, {why}", u32::from(c)),
+            );
+        }
+        value
     }
 
     fn version(&mut self, value: &Spanned<String>, what: &str) -> Option<Version> {
@@ -352,7 +384,8 @@ impl Checker<'_> {
         if !known.contains(value.get_ref().as_str()) {
             let mut names: Vec<&str> = known.iter().copied().collect();
             names.sort_unstable();
-            self.error(
+            let mut diagnostic = Diagnostic::at(
+                self.source,
                 value.span(),
                 format!(
                     "unknown {what} `{}` (known: {})",
@@ -360,6 +393,10 @@ impl Checker<'_> {
                     names.join(", ")
                 ),
             );
+            if let Some(close) = crate::diagnostic::did_you_mean(value.get_ref(), names) {
+                diagnostic = diagnostic.help(format!("did you mean `{close}`?"));
+            }
+            self.report(diagnostic);
         }
     }
 
@@ -373,15 +410,17 @@ impl Checker<'_> {
         let mut user_actions = Vec::new();
         for (name, action) in raw.user_action {
             let span = action.span();
-            self.identifier(&name, span.clone(), "user action");
+            let name_span = name.span();
+            self.identifier(name.get_ref(), name_span.clone(), "user action");
             let action = action.into_inner();
             let label = self.text(action.label, "label");
             let link = action.link.map(|l| self.text(l, "link"));
             user_actions.push(UserAction {
-                name,
+                name: name.into_inner(),
                 label,
                 link,
                 span,
+                name_span,
             });
         }
         if user_actions.is_empty() {
@@ -391,7 +430,7 @@ impl Checker<'_> {
         let mut retry_classes = Vec::new();
         for (name, class) in raw.retry_class {
             let span = class.span();
-            self.identifier(&name, span.clone(), "retry class");
+            self.identifier(name.get_ref(), name.span(), "retry class");
             retry_classes.extend(self.check_retry_class(name, class.into_inner(), span));
         }
 
@@ -399,24 +438,13 @@ impl Checker<'_> {
         let class_names: HashSet<&str> = retry_classes.iter().map(|c| c.name.as_str()).collect();
 
         let mut families = Vec::new();
-        let mut rust_names: HashMap<String, Span> = HashMap::new();
         for (name, family) in raw.family {
             let span = family.span();
-            self.identifier(&name, span.clone(), "family");
+            let name_span = name.span();
+            let name = name.into_inner();
+            self.identifier(&name, name_span.clone(), "family");
             let family = family.into_inner();
             self.rust_type_name(&family.rust_name);
-            if let Some(first) =
-                rust_names.insert(family.rust_name.get_ref().clone(), family.rust_name.span())
-            {
-                let (line, _, _) = crate::diagnostic::locate(self.source, first.start);
-                self.error(
-                    family.rust_name.span(),
-                    format!(
-                        "rust_name `{}` is already used on line {line}",
-                        family.rust_name.get_ref()
-                    ),
-                );
-            }
             self.reference(&family.unknown_user_action, &action_names, "user action");
             self.reference(&family.unknown_retry, &class_names, "retry class");
             let unknown_http_status = match (&family.unknown_http_status, family.http) {
@@ -446,6 +474,7 @@ impl Checker<'_> {
             };
             families.push(Family {
                 name,
+                rust_name_span: family.rust_name.span(),
                 rust_name: family.rust_name.into_inner(),
                 description: self.text(family.description, "description"),
                 http: family.http,
@@ -455,6 +484,7 @@ impl Checker<'_> {
                 unknown_user_action: family.unknown_user_action.into_inner(),
                 unknown_retry: family.unknown_retry.into_inner(),
                 span,
+                name_span,
             });
         }
         if families.is_empty() {
@@ -465,22 +495,11 @@ impl Checker<'_> {
         let mut envelopes = Vec::new();
         for (name, envelope) in raw.envelope {
             let span = envelope.span();
-            self.identifier(&name, span.clone(), "envelope");
+            let name_span = name.span();
+            let name = name.into_inner();
+            self.identifier(&name, name_span.clone(), "envelope");
             let envelope = envelope.into_inner();
             self.rust_type_name(&envelope.rust_name);
-            if let Some(first) = rust_names.insert(
-                envelope.rust_name.get_ref().clone(),
-                envelope.rust_name.span(),
-            ) {
-                let (line, _, _) = crate::diagnostic::locate(self.source, first.start);
-                self.error(
-                    envelope.rust_name.span(),
-                    format!(
-                        "rust_name `{}` is already used on line {line}",
-                        envelope.rust_name.get_ref()
-                    ),
-                );
-            }
             if envelope.families.get_ref().is_empty() {
                 self.error(
                     envelope.families.span(),
@@ -542,6 +561,7 @@ impl Checker<'_> {
                     required: field.required,
                     description: self.text(field.description, "description"),
                     span: field_span,
+                    name_span: field.name.span(),
                 });
             }
             if !fields.iter().any(|f| f.ty == FieldType::Code) {
@@ -552,11 +572,13 @@ impl Checker<'_> {
             }
             envelopes.push(Envelope {
                 name,
+                rust_name_span: envelope.rust_name.span(),
                 rust_name: envelope.rust_name.into_inner(),
                 description: self.text(envelope.description, "description"),
                 families: families_of,
                 fields,
                 span,
+                name_span,
             });
         }
 
@@ -570,19 +592,16 @@ impl Checker<'_> {
             let code = entry.code.get_ref().clone();
             self.reference(&entry.family, &family_names, "family");
             self.identifier(&code, entry.code.span(), "error code");
-            if code == "unknown" {
-                self.error(
-                    entry.code.span(),
-                    "`unknown` is reserved for the catch-all variant",
-                );
-            }
             if let Some(first) = seen.insert((family_name.clone(), code.clone()), entry.code.span())
             {
                 let (line, _, _) = crate::diagnostic::locate(self.source, first.start);
-                self.error(
+                let diagnostic = Diagnostic::at(
+                    self.source,
                     entry.code.span(),
                     format!("duplicate code `{code}` in family `{family_name}` (first defined on line {line}); a code is never reused: retire the old entry instead"),
-                );
+                )
+                .related(self.source, first, "first defined here");
+                self.report(diagnostic);
             }
             let family_http = families
                 .iter()
@@ -700,6 +719,14 @@ impl Checker<'_> {
             }
         }
 
+        self.check_generated_names(
+            &user_actions,
+            &retry_classes,
+            &families,
+            &envelopes,
+            &errors,
+        );
+
         let acknowledgements = raw
             .acknowledge
             .into_iter()
@@ -747,7 +774,7 @@ impl Checker<'_> {
             }
             releases.push(Release {
                 version: v,
-                summary: release.summary.get_ref().clone(),
+                summary: self.text(release.summary.clone(), "summary"),
                 span: release.version.span(),
             });
         }
@@ -796,7 +823,7 @@ impl Checker<'_> {
 
     fn check_retry_class(
         &mut self,
-        name: String,
+        name: Spanned<String>,
         class: raw::RawRetryClass,
         span: Span,
     ) -> Option<RetryClass> {
@@ -838,7 +865,8 @@ impl Checker<'_> {
             );
         }
         Some(RetryClass {
-            name,
+            name_span: name.span(),
+            name: name.into_inner(),
             description: self.text(class.description, "description"),
             max_attempts: u32::try_from(max_attempts?).ok()?,
             initial_delay_ms: u64::try_from(initial?).ok()?,

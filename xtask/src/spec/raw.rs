@@ -1,5 +1,6 @@
 //! The spec as TOML spells it: serde types that keep the span of every value
-//! a later check may need to point at. Unknown keys are rejected here.
+//! a later check may need to point at (table names included). Unknown keys
+//! are rejected here.
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -12,11 +13,11 @@ pub struct RawSpec {
     #[serde(default)]
     pub release: Vec<RawRelease>,
     pub rate_limit: RawRateLimit,
-    pub user_action: IndexMap<String, Spanned<RawUserAction>>,
-    pub retry_class: IndexMap<String, Spanned<RawRetryClass>>,
-    pub family: IndexMap<String, Spanned<RawFamily>>,
+    pub user_action: IndexMap<Spanned<String>, Spanned<RawUserAction>>,
+    pub retry_class: IndexMap<Spanned<String>, Spanned<RawRetryClass>>,
+    pub family: IndexMap<Spanned<String>, Spanned<RawFamily>>,
     #[serde(default)]
-    pub envelope: IndexMap<String, Spanned<RawEnvelope>>,
+    pub envelope: IndexMap<Spanned<String>, Spanned<RawEnvelope>>,
     #[serde(default)]
     pub error: Vec<Spanned<RawError>>,
     #[serde(default)]
