@@ -17,9 +17,22 @@ use crate::secret::Secret;
 #[derive(Debug, Parser)]
 #[command(name = "keyward-server", version, about)]
 pub struct Cli {
+    /// Log format on stderr: `text` (coloured only on a terminal) or `json` (one object a
+    /// line, for log shippers).
+    #[arg(long, global = true, env = "KEYWARD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 /// The subcommands.
@@ -65,6 +78,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (off by default; keep the address
+    /// private).
+    #[arg(long, env = "KEYWARD_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Smallest accepted `--server-secret`.
@@ -95,6 +112,7 @@ impl ServeArgs {
             return Err("--auth-rate must be a positive number".to_owned());
         };
         config.max_body_bytes = self.max_body_bytes.max(1024);
+        config.metrics_listen = self.metrics_listen;
         config.trusted_proxies = self
             .trusted_proxies
             .iter()

@@ -732,9 +732,13 @@ impl Store {
         now: i64,
     ) -> Result<HeartbeatOutcome, StoreError> {
         let ticket = match self.sessions.begin(input, now) {
-            Beat::Answered(grant) => return Ok(Ok(grant)),
+            Beat::Answered(grant) => {
+                crate::metrics::session_cache(true);
+                return Ok(Ok(grant));
+            }
             Beat::ToDatabase(ticket) => ticket,
         };
+        crate::metrics::session_cache(false);
         let flushed = ticket.flushed();
         let job = input.clone();
         let input = input.clone();

@@ -26,6 +26,7 @@
 //! again is the same as running it once. Failures are rare (unknown ids, a failing
 //! database); answers such as `hwid_mismatch` are `Ok` values and write nothing.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -61,6 +62,19 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// Safety net: the writer checkpoints itself once the WAL has this many pages (only
 /// reached if the checkpointer falls behind).
 const AUTOCHECKPOINT_PAGES: i64 = 50_000;
+
+thread_local! {
+    /// Credits charged by the jobs of the transaction running on this thread (a
+    /// transaction runs on one thread from `BEGIN` to `COMMIT`).
+    static CHARGED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Notes credits charged by the running job: counted in the metrics once its
+/// transaction commits, never for a transaction rolled back.
+pub(super) fn note_charge(amount: i64) {
+    let amount = u64::try_from(amount).unwrap_or(0);
+    CHARGED.set(CHARGED.get().saturating_add(amount));
+}
 
 /// A unit of work run by the combiner.
 trait Job: Send {
@@ -395,12 +409,16 @@ fn run_batch(shared: &Shared, conn: &Connection, batch: &mut Batch) -> Outcome {
             fail_all(batch, &err.to_string());
             return Ran;
         }
+        CHARGED.set(0);
         notice_other_writers(shared, conn);
         let failed = batch.iter_mut().position(|job| !job.run(conn));
         match failed {
             None => {
                 let commit_error = match exec(conn, "COMMIT") {
-                    Ok(()) => None,
+                    Ok(()) => {
+                        crate::metrics::credits_charged(CHARGED.take());
+                        None
+                    }
                     Err(err) => {
                         let _ = conn.execute_batch("ROLLBACK");
                         Some(err.to_string())
