@@ -127,9 +127,13 @@ impl ServeArgs {
 /// `admin` flags.
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// SQLite database file.
+    /// SQLite database file; it must exist unless `--create` is given.
     #[arg(long, env = "KEYWARD_DB", default_value = "./keyward.db")]
     pub db: PathBuf,
+    /// Create the database if there is none at `--db` (without it, a missing database
+    /// is an error: exit code 6).
+    #[arg(long)]
+    pub create: bool,
     /// The operation.
     #[command(subcommand)]
     pub op: AdminOp,
@@ -152,6 +156,9 @@ pub enum AdminOp {
     ListApiKeys {
         /// Account name.
         account: String,
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Revoke an API key, given by id or by the key itself.
     RevokeApiKey {
@@ -177,14 +184,22 @@ pub enum AdminOp {
         account: String,
     },
     /// List accounts.
-    ListAccounts,
+    ListAccounts {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs an admin operation, printing its result; the exit code follows
 /// [`AdminError::exit_code`].
 pub async fn run_admin(args: AdminArgs) -> ExitCode {
     let result = async {
-        let admin = Admin::open(&args.db)?;
+        let admin = if args.create {
+            Admin::open(&args.db)?
+        } else {
+            Admin::open_existing(&args.db)?
+        };
         run_op(&admin, args.op).await
     }
     .await;
@@ -209,9 +224,13 @@ async fn run_op(admin: &Admin, op: AdminOp) -> Result<(), AdminError> {
             println!("api key: {}", issued.key);
             eprintln!("store the key now: it is not shown again");
         }
-        AdminOp::ListApiKeys { account } => {
+        AdminOp::ListApiKeys { account, json } => {
+            let keys = admin.list_api_keys(&account).await?;
+            if json {
+                return print_json(&keys);
+            }
             println!("{:<6} {:<12} status", "id", "created");
-            for key in admin.list_api_keys(&account).await? {
+            for key in keys {
                 let status = if key.revoked { "revoked" } else { "active" };
                 println!("{:<6} {:<12} {status}", key.id, key.created_at);
             }
@@ -232,9 +251,13 @@ async fn run_op(admin: &Admin, op: AdminOp) -> Result<(), AdminError> {
             let account = admin.reinstate(&account).await?;
             println!("{}: active", account.name);
         }
-        AdminOp::ListAccounts => {
+        AdminOp::ListAccounts { json } => {
+            let accounts = admin.list_accounts().await?;
+            if json {
+                return print_json(&accounts);
+            }
             println!("{:<6} {:<32} {:>10} status", "id", "name", "credits");
-            for account in admin.list_accounts().await? {
+            for account in accounts {
                 let status = if account.suspended {
                     "suspended"
                 } else {
@@ -247,6 +270,14 @@ async fn run_op(admin: &Admin, op: AdminOp) -> Result<(), AdminError> {
             }
         }
     }
+    Ok(())
+}
+
+/// Prints `list` as one JSON array (the same fields as the Developer API's objects).
+fn print_json<T: serde::Serialize>(list: &[T]) -> Result<(), AdminError> {
+    let text = serde_json::to_string_pretty(list)
+        .map_err(|err| AdminError::Storage(crate::StoreError::Backend(err.to_string())))?;
+    println!("{text}");
     Ok(())
 }
 

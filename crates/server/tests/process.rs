@@ -4,26 +4,46 @@ mod common;
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use keyward_errors::{ApiError, ValidateError};
 use keyward_protocol::{Outcome, SessionToken, derive_key, verify_response};
+use keyward_server::metrics::{
+    ANSWERS, CREDITS_CHARGED, LATENCY, RATE_LIMITED, SESSION_CACHE, SUCCESS,
+};
+use keyward_server::store::NewApp;
+use keyward_server::{Admin, AdminError, Seed};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyward-server");
+const HWID: &str = "device-1";
 
-fn admin(db: &Path, args: &[&str]) -> (i32, String) {
-    let output = Command::new(BIN)
+fn admin_output(db: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
         .arg("admin")
         .arg("--db")
         .arg(db)
         .args(args)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn admin(db: &Path, args: &[&str]) -> (i32, String) {
+    let output = admin_output(db, args);
     (
         output.status.code().unwrap(),
         String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+/// The exit code and stderr of an admin command expected to fail.
+fn admin_fails(db: &Path, args: &[&str]) -> (i32, String) {
+    let output = admin_output(db, args);
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
     )
 }
 
@@ -35,11 +55,12 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start(db: &Path, port: u16) -> Child {
+async fn start(db: &Path, port: u16, flags: &[&str]) -> Child {
     #[allow(clippy::zombie_processes)] // waited for by the test after kill()
     let child = Command::new(BIN)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--db"])
         .arg(db)
+        .args(flags)
         .env_remove("KEYWARD_SERVER_SECRET")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -66,7 +87,7 @@ async fn state_survives_kill_9_and_admin_cli_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("keyward.db");
 
-    assert_eq!(admin(&db, &["create-account", "acme"]).0, 0);
+    assert_eq!(admin(&db, &["--create", "create-account", "acme"]).0, 0);
     assert_eq!(admin(&db, &["create-account", "acme"]).0, 4, "exists");
     assert_eq!(
         admin(&db, &["add-credits", "nobody", "5"]).0,
@@ -105,7 +126,7 @@ async fn state_survives_kill_9_and_admin_cli_exit_codes() {
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = start(&db, port).await;
+    let mut server = start(&db, port, &[]).await;
     let c = client();
     let app: Value = c
         .post(format!("{base}/v1/apps"))
@@ -143,7 +164,7 @@ async fn state_survives_kill_9_and_admin_cli_exit_codes() {
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();
 
-    let mut server = start(&db, port).await;
+    let mut server = start(&db, port, &[]).await;
     let got: Value = c
         .get(format!("{base}/v1/licenses/{license}"))
         .bearer_auth(&key)
@@ -226,4 +247,200 @@ async fn state_survives_kill_9_and_admin_cli_exit_codes() {
         counted, 8,
         "every successful heartbeat, none of the failed one"
     );
+}
+
+/// The admin CLI on a database path that does not exist refuses with its own exit code
+/// and creates nothing (`--create` makes a new database); an overflowing `add-credits` is
+/// an overflow; `--json` lists are JSON arrays without any key.
+#[test]
+fn admin_cli_missing_database_overflow_and_json_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("typo.db");
+    let missing = i32::from(AdminError::NoDatabase(db.clone()).exit_code());
+    for args in [&["list-accounts"][..], &["create-account", "acme"]] {
+        let (code, stderr) = admin_fails(&db, args);
+        assert_eq!(code, missing, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("no database") && stderr.contains("--create"),
+            "{stderr}"
+        );
+        assert!(!db.exists(), "{args:?} created the database");
+    }
+    assert_eq!(admin(&db, &["--create", "create-account", "acme"]).0, 0);
+    let most = i64::MAX.to_string();
+    assert_eq!(admin(&db, &["add-credits", "acme", &most]).0, 0);
+    let (code, stderr) = admin_fails(&db, &["add-credits", "acme", "1"]);
+    assert_eq!(code, i32::from(AdminError::CreditOverflow.exit_code()));
+    assert!(stderr.contains("exceed"), "{stderr}");
+
+    let (code, listed) = admin(&db, &["list-accounts", "--json"]);
+    assert_eq!(code, 0);
+    let accounts: Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(accounts.as_array().unwrap().len(), 1);
+    assert_eq!(accounts[0]["name"], "acme");
+    assert_eq!(
+        accounts[0]["credits"],
+        json!(i64::MAX),
+        "unchanged by the overflow"
+    );
+    assert_eq!(accounts[0]["suspended"], false);
+
+    let (_, issued) = admin(&db, &["issue-api-key", "acme"]);
+    let key = issued
+        .lines()
+        .find_map(|l| l.strip_prefix("api key: "))
+        .unwrap();
+    let (code, listed) = admin(&db, &["list-api-keys", "acme", "--json"]);
+    assert_eq!(code, 0);
+    assert!(!listed.contains(key), "keys are never shown again");
+    let keys: Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(keys.as_array().unwrap().len(), 1);
+    assert_eq!(keys[0]["revoked"], false);
+    assert!(keys[0]["id"].is_i64());
+}
+
+/// The value of the sample `name{labels}` in a Prometheus text exposition (`labels`
+/// must all match; others may be present).
+fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    text.lines().find_map(|line| {
+        let (series, value) = line.rsplit_once(' ')?;
+        let (series_name, rest) = series.split_once('{').unwrap_or((series, "}"));
+        let rest = rest.strip_suffix('}')?;
+        let matches = series_name == name
+            && labels.iter().all(|(key, value)| {
+                rest.split(',')
+                    .any(|pair| pair == format!("{key}=\"{value}\""))
+            });
+        matches.then(|| value.parse().unwrap())
+    })
+}
+
+/// Metrics scraped over HTTP from the real binary move with specific answers: counts by
+/// route, family and code (every code of the route's family registered at zero), a rate
+/// limit refusal, session-cache hits and misses, the credit a validate charged and the
+/// latency histogram.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_follow_the_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keyward.db");
+    let seed = Seed::create(&Admin::open(&db).unwrap(), NewApp::named("metrics"))
+        .await
+        .unwrap();
+    let (port, metrics_port) = (free_port(), free_port());
+    let metrics_addr = format!("127.0.0.1:{metrics_port}");
+    let mut server = start(&db, port, &["--metrics-listen", &metrics_addr]).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let c = client();
+
+    let response = c.get(format!("{base}/v1/account")).send().await.unwrap();
+    assert_eq!(response.status(), ApiError::InvalidApiKey.http_status());
+    // The Developer API's limit per key: count the answers up to the first refusal.
+    let mut admitted = 0;
+    loop {
+        let response = c
+            .get(format!("{base}/v1/account"))
+            .bearer_auth(&seed.api_key)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == ApiError::RateLimited.http_status() {
+            break;
+        }
+        assert_eq!(response.status(), 200);
+        admitted += 1;
+        assert!(admitted < 10_000, "never limited");
+    }
+    let response = post_to(&base, "/auth/validate", &json!({})).await;
+    expect_validate_failure(response, ValidateError::BadRequest).await;
+    let n = nonce();
+    let bytes = post_to(&base, "/auth/validate", &validate_body(&seed, HWID, &n))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let key = derive_key(seed.app_secret.as_bytes(), &n);
+    let Ok(Outcome::Success(session)) = verify_response(&bytes, 200, &n, &key) else {
+        panic!("validate failed");
+    };
+    let token = session.payload.session_token;
+    let beats = 5;
+    for _ in 0..beats {
+        let body = heartbeat_body(&seed, &token, HWID, &nonce());
+        let answer: Value = post_to(&base, "/auth/heartbeat", &body)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["status"], "success", "{answer}");
+    }
+
+    let scraped = c
+        .get(format!("http://{metrics_addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        scraped.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = scraped.text().await.unwrap();
+    let answers = |route: &str, family: &str, code: &str| {
+        sample(
+            &text,
+            ANSWERS,
+            &[("route", route), ("family", family), ("code", code)],
+        )
+    };
+    let api = |code| answers("/v1/account", "api", code);
+    assert_eq!(api(ApiError::InvalidApiKey.code()), Some(1.0), "{text}");
+    assert_eq!(api(ApiError::RateLimited.code()), Some(1.0));
+    assert_eq!(api(SUCCESS), Some(f64::from(admitted)));
+    assert_eq!(
+        api(ApiError::NotFound.code()),
+        Some(0.0),
+        "registered at zero"
+    );
+    assert_eq!(
+        sample(&text, RATE_LIMITED, &[("route", "/v1/account")]),
+        Some(1.0)
+    );
+    let validate = |code| answers("/auth/validate", "validate", code);
+    assert_eq!(validate(ValidateError::BadRequest.code()), Some(1.0));
+    assert_eq!(validate(SUCCESS), Some(1.0));
+    assert_eq!(validate(ValidateError::HwidMismatch.code()), Some(0.0));
+    assert_eq!(
+        answers("/auth/heartbeat", "heartbeat", SUCCESS),
+        Some(f64::from(beats))
+    );
+    let latency_count = format!("{LATENCY}_count");
+    let timed = sample(&text, &latency_count, &[("route", "/auth/heartbeat")]);
+    assert_eq!(timed, Some(f64::from(beats)));
+    let cache = |result| sample(&text, SESSION_CACHE, &[("result", result)]).unwrap();
+    assert_eq!(cache("hit") + cache("miss"), f64::from(beats));
+    assert!(cache("hit") >= 1.0 && cache("miss") >= 1.0, "{text}");
+    assert_eq!(
+        sample(&text, CREDITS_CHARGED, &[]),
+        Some(1.0),
+        "the validate"
+    );
+    let elsewhere = c
+        .get(format!("http://{metrics_addr}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 404);
+
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+async fn post_to(base: &str, path: &str, body: &Value) -> reqwest::Response {
+    client()
+        .post(format!("{base}{path}"))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
 }

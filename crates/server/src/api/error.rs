@@ -60,6 +60,9 @@ impl ApiFailure {
             ),
             StoreError::NoCredits => Self::Error(ApiErrorResponse::new(ApiError::NoCredits)),
             StoreError::Conflict(message) => Self::bad_request(message),
+            StoreError::Overflow => {
+                Self::bad_request(format!("a number of the {what} is out of range"))
+            }
             err @ (StoreError::Backend(_) | StoreError::Closed) => Self::Internal(err.to_string()),
         }
     }

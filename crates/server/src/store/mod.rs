@@ -45,6 +45,10 @@ pub enum StoreError {
     /// A unique name or value is taken.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A number would leave its range (such as a credit balance above `i64::MAX`);
+    /// nothing was changed.
+    #[error("a number would leave its range")]
+    Overflow,
     /// The database failed (the message is for logs only).
     #[error("database error: {0}")]
     Backend(String),
