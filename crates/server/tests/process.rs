@@ -55,17 +55,26 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start(db: &Path, port: u16, flags: &[&str]) -> Child {
-    #[allow(clippy::zombie_processes)] // waited for by the test after kill()
-    let child = Command::new(BIN)
+/// `serve` on `db` and `port`, with no secret from the environment and no output.
+fn serve_command(db: &Path, port: u16) -> Command {
+    let mut command = Command::new(BIN);
+    command
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--db"])
         .arg(db)
-        .args(flags)
         .env_remove("KEYWARD_SERVER_SECRET")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::null());
+    command
+}
+
+async fn start(db: &Path, port: u16, flags: &[&str]) -> Child {
+    started(serve_command(db, port).args(flags), port).await
+}
+
+/// Spawns `command` and waits until the server on `port` answers `/health`.
+async fn started(command: &mut Command, port: u16) -> Child {
+    #[allow(clippy::zombie_processes)] // waited for by the test after kill()
+    let child = command.spawn().unwrap();
     let c = client();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -434,6 +443,138 @@ async fn metrics_follow_the_answers() {
 
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+/// Logs of the binary in a file, as text (`KEYWARD_LOG` winning over `RUST_LOG`) and as
+/// JSON (`RUST_LOG` alone): no colour codes, one access line per request with method,
+/// route template, status, error code, latency and the request id the client got (never
+/// one the client sent), the internal error's cause under the same id, and no API key,
+/// license key or app secret anywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_log_lines_without_secrets_in_text_and_json() {
+    for json_format in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("keyward.db");
+        let seed = Seed::create(&Admin::open(&db).unwrap(), NewApp::named("logs"))
+            .await
+            .unwrap();
+        let log_path = dir.path().join("server.log");
+        let port = free_port();
+        let mut command = serve_command(&db, port);
+        command.stderr(std::fs::File::create(&log_path).unwrap());
+        if json_format {
+            command
+                .env_remove("KEYWARD_LOG")
+                .env("RUST_LOG", "info")
+                .args(["--log-format", "json"]);
+        } else {
+            command.env("KEYWARD_LOG", "info").env("RUST_LOG", "off");
+        }
+        let mut server = started(&mut command, port).await;
+        let base = format!("http://127.0.0.1:{port}");
+        let c = client();
+        let license_key = &seed.license_key;
+        let read = c
+            .get(format!("{base}/v1/licenses/{license_key}"))
+            .bearer_auth(&seed.api_key)
+            .header("x-request-id", "planted-by-client")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status(), 200);
+        let read_id = read.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_ne!(read_id, "planted-by-client");
+        let validated = post_to(
+            &base,
+            "/auth/validate",
+            &validate_body(&seed, HWID, &nonce()),
+        )
+        .await;
+        assert_eq!(validated.status(), 200);
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch("DROP TABLE webhooks")
+            .unwrap();
+        let failed = c
+            .get(format!("{base}/v1/webhooks"))
+            .bearer_auth(&seed.api_key)
+            .send()
+            .await
+            .unwrap();
+        let failed_id = failed.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        expect_api_error(failed, ApiError::InternalError).await;
+        let stopped = Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(stopped.success() && server.wait().unwrap().success());
+
+        let log = std::fs::read_to_string(&log_path).unwrap();
+        assert!(!log.contains('\u{1b}'), "no colour codes in a file: {log}");
+        for secret in [
+            &seed.api_key,
+            license_key,
+            &seed.app_secret,
+            "planted-by-client",
+        ] {
+            assert!(!log.contains(secret), "{secret} logged: {log}");
+        }
+        let access: Vec<&str> = log.lines().filter(|l| l.contains("answered")).collect();
+        let of = |id: &str| -> Vec<&str> { log.lines().filter(|l| l.contains(id)).collect() };
+        assert_eq!(of(&read_id).len(), 1, "{log}");
+        assert_eq!(
+            of(&failed_id).len(),
+            2,
+            "the access line and the cause: {log}"
+        );
+        let validate_lines = access
+            .iter()
+            .filter(|l| l.contains("/auth/validate"))
+            .count();
+        assert_eq!(validate_lines, 1, "{log}");
+        let read_line = of(&read_id)[0];
+        let failed_lines = of(&failed_id);
+        let (cause, failed_line) = match failed_lines[..] {
+            [a, b] if a.contains("answered") => (b, a),
+            [a, b] => (a, b),
+            _ => unreachable!(),
+        };
+        assert!(cause.contains("no such table"), "{cause}");
+        if json_format {
+            let line: Value = serde_json::from_str(read_line).unwrap();
+            assert_eq!(line["span"]["method"], "GET");
+            assert_eq!(line["span"]["route"], "/v1/licenses/{key}");
+            assert_eq!(line["span"]["request_id"], read_id.as_str());
+            assert_eq!(line["fields"]["status"], 200);
+            assert_eq!(line["fields"]["code"], "-");
+            assert!(line["fields"]["latency_us"].is_u64());
+            let line: Value = serde_json::from_str(failed_line).unwrap();
+            assert_eq!(line["fields"]["status"], 500);
+            assert_eq!(line["fields"]["code"], ApiError::InternalError.code());
+            let cause: Value = serde_json::from_str(cause).unwrap();
+            assert_eq!(cause["level"], "ERROR");
+            assert_eq!(cause["span"]["request_id"], failed_id.as_str());
+        } else {
+            for part in [
+                "INFO",
+                "method=GET",
+                "route=\"/v1/licenses/{key}\"",
+                "status=200",
+                "latency_us=",
+            ] {
+                assert!(read_line.contains(part), "{part} in {read_line}");
+            }
+            let code = format!("code=\"{}\"", ApiError::InternalError.code());
+            assert!(
+                failed_line.contains("status=500") && failed_line.contains(&code),
+                "{failed_line}"
+            );
+            assert!(cause.contains("ERROR"), "{cause}");
+        }
+    }
 }
 
 async fn post_to(base: &str, path: &str, body: &Value) -> reqwest::Response {
