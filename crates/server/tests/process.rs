@@ -346,12 +346,7 @@ async fn metrics_follow_the_answers() {
     // The Developer API's limit per key: count the answers up to the first refusal.
     let mut admitted = 0;
     loop {
-        let response = c
-            .get(format!("{base}/v1/account"))
-            .bearer_auth(&seed.api_key)
-            .send()
-            .await
-            .unwrap();
+        let response = get_as(&base, "/v1/account", &seed.api_key).await;
         if response.status() == ApiError::RateLimited.http_status() {
             break;
         }
@@ -495,12 +490,7 @@ async fn access_log_lines_without_secrets_in_text_and_json() {
             .unwrap()
             .execute_batch("DROP TABLE webhooks")
             .unwrap();
-        let failed = c
-            .get(format!("{base}/v1/webhooks"))
-            .bearer_auth(&seed.api_key)
-            .send()
-            .await
-            .unwrap();
+        let failed = get_as(&base, "/v1/webhooks", &seed.api_key).await;
         let failed_id = failed.headers()["x-request-id"]
             .to_str()
             .unwrap()
@@ -575,6 +565,15 @@ async fn access_log_lines_without_secrets_in_text_and_json() {
             assert!(cause.contains("ERROR"), "{cause}");
         }
     }
+}
+
+async fn get_as(base: &str, path: &str, api_key: &str) -> reqwest::Response {
+    client()
+        .get(format!("{base}{path}"))
+        .bearer_auth(api_key)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn post_to(base: &str, path: &str, body: &Value) -> reqwest::Response {
