@@ -584,3 +584,20 @@ async fn post_to(base: &str, path: &str, body: &Value) -> reqwest::Response {
         .await
         .unwrap()
 }
+
+/// A log filter that is set but unusable stops the binary with a usage error that names
+/// the variable, rather than logging with another filter.
+#[test]
+fn an_unusable_log_filter_is_a_usage_error() {
+    for var in ["KEYWARD_LOG", "RUST_LOG"] {
+        let output = Command::new(BIN)
+            .args(["admin", "list-accounts"])
+            .env_remove("KEYWARD_LOG")
+            .env(var, "keyward_server=loud")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(var), "{stderr}");
+    }
+}
