@@ -16,7 +16,7 @@ trap cleanup EXIT
 json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
 
 # Seed: account, key, credits, app, license (admin CLI and the Developer API).
-"$BIN" admin --db "$DB" create-account bench >/dev/null
+"$BIN" admin --db "$DB" --create create-account bench >/dev/null
 "$BIN" admin --db "$DB" add-credits bench 100000000 >/dev/null
 API_KEY="$("$BIN" admin --db "$DB" issue-api-key bench 2>/dev/null | sed -n 's/^api key: //p')"
 

@@ -3,7 +3,7 @@
 //! few conveniences (apps, licenses) for seeding tests.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::clock::Clock;
 use crate::secret::{self, API_KEY_PREFIX};
@@ -29,6 +29,18 @@ pub enum AdminError {
     /// Not enough credits (or a negative balance would result).
     #[error("not enough credits")]
     InsufficientCredits,
+    /// Adding the credits would exceed the largest balance (`i64::MAX`).
+    #[error(
+        "the balance would exceed the largest number of credits ({})",
+        i64::MAX
+    )]
+    CreditOverflow,
+    /// No database at the path (and creating one was not asked for).
+    #[error(
+        "no database at {}: check the path, or give --create to create a new database",
+        .0.display()
+    )]
+    NoDatabase(PathBuf),
     /// A bad argument.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
@@ -48,6 +60,8 @@ impl AdminError {
             Self::AccountNotFound(_) | Self::ApiKeyNotFound | Self::AppNotFound => 3,
             Self::AccountExists(_) => 4,
             Self::InsufficientCredits => 5,
+            Self::NoDatabase(_) => 6,
+            Self::CreditOverflow => 7,
             Self::Storage(_) | Self::Random => 1,
         }
     }
@@ -58,6 +72,7 @@ fn account_error(name: &str) -> impl FnOnce(StoreError) -> AdminError + '_ {
         StoreError::NotFound => AdminError::AccountNotFound(name.to_owned()),
         StoreError::Conflict(_) => AdminError::AccountExists(name.to_owned()),
         StoreError::NoCredits => AdminError::InsufficientCredits,
+        StoreError::Overflow => AdminError::CreditOverflow,
         other => AdminError::Storage(other),
     }
 }
@@ -105,6 +120,15 @@ impl Admin {
     pub fn open(path: &Path) -> Result<Self, AdminError> {
         let store = Store::open_sqlite(path).map_err(AdminError::Storage)?;
         Ok(Self::new(store, Clock::system()))
+    }
+
+    /// Opens (migrating if needed) the database at `path`, which must exist:
+    /// [`AdminError::NoDatabase`] otherwise, and nothing is created.
+    pub fn open_existing(path: &Path) -> Result<Self, AdminError> {
+        if !path.exists() {
+            return Err(AdminError::NoDatabase(path.to_owned()));
+        }
+        Self::open(path)
     }
 
     /// The underlying store.

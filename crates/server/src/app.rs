@@ -4,19 +4,19 @@ use std::any::Any;
 
 use axum::Router;
 use axum::http::header;
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use keyward_errors::{ApiError, HeartbeatError, ValidateError};
+use keyward_errors::{HeartbeatError, ValidateError};
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::request_id::{InternalCause, request_id};
+use crate::request_id;
 use crate::state::AppState;
-use crate::{api, auth};
+use crate::{access_log, api, auth};
 
-/// The complete router over `state`.
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// The complete router over `state`; `metrics`: count and time every answer (the
+/// `metrics` module).
+pub fn router(state: AppState, metrics: bool) -> Router {
+    let routes = Router::new()
         .route("/health", get(health))
         .route(
             "/auth/validate",
@@ -29,8 +29,13 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router().layer(CatchPanicLayer::custom(api_panic)))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::not_found)
-        .layer(middleware::from_fn(request_id))
-        .with_state(state)
+        .layer(request_id::propagate());
+    let routes = if metrics {
+        crate::metrics::apply(routes)
+    } else {
+        routes
+    };
+    request_id::assign(access_log::apply(routes)).with_state(state)
 }
 
 /// `GET /health`: the trivial endpoint (benchmark baseline).
@@ -52,11 +57,7 @@ fn panic_cause(panic: &(dyn Any + Send)) -> String {
 }
 
 fn api_panic(panic: Box<dyn Any + Send>) -> Response {
-    let mut response = ApiError::InternalError.into_response();
-    response
-        .extensions_mut()
-        .insert(InternalCause(panic_cause(panic.as_ref())));
-    response
+    api::ApiFailure::Internal(panic_cause(panic.as_ref())).into_response()
 }
 
 fn validate_panic(panic: Box<dyn Any + Send>) -> Response {
@@ -72,6 +73,7 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
+    use keyward_errors::ApiError;
     use tower::ServiceExt;
 
     /// A panicking handler answers `internal_error` JSON with no internals, and the
@@ -90,7 +92,8 @@ mod tests {
                 "/auth/validate",
                 post(boom).layer(CatchPanicLayer::custom(validate_panic)),
             )
-            .layer(middleware::from_fn(request_id));
+            .layer(request_id::propagate());
+        let app = request_id::assign(access_log::apply(app));
         let response = app
             .clone()
             .oneshot(Request::get("/v1/boom").body(Body::empty()).unwrap())

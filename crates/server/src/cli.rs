@@ -17,9 +17,22 @@ use crate::secret::Secret;
 #[derive(Debug, Parser)]
 #[command(name = "keyward-server", version, about)]
 pub struct Cli {
+    /// Log format on stderr: `text` (coloured only on a terminal) or `json` (one object a
+    /// line, for log shippers).
+    #[arg(long, global = true, env = "KEYWARD_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 /// The subcommands.
@@ -65,6 +78,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (off by default; keep the address
+    /// private).
+    #[arg(long, env = "KEYWARD_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Smallest accepted `--server-secret`.
@@ -95,6 +112,7 @@ impl ServeArgs {
             return Err("--auth-rate must be a positive number".to_owned());
         };
         config.max_body_bytes = self.max_body_bytes.max(1024);
+        config.metrics_listen = self.metrics_listen;
         config.trusted_proxies = self
             .trusted_proxies
             .iter()
@@ -109,9 +127,13 @@ impl ServeArgs {
 /// `admin` flags.
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// SQLite database file.
+    /// SQLite database file; it must exist unless `--create` is given.
     #[arg(long, env = "KEYWARD_DB", default_value = "./keyward.db")]
     pub db: PathBuf,
+    /// Create the database if there is none at `--db` (without it, a missing database
+    /// is an error: exit code 6).
+    #[arg(long)]
+    pub create: bool,
     /// The operation.
     #[command(subcommand)]
     pub op: AdminOp,
@@ -134,6 +156,9 @@ pub enum AdminOp {
     ListApiKeys {
         /// Account name.
         account: String,
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Revoke an API key, given by id or by the key itself.
     RevokeApiKey {
@@ -159,14 +184,22 @@ pub enum AdminOp {
         account: String,
     },
     /// List accounts.
-    ListAccounts,
+    ListAccounts {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs an admin operation, printing its result; the exit code follows
 /// [`AdminError::exit_code`].
 pub async fn run_admin(args: AdminArgs) -> ExitCode {
     let result = async {
-        let admin = Admin::open(&args.db)?;
+        let admin = if args.create {
+            Admin::open(&args.db)?
+        } else {
+            Admin::open_existing(&args.db)?
+        };
         run_op(&admin, args.op).await
     }
     .await;
@@ -191,9 +224,13 @@ async fn run_op(admin: &Admin, op: AdminOp) -> Result<(), AdminError> {
             println!("api key: {}", issued.key);
             eprintln!("store the key now: it is not shown again");
         }
-        AdminOp::ListApiKeys { account } => {
+        AdminOp::ListApiKeys { account, json } => {
+            let keys = admin.list_api_keys(&account).await?;
+            if json {
+                return print_json(&keys);
+            }
             println!("{:<6} {:<12} status", "id", "created");
-            for key in admin.list_api_keys(&account).await? {
+            for key in keys {
                 let status = if key.revoked { "revoked" } else { "active" };
                 println!("{:<6} {:<12} {status}", key.id, key.created_at);
             }
@@ -214,9 +251,13 @@ async fn run_op(admin: &Admin, op: AdminOp) -> Result<(), AdminError> {
             let account = admin.reinstate(&account).await?;
             println!("{}: active", account.name);
         }
-        AdminOp::ListAccounts => {
+        AdminOp::ListAccounts { json } => {
+            let accounts = admin.list_accounts().await?;
+            if json {
+                return print_json(&accounts);
+            }
             println!("{:<6} {:<32} {:>10} status", "id", "name", "credits");
-            for account in admin.list_accounts().await? {
+            for account in accounts {
                 let status = if account.suspended {
                     "suspended"
                 } else {
@@ -229,6 +270,14 @@ async fn run_op(admin: &Admin, op: AdminOp) -> Result<(), AdminError> {
             }
         }
     }
+    Ok(())
+}
+
+/// Prints `list` as one JSON array (the same fields as the Developer API's objects).
+fn print_json<T: serde::Serialize>(list: &[T]) -> Result<(), AdminError> {
+    let text = serde_json::to_string_pretty(list)
+        .map_err(|err| AdminError::Storage(crate::StoreError::Backend(err.to_string())))?;
+    println!("{text}");
     Ok(())
 }
 

@@ -41,6 +41,9 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// The clock (tests move it forward).
     pub clock: Clock,
+    /// Address of the Prometheus metrics listener (`GET /metrics`); `None`: metrics are
+    /// not recorded.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -56,6 +59,7 @@ impl Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             trusted_proxies: Vec::new(),
             clock: Clock::system(),
+            metrics_listen: None,
         }
     }
 }

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod access_log;
 pub mod admin;
 pub mod api;
 mod app;
@@ -22,6 +23,7 @@ mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod ipnet;
+pub mod metrics;
 pub mod ratelimit;
 pub mod request_id;
 pub mod secret;

@@ -1,9 +1,10 @@
 //! `keyward-server`: run the license server, or administer its database.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use keyward_server::cli::{Cli, Command, run_admin};
+use keyward_server::cli::{Cli, Command, LogFormat, run_admin};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc: markedly less time in the allocator than glibc's under many threads.
@@ -12,12 +13,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("KEYWARD_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(message) = init_logs(cli.log_format) {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -49,6 +48,43 @@ fn main() -> ExitCode {
             }
         }
     })
+}
+
+/// The log filter: `KEYWARD_LOG`, else `RUST_LOG`, else `info`. A variable that is set
+/// but unusable is an error, not silently replaced.
+fn log_filter() -> Result<EnvFilter, String> {
+    for var in ["KEYWARD_LOG", "RUST_LOG"] {
+        match std::env::var(var) {
+            Ok(text) => {
+                return EnvFilter::builder()
+                    .parse(&text)
+                    .map_err(|err| format!("{var}={text:?} is not a log filter: {err}"));
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(format!("{var} is not valid UTF-8"));
+            }
+            Err(std::env::VarError::NotPresent) => {}
+        }
+    }
+    Ok(EnvFilter::new("info"))
+}
+
+/// Logs to stderr, in `format`; colours only when stderr is a terminal (a redirected
+/// log gets no escape codes).
+fn init_logs(format: LogFormat) -> Result<(), String> {
+    let filter = log_filter()?;
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

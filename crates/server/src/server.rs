@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use crate::admin::Admin;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::metrics::Exporter;
 use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
@@ -44,6 +45,7 @@ pub enum ServerError {
 #[derive(Debug)]
 pub struct RunningServer {
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     admin: Admin,
     clock: Clock,
     stop: Option<oneshot::Sender<()>>,
@@ -54,6 +56,11 @@ impl RunningServer {
     /// The bound address (with the real port when the config asked for port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The bound address of the metrics listener, if the config asked for one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// `http://ADDR` of the server.
@@ -105,18 +112,35 @@ async fn bind(config: &Config) -> Result<TcpListener, ServerError> {
         })
 }
 
+/// The metrics listener, if `config` asks for one.
+async fn bind_metrics(config: &Config) -> Result<Option<Exporter>, ServerError> {
+    let Some(addr) = config.metrics_listen else {
+        return Ok(None);
+    };
+    Exporter::bind(addr)
+        .await
+        .map(Some)
+        .map_err(|source| ServerError::Bind { addr, source })
+}
+
 /// Starts the server described by `config` in the background and returns once it is
 /// listening.
 pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
     let (state, store) = prepare(&config).await?;
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    let metrics = bind_metrics(&config).await?;
+    let metrics_addr = match &metrics {
+        Some(exporter) => Some(exporter.local_addr().map_err(ServerError::Serve)?),
+        None => None,
+    };
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(run(listener, state, store.clone(), async move {
+    let task = tokio::spawn(run(listener, metrics, state, store.clone(), async move {
         let _ = stopped.await;
     }));
     Ok(RunningServer {
         addr,
+        metrics_addr,
         admin: Admin::new(store, config.clock.clone()),
         clock: config.clock,
         stop: Some(stop),
@@ -133,7 +157,12 @@ pub async fn serve(
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!(%addr, db = %config.db_path.display(), "keyward-server listening");
-    run(listener, state, store, shutdown)
+    let metrics = bind_metrics(&config).await?;
+    if let Some(exporter) = &metrics {
+        let addr = exporter.local_addr().map_err(ServerError::Serve)?;
+        tracing::info!(%addr, "metrics at http://{addr}/metrics");
+    }
+    run(listener, metrics, state, store, shutdown)
         .await
         .map_err(ServerError::Serve)
 }
@@ -142,6 +171,7 @@ pub async fn serve(
 /// counts kept in memory every [`FLUSH_EVERY`] and once more at the end.
 async fn run(
     listener: TcpListener,
+    metrics: Option<Exporter>,
     state: AppState,
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -160,10 +190,24 @@ async fn run(
             }
         }
     });
-    let app = crate::app::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let (stop_metrics, metrics_stopped) = oneshot::channel::<()>();
+    let exporter = metrics.map(|exporter| {
+        tokio::spawn(exporter.serve(async move {
+            let _ = metrics_stopped.await;
+        }))
+    });
+    let app = crate::app::router(state, exporter.is_some())
+        .into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
+    let _ = stop_metrics.send(());
+    if let Some(Ok(Err(err))) = match exporter {
+        Some(task) => Some(task.await),
+        None => None,
+    } {
+        tracing::warn!(error = %err, "the metrics listener failed");
+    }
     // The last flush runs after the flusher's, so that it writes what that one left.
     let _ = stop_flusher.send(());
     let _ = flusher.await;

@@ -61,6 +61,43 @@ impl fmt::Debug for Seed {
     }
 }
 
+impl Seed {
+    /// Creates, through `admin`, what [`TestServer::seed`] describes (for a database
+    /// that a server in another process serves, too).
+    pub async fn create(admin: &Admin, app: NewApp) -> Result<Self, AdminError> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let account = format!("account-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        admin.create_account(&account).await?;
+        admin.add_credits(&account, SEED_CREDITS + 1).await?;
+        let api_key = admin.issue_api_key(&account).await?.key;
+        let created = admin.create_app(&account, app).await?;
+        let licenses = admin
+            .create_licenses(
+                &account,
+                &created.app.app_id,
+                1,
+                NewLicenses {
+                    expires_at: None,
+                    variables: Map::new(),
+                    note: None,
+                },
+            )
+            .await?;
+        let license_key = licenses
+            .into_iter()
+            .next()
+            .map(|license| license.key)
+            .ok_or(AdminError::AppNotFound)?;
+        Ok(Seed {
+            account,
+            api_key,
+            app_id: created.app.app_id,
+            app_secret: created.app_secret,
+            license_key,
+        })
+    }
+}
+
 /// Credits of a seeded account.
 pub const SEED_CREDITS: i64 = 1_000;
 
@@ -122,37 +159,7 @@ impl TestServer {
 
     /// Like [`TestServer::seed`] with the given app settings.
     pub async fn seed_with(&self, app: NewApp) -> Result<Seed, AdminError> {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        let admin = self.admin();
-        let account = format!("account-{}", NEXT.fetch_add(1, Ordering::Relaxed));
-        admin.create_account(&account).await?;
-        admin.add_credits(&account, SEED_CREDITS + 1).await?;
-        let api_key = admin.issue_api_key(&account).await?.key;
-        let created = admin.create_app(&account, app).await?;
-        let licenses = admin
-            .create_licenses(
-                &account,
-                &created.app.app_id,
-                1,
-                NewLicenses {
-                    expires_at: None,
-                    variables: Map::new(),
-                    note: None,
-                },
-            )
-            .await?;
-        let license_key = licenses
-            .into_iter()
-            .next()
-            .map(|license| license.key)
-            .ok_or(AdminError::AppNotFound)?;
-        Ok(Seed {
-            account,
-            api_key,
-            app_id: created.app.app_id,
-            app_secret: created.app_secret,
-            license_key,
-        })
+        Seed::create(self.admin(), app).await
     }
 
     /// Stops the server gracefully.

@@ -259,6 +259,59 @@ async fn validates_wait_while_another_process_holds_the_lock() {
     assert_eq!(credits(&server, &seed).await, SEED_CREDITS + 20 - 100);
 }
 
+/// The busy timeout bounds each request's wait for a write lock held by another
+/// process: a validate queued while an earlier batch already waits for the lock is
+/// answered `internal_error` once it has waited the timeout itself, not after the earlier
+/// batch's wait plus a full timeout of its own. Bounds are generous: they tell "about
+/// the timeout" from "the timeout and more" (5 s against 8 s here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validate_waits_no_longer_than_the_busy_timeout() {
+    let server = TestServer::start_with(|config| config.auth_rate_limit = None)
+        .await
+        .unwrap();
+    let seed = server.seed().await.unwrap();
+    let (locked, lock_taken) = tokio::sync::oneshot::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let other_process = tokio::task::spawn_blocking({
+        let path = server.db_path().to_owned();
+        move || {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+            locked.send(()).unwrap();
+            let _ = released.recv_timeout(Duration::from_secs(30));
+            conn.execute_batch("ROLLBACK").unwrap();
+        }
+    });
+    lock_taken.await.unwrap();
+    let first = tokio::spawn({
+        let body = validate_body(&seed, HWID, &nonce());
+        let url = server.url("/auth/validate");
+        async move { client().post(url).json(&body).send().await.unwrap() }
+    });
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let sent = std::time::Instant::now();
+    let response = post(
+        &server,
+        "/auth/validate",
+        &validate_body(&seed, HWID, &nonce()),
+    )
+    .await;
+    let waited = sent.elapsed();
+    expect_validate_failure(response, ValidateError::InternalError).await;
+    assert!(
+        waited > Duration::from_secs(4) && waited < Duration::from_millis(6500),
+        "answered after {waited:?}"
+    );
+    expect_validate_failure(first.await.unwrap(), ValidateError::InternalError).await;
+    release.send(()).unwrap();
+    other_process.await.unwrap();
+    assert_eq!(
+        credits(&server, &seed).await,
+        SEED_CREDITS,
+        "nothing charged"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validate_bad_request_lists_every_bad_field() {
     let server = TestServer::start().await.unwrap();

@@ -4,7 +4,7 @@
 use axum::response::{IntoResponse, Response};
 use keyward_errors::{ApiError, ApiErrorResponse, FieldError};
 
-use crate::request_id::InternalCause;
+use crate::request_id::{AnswerError, InternalCause};
 use crate::store::StoreError;
 
 /// A failed Developer API request.
@@ -60,6 +60,9 @@ impl ApiFailure {
             ),
             StoreError::NoCredits => Self::Error(ApiErrorResponse::new(ApiError::NoCredits)),
             StoreError::Conflict(message) => Self::bad_request(message),
+            StoreError::Overflow => {
+                Self::bad_request(format!("a number of the {what} is out of range"))
+            }
             err @ (StoreError::Backend(_) | StoreError::Closed) => Self::Internal(err.to_string()),
         }
     }
@@ -73,14 +76,22 @@ impl From<ApiErrorResponse> for ApiFailure {
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
-        match self {
-            Self::Error(response) => response.into_response(),
-            Self::Internal(cause) => {
-                let mut response = ApiError::InternalError.into_response();
-                response.extensions_mut().insert(InternalCause(cause));
-                response
-            }
+        let (error, mut response, cause) = match self {
+            Self::Error(response) => (response.error().clone(), response.into_response(), None),
+            Self::Internal(cause) => (
+                ApiError::InternalError,
+                ApiError::InternalError.into_response(),
+                Some(InternalCause(cause)),
+            ),
+        };
+        let extensions = response.extensions_mut();
+        if let Some(answer) = AnswerError::of(&error) {
+            extensions.insert(answer);
         }
+        if let Some(cause) = cause {
+            extensions.insert(cause);
+        }
+        response
     }
 }
 

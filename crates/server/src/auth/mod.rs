@@ -14,7 +14,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use keyward_errors::{AuthFailure, Failed, FieldError, HeartbeatError, ValidateError};
+use keyward_errors::{AuthFailure, ErrorCode, Failed, FieldError, HeartbeatError, ValidateError};
 use keyward_protocol::{
     HeartbeatRequest, Nonce, SessionPayload, SessionTokenBody, ValidateRequest, sign_response_json,
 };
@@ -24,22 +24,30 @@ pub use heartbeat::heartbeat;
 pub use validate::validate;
 
 use crate::ratelimit::Decision;
-use crate::request_id::{InternalCause, RequestId};
+use crate::request_id::{AnswerError, InternalCause};
 use crate::state::AppState;
 use crate::store::Grant;
 
 /// A failure answer of either family.
-pub(crate) fn failure<E: Serialize>(error: E, details: Option<Vec<FieldError>>) -> Response {
+pub(crate) fn failure<E: ErrorCode + Serialize>(
+    error: E,
+    details: Option<Vec<FieldError>>,
+) -> Response {
+    let answer = AnswerError::of(&error);
     let body = AuthFailure {
         status: Failed,
         error,
         details,
     };
-    (StatusCode::OK, axum::Json(body)).into_response()
+    let mut response = (StatusCode::OK, axum::Json(body)).into_response();
+    if let Some(answer) = answer {
+        response.extensions_mut().insert(answer);
+    }
+    response
 }
 
 /// A `rate_limited` failure with `Retry-After` (whole seconds, at least 1).
-pub(crate) fn throttled<E: Serialize>(error: E, retry_after: Duration) -> Response {
+pub(crate) fn throttled<E: ErrorCode + Serialize>(error: E, retry_after: Duration) -> Response {
     let mut response = failure(error, None);
     let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
     response
@@ -49,7 +57,7 @@ pub(crate) fn throttled<E: Serialize>(error: E, retry_after: Duration) -> Respon
 }
 
 /// An `internal_error` failure: HTTP 500, the cause kept for the log only.
-pub(crate) fn internal_response<E: Serialize>(error: E, cause: String) -> Response {
+pub(crate) fn internal_response<E: ErrorCode + Serialize>(error: E, cause: String) -> Response {
     let mut response = failure(error, None);
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     response.extensions_mut().insert(InternalCause(cause));
@@ -135,7 +143,7 @@ pub(crate) fn session_response(
 /// endpoints share.
 pub(crate) trait AuthRequest: Sized {
     /// The endpoint's error family.
-    type Error: Serialize;
+    type Error: ErrorCode + Serialize;
     /// The family's `bad_request`.
     const BAD_REQUEST: Self::Error;
     /// The family's `rate_limited`.
@@ -185,7 +193,7 @@ pub(crate) async fn admit<T: AuthRequest>(
     peer: SocketAddr,
     request: axum::extract::Request,
 ) -> Result<Admitted<T>, Response> {
-    let request_id = request_id(&request);
+    let request_id = crate::request_id::request_id(&request);
     let (parts, body) = request.into_parts();
     let bytes = read_json_body(&parts.headers, body, state.max_body_bytes())
         .await
@@ -208,14 +216,6 @@ fn limit(state: &AppState, ip: IpAddr, app_id: &str) -> Decision {
         Some(limiter) => limiter.check((ip, app_id.to_owned()), state.clock().now_micros()),
         None => Decision::Allowed,
     }
-}
-
-/// The request id, for the payload.
-fn request_id(request: &axum::extract::Request) -> Option<String> {
-    request
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| id.0.clone())
 }
 
 /// Variables text to the payload's optional object (empty objects are left out).

@@ -64,8 +64,10 @@ pub(super) fn add_credits(c: &Connection, name: &str, amount: i64) -> Result<Acc
     let credits = found
         .credits
         .checked_add(amount)
-        .filter(|credits| *credits >= 0)
-        .ok_or(StoreError::NoCredits)?;
+        .ok_or(StoreError::Overflow)?;
+    if credits < 0 {
+        return Err(StoreError::NoCredits);
+    }
     c.prepare_cached("UPDATE accounts SET credits = ?1 WHERE id = ?2")?
         .execute(params![credits, found.id])?;
     by_id(c, found.id)

@@ -205,11 +205,16 @@ fn session_state(
 
 /// Takes `amount` credits from the account if it has them all.
 fn charge(c: &Connection, account: i64, amount: i64) -> Result<bool, StoreError> {
-    Ok(c.prepare_cached(
-        "UPDATE accounts SET credits = credits - ?2 WHERE id = ?1 AND credits >= ?2",
-    )?
-    .execute([account, amount])?
-        == 1)
+    let charged = c
+        .prepare_cached(
+            "UPDATE accounts SET credits = credits - ?2 WHERE id = ?1 AND credits >= ?2",
+        )?
+        .execute([account, amount])?
+        == 1;
+    if charged {
+        super::worker::note_charge(amount);
+    }
+    Ok(charged)
 }
 
 /// A license's heartbeat count after [`count_beats`].

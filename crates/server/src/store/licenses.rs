@@ -88,6 +88,7 @@ pub(super) fn create(
     if charged == 0 {
         return Err(StoreError::NoCredits);
     }
+    super::worker::note_charge(cost);
     let variables = json_text(&spec.variables)?;
     let mut created = Vec::with_capacity(keys.len());
     for key in keys {

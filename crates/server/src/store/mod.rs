@@ -45,6 +45,10 @@ pub enum StoreError {
     /// A unique name or value is taken.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A number would leave its range (such as a credit balance above `i64::MAX`);
+    /// nothing was changed.
+    #[error("a number would leave its range")]
+    Overflow,
     /// The database failed (the message is for logs only).
     #[error("database error: {0}")]
     Backend(String),
@@ -732,9 +736,13 @@ impl Store {
         now: i64,
     ) -> Result<HeartbeatOutcome, StoreError> {
         let ticket = match self.sessions.begin(input, now) {
-            Beat::Answered(grant) => return Ok(Ok(grant)),
+            Beat::Answered(grant) => {
+                crate::metrics::session_cache(true);
+                return Ok(Ok(grant));
+            }
             Beat::ToDatabase(ticket) => ticket,
         };
+        crate::metrics::session_cache(false);
         let flushed = ticket.flushed();
         let job = input.clone();
         let input = input.clone();

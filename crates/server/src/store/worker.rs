@@ -11,8 +11,10 @@
 //! dedicated thread and back cost more (two wake-ups and the context switches they force)
 //! than the work itself. The one wait that can be long, for a write lock held by another
 //! process (the admin CLI), never happens there: inline, SQLite's busy timeout is zero,
-//! and a batch that finds the lock taken moves to the blocking pool, which waits up to
-//! [`BUSY_TIMEOUT`].
+//! and a batch that finds the lock taken moves to the blocking pool, which waits until
+//! the oldest job of the batch has waited [`BUSY_TIMEOUT`] since it was queued (so a job
+//! queued behind a waiting batch is not given a second full timeout), answers the jobs
+//! whose time is up with a storage error, and waits again for the others.
 //!
 //! Every transaction starts by comparing SQLite's `data_version` (which changes when another
 //! connection, such as the admin CLI, committed) and ends, for jobs that may change a
@@ -26,11 +28,12 @@
 //! again is the same as running it once. Failures are rare (unknown ids, a failing
 //! database); answers such as `hwid_mismatch` are `Ok` values and write nothing.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode};
@@ -62,6 +65,19 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// reached if the checkpointer falls behind).
 const AUTOCHECKPOINT_PAGES: i64 = 50_000;
 
+thread_local! {
+    /// Credits charged by the jobs of the transaction running on this thread (a
+    /// transaction runs on one thread from `BEGIN` to `COMMIT`).
+    static CHARGED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Notes credits charged by the running job: counted in the metrics once its
+/// transaction commits, never for a transaction rolled back.
+pub(super) fn note_charge(amount: i64) {
+    let amount = u64::try_from(amount).unwrap_or(0);
+    CHARGED.set(CHARGED.get().saturating_add(amount));
+}
+
 /// A unit of work run by the combiner.
 trait Job: Send {
     /// Runs the job in the open transaction; `false` if it failed (its result is then
@@ -71,6 +87,9 @@ trait Job: Send {
     fn complete(self: Box<Self>, commit_error: Option<&str>);
     /// Whether its writes may change a heartbeat's answer.
     fn sessions(&self) -> Sessions;
+    /// When it was queued (it waits for a lock held elsewhere up to [`BUSY_TIMEOUT`]
+    /// from then).
+    fn queued_at(&self) -> Instant;
 }
 
 struct Task<T, F, A>
@@ -78,6 +97,7 @@ where
     A: FnOnce(&Result<T, StoreError>),
 {
     sessions: Sessions,
+    queued_at: Instant,
     work: F,
     result: Option<Result<T, StoreError>>,
     /// Runs on the final result before the reply is sent, so in commit order.
@@ -122,6 +142,10 @@ where
 
     fn sessions(&self) -> Sessions {
         self.sessions
+    }
+
+    fn queued_at(&self) -> Instant {
+        self.queued_at
     }
 }
 
@@ -251,6 +275,7 @@ impl Worker {
         let (reply, receive) = oneshot::channel();
         let task = Task {
             sessions,
+            queued_at: Instant::now(),
             work,
             result: None,
             after: Some(after),
@@ -317,7 +342,7 @@ impl Turn {
     /// Runs one batch inline, then hands over.
     fn run(self) {
         let mut batch = self.shared.take_batch();
-        let outcome = run_batch(&self.shared, &self.shared.conn(), &mut batch);
+        let outcome = run_batch(&self.shared, &self.shared.conn(), &mut batch, Wait::No);
         match outcome {
             Ran => self.hand_over(),
             // Wait for the other process on the blocking pool, not here.
@@ -327,14 +352,14 @@ impl Turn {
         }
     }
 
-    /// Runs `batch` with SQLite's busy timeout (on the blocking pool), then hands over.
+    /// Runs `batch`, waiting for the lock (on the blocking pool) no longer than each
+    /// job's [`BUSY_TIMEOUT`], then hands over.
     fn wait_and_run(self, mut batch: Batch) {
         {
             let conn = self.shared.conn();
-            let _ = conn.busy_timeout(BUSY_TIMEOUT);
             while !batch.is_empty() {
-                if let LockedElsewhere = run_batch(&self.shared, &conn, &mut batch) {
-                    fail_all(&mut batch, "database is locked");
+                if let LockedElsewhere = run_batch(&self.shared, &conn, &mut batch, Wait::Busy) {
+                    fail_timed_out(&mut batch);
                 }
             }
             let _ = conn.busy_timeout(Duration::ZERO);
@@ -375,6 +400,35 @@ fn fail_all(batch: &mut Batch, message: &str) {
     }
 }
 
+/// What is left of the busy timeout of the batch's oldest job.
+fn time_left(batch: &Batch) -> Duration {
+    batch
+        .iter()
+        .map(|job| BUSY_TIMEOUT.saturating_sub(job.queued_at().elapsed()))
+        .min()
+        .unwrap_or(Duration::ZERO)
+}
+
+/// Answers the jobs that have waited [`BUSY_TIMEOUT`] with "database is locked".
+fn fail_timed_out(batch: &mut Batch) {
+    let (timed_out, waiting): (Batch, Batch) = std::mem::take(batch)
+        .into_iter()
+        .partition(|job| job.queued_at().elapsed() >= BUSY_TIMEOUT);
+    *batch = waiting;
+    for job in timed_out {
+        job.complete(Some("database is locked"));
+    }
+}
+
+/// Whether `BEGIN` waits for a write lock held by another connection.
+#[derive(Clone, Copy)]
+enum Wait {
+    /// Not at all (inline, on an async thread).
+    No,
+    /// Up to what is left of the busy timeout of the batch's oldest job.
+    Busy,
+}
+
 /// How [`run_batch`] ended.
 enum Outcome {
     /// Every job of the batch was answered.
@@ -386,8 +440,11 @@ use Outcome::{LockedElsewhere, Ran};
 
 /// Runs and commits `batch` (emptying it), taking out failed jobs as described in the
 /// module documentation.
-fn run_batch(shared: &Shared, conn: &Connection, batch: &mut Batch) -> Outcome {
+fn run_batch(shared: &Shared, conn: &Connection, batch: &mut Batch, wait: Wait) -> Outcome {
     while !batch.is_empty() {
+        if let Wait::Busy = wait {
+            let _ = conn.busy_timeout(time_left(batch));
+        }
         if let Err(err) = exec(conn, "BEGIN IMMEDIATE") {
             if err.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) {
                 return LockedElsewhere;
@@ -395,12 +452,16 @@ fn run_batch(shared: &Shared, conn: &Connection, batch: &mut Batch) -> Outcome {
             fail_all(batch, &err.to_string());
             return Ran;
         }
+        CHARGED.set(0);
         notice_other_writers(shared, conn);
         let failed = batch.iter_mut().position(|job| !job.run(conn));
         match failed {
             None => {
                 let commit_error = match exec(conn, "COMMIT") {
-                    Ok(()) => None,
+                    Ok(()) => {
+                        crate::metrics::credits_charged(CHARGED.take());
+                        None
+                    }
                     Err(err) => {
                         let _ = conn.execute_batch("ROLLBACK");
                         Some(err.to_string())
