@@ -1,6 +1,12 @@
 //! `crates/errors/src/generated.rs`: the enums, tables and envelopes of the
 //! error-model crate. Built with quote, printed with prettyplease and
 //! finished by rustfmt so that `cargo fmt --check` agrees with it.
+//!
+//! This is the one template of a family enum's API: its inherent methods,
+//! its `ErrorCode` impl (forwards to them), `Display`, `Error`, `FromStr`,
+//! `AsRef<str>`, serde and `JsonSchema` are all written here, and
+//! `crates/errors/src/family.rs` keeps only the trait and the code that is
+//! the same for every family (why: see the `ErrorCode` docs).
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -458,11 +464,10 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
     let table = table_ident(family);
     let entries: Vec<&ErrorEntry> = spec.errors_of(&family.name).collect();
     let count = Literal::usize_unsuffixed(entries.len());
-    let doc = self::doc(&format!(
-        "{}\n\n{}",
-        family.description,
-        matching_doc(family, &entries)
-    ));
+    // The spec's description, then the template's own text (with a doctest).
+    let description = self::doc(&family.description);
+    let matching = self::doc(&matching_doc(family, &entries));
+    let doc = quote!( #description #[doc = ""] #matching );
 
     let variants = entries.iter().map(|e| {
         let variant = ident(&e.code);
