@@ -61,3 +61,10 @@ pub use error::{BuildError, Error, ErrorKind, FailureReason};
 pub use hwid::default_hwid;
 pub use keyward_errors::{ClientError, HeartbeatError, RetryClass, UserAction, ValidateError};
 pub use session::Session;
+
+// The README's snippets, as doctests of the one crate that depends on everything they use
+// (keyward-errors, tokio, tracing), with warnings denied as a reader's copy would see them.
+#[cfg(doctest)]
+#[doc(test(attr(deny(warnings))))]
+#[doc = include_str!("../../../README.md")]
+mod readme {}

@@ -22,6 +22,7 @@ pub struct ApiErrorResponse {
 
 impl ApiErrorResponse {
     /// The response for `error`, with the spec's description as message.
+    #[must_use]
     pub fn new(error: ApiError) -> Self {
         Self {
             error,
@@ -32,24 +33,28 @@ impl ApiErrorResponse {
     }
 
     /// Replaces the message; it must be developer text with no secret in it.
+    #[must_use]
     pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
         self.message = Some(message.into());
         self
     }
 
     /// Lists the bad fields (`details`), for `bad_request`.
+    #[must_use]
     pub fn with_details(mut self, details: Vec<FieldError>) -> Self {
         self.details = Some(details);
         self
     }
 
     /// Sets `Retry-After` (rounded up to whole seconds, at least 1).
+    #[must_use]
     pub fn with_retry_after(mut self, retry_after: Duration) -> Self {
         self.retry_after = Some(retry_after);
         self
     }
 
     /// The error.
+    #[must_use]
     pub fn error(&self) -> &ApiError {
         &self.error
     }

@@ -63,6 +63,7 @@ pub struct FieldError {
 
 impl FieldError {
     /// A bad `field` and what is wrong with it.
+    #[must_use]
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),

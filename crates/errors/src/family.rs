@@ -1,6 +1,7 @@
 //! What every error family has in common: the [`ErrorCode`] trait, the spec
-//! data of one code ([`ErrorInfo`]) and the catch-all for codes this version
-//! does not know ([`UnknownCode`]).
+//! data of one code ([`ErrorInfo`]), the catch-all for codes this version
+//! does not know ([`UnknownCode`]), and the helpers the generated serde and
+//! `JsonSchema` impls call.
 
 use std::fmt;
 
@@ -56,18 +57,39 @@ pub struct FamilyInfo {
 }
 
 /// The raw text of an error code this version does not know, kept verbatim.
+///
+/// Opaque on purpose: it is only made by `from_code` (and serde) for a code
+/// the family does not know, and read through the family enum's
+/// `code()`. Do not match on the `Unknown` variant that holds it: see the
+/// family enums' "Matching" section. The variant is deprecated, so such an
+/// arm warns (and fails where warnings are denied):
+///
+/// ```compile_fail
+/// #![deny(deprecated)]
+/// use keyward_errors::ValidateError;
+///
+/// let error = ValidateError::from_code("quantum_flux");
+/// assert!(matches!(error, ValidateError::Unknown(_)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UnknownCode(Box<str>);
 
 impl UnknownCode {
     /// Keeps `code` as it was received.
-    pub fn new(code: &str) -> Self {
+    pub(crate) fn new(code: &str) -> Self {
         Self(code.into())
     }
 
     /// The code as it was received.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl AsRef<str> for UnknownCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -77,10 +99,18 @@ impl fmt::Display for UnknownCode {
     }
 }
 
-/// The interface shared by every error family enum.
+/// The interface shared by every error family enum, for code that is generic
+/// over families.
 ///
-/// Every family enum also has these methods as inherent methods, so the trait
-/// only needs importing for code that is generic over families.
+/// One template: `cargo xtask codegen` writes each family's whole API (its
+/// inherent methods, this trait's impl, `Display`, `Error`, `FromStr`, serde
+/// and `JsonSchema`) from `xtask/src/codegen/rust.rs`, and this crate writes
+/// none of it by hand. The generator, not a `macro_rules!` here, because it
+/// already holds the per-family data, and the code it writes can be read in
+/// `generated.rs` and in rustdoc as it is. The trait therefore has no
+/// default methods: each family's impl forwards to its inherent methods,
+/// which hold the one implementation (and are `const` where they can be), so
+/// calling them needs no import of this trait.
 pub trait ErrorCode:
     Clone + fmt::Debug + fmt::Display + std::error::Error + Send + Sync + 'static
 {
@@ -92,247 +122,49 @@ pub trait ErrorCode:
 
     /// The error for `code`; a code this version does not know is kept in the
     /// catch-all variant. Never fails.
+    #[must_use]
     fn from_code(code: &str) -> Self;
 
     /// The error for `code` if this version knows it.
+    #[must_use]
     fn known(code: &str) -> Option<Self>;
 
     /// The spec data of a known code; `None` for the catch-all.
+    #[must_use]
     fn info(&self) -> Option<&'static ErrorInfo>;
 
     /// The wire code; for the catch-all, the raw text that was received.
+    #[must_use]
     fn code(&self) -> &str;
 
     /// Whether this is a code this version does not know.
-    #[inline]
-    fn is_unknown(&self) -> bool {
-        self.info().is_none()
-    }
+    #[must_use]
+    fn is_unknown(&self) -> bool;
 
     /// Developer-facing description.
-    #[inline]
-    fn description(&self) -> &'static str {
-        match self.info() {
-            Some(info) => info.description,
-            None => Self::FAMILY.info().description,
-        }
-    }
+    #[must_use]
+    fn description(&self) -> &'static str;
 
     /// The only text an end user may be shown.
-    #[inline]
-    fn user_message(&self) -> &'static str {
-        match self.info() {
-            Some(info) => info.user_message,
-            None => Self::FAMILY.info().unknown_user_message,
-        }
-    }
+    #[must_use]
+    fn user_message(&self) -> &'static str;
 
     /// What the end user can do about it.
-    #[inline]
-    fn user_action(&self) -> UserAction {
-        match self.info() {
-            Some(info) => info.user_action,
-            None => Self::FAMILY.info().unknown_user_action,
-        }
-    }
+    #[must_use]
+    fn user_action(&self) -> UserAction;
 
     /// Whether the specific reason may be surfaced to end users at all.
-    #[inline]
-    fn user_facing(&self) -> bool {
-        self.info().is_some_and(|info| info.user_facing)
-    }
+    #[must_use]
+    fn user_facing(&self) -> bool;
 
     /// How a client reacts to the error.
-    #[inline]
-    fn retry_class(&self) -> RetryClass {
-        match self.info() {
-            Some(info) => info.retry_class,
-            None => Self::FAMILY.info().unknown_retry_class,
-        }
-    }
+    #[must_use]
+    fn retry_class(&self) -> RetryClass;
 
     /// The numbers of [`ErrorCode::retry_class`].
-    #[inline]
-    fn retry_policy(&self) -> &'static RetryPolicy {
-        self.retry_class().policy()
-    }
+    #[must_use]
+    fn retry_policy(&self) -> &'static RetryPolicy;
 }
-
-/// Implements everything a family enum has beyond its generated tables: the
-/// [`ErrorCode`] trait, its methods as inherent methods, `Display`, `Error`,
-/// `FromStr`, serde with the code as wire name, and `JsonSchema`.
-macro_rules! impl_family {
-    ($ty:ident, $family:expr) => {
-        impl $ty {
-            /// The error for `code`; a code this version does not know is kept
-            /// in the catch-all variant. Never fails.
-            #[inline]
-            pub fn from_code(code: &str) -> Self {
-                match Self::parse_known(code) {
-                    Some(known) => known,
-                    None => Self::Unknown($crate::UnknownCode::new(code)),
-                }
-            }
-
-            /// The error for `code` if this version knows it.
-            #[inline]
-            pub fn known(code: &str) -> Option<Self> {
-                Self::parse_known(code)
-            }
-
-            /// The wire code of a known error; `None` for the catch-all.
-            #[inline]
-            pub fn known_code(&self) -> Option<&'static str> {
-                match self.info() {
-                    Some(info) => Some(info.code),
-                    None => None,
-                }
-            }
-
-            /// Whether this is a code this version does not know.
-            #[inline]
-            pub fn is_unknown(&self) -> bool {
-                matches!(self, Self::Unknown(_))
-            }
-
-            /// Developer-facing description.
-            #[inline]
-            pub fn description(&self) -> &'static str {
-                <Self as $crate::ErrorCode>::description(self)
-            }
-
-            /// The only text an end user may be shown.
-            #[inline]
-            pub fn user_message(&self) -> &'static str {
-                <Self as $crate::ErrorCode>::user_message(self)
-            }
-
-            /// What the end user can do about it.
-            #[inline]
-            pub fn user_action(&self) -> $crate::UserAction {
-                <Self as $crate::ErrorCode>::user_action(self)
-            }
-
-            /// Whether the specific reason may be surfaced to end users at all.
-            #[inline]
-            pub fn user_facing(&self) -> bool {
-                <Self as $crate::ErrorCode>::user_facing(self)
-            }
-
-            /// How a client reacts to the error.
-            #[inline]
-            pub fn retry_class(&self) -> $crate::RetryClass {
-                <Self as $crate::ErrorCode>::retry_class(self)
-            }
-
-            /// The numbers of the retry class.
-            #[inline]
-            pub fn retry_policy(&self) -> &'static $crate::RetryPolicy {
-                <Self as $crate::ErrorCode>::retry_policy(self)
-            }
-
-            /// Every known code of the family, retired ones included.
-            #[inline]
-            pub fn iter() -> impl ExactSizeIterator<Item = Self> + Clone {
-                Self::ALL.iter().cloned()
-            }
-        }
-
-        impl $crate::ErrorCode for $ty {
-            const FAMILY: $crate::Family = $family;
-            const ALL: &'static [Self] = Self::ALL;
-
-            #[inline]
-
-            fn from_code(code: &str) -> Self {
-                Self::from_code(code)
-            }
-
-            #[inline]
-
-            fn known(code: &str) -> Option<Self> {
-                Self::parse_known(code)
-            }
-
-            #[inline]
-
-            fn info(&self) -> Option<&'static $crate::ErrorInfo> {
-                Self::info(self)
-            }
-
-            #[inline]
-
-            fn code(&self) -> &str {
-                Self::code(self)
-            }
-        }
-
-        impl ::std::fmt::Display for $ty {
-            #[inline]
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    Self::Unknown(raw) => write!(
-                        f,
-                        "{}: unknown {} error code",
-                        raw,
-                        <Self as $crate::ErrorCode>::FAMILY.as_str()
-                    ),
-                    known => write!(f, "{}: {}", known.code(), known.description()),
-                }
-            }
-        }
-
-        impl ::std::error::Error for $ty {}
-
-        impl ::std::str::FromStr for $ty {
-            type Err = ::std::convert::Infallible;
-
-            #[inline]
-
-            fn from_str(code: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from_code(code))
-            }
-        }
-
-        impl From<&str> for $ty {
-            #[inline]
-            fn from(code: &str) -> Self {
-                Self::from_code(code)
-            }
-        }
-
-        impl ::serde::Serialize for $ty {
-            #[inline]
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.code())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for $ty {
-            #[inline]
-            fn deserialize<D: ::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                deserializer.deserialize_str($crate::family::CodeVisitor::<Self>::default())
-            }
-        }
-
-        #[cfg(feature = "schemars")]
-        impl ::schemars::JsonSchema for $ty {
-            #[inline]
-            fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                stringify!($ty).into()
-            }
-
-            #[inline]
-
-            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                $crate::family::code_schema::<Self>()
-            }
-        }
-    };
-}
-pub(crate) use impl_family;
 
 /// Deserializes a code from a string without allocating for known codes.
 pub(crate) struct CodeVisitor<T>(std::marker::PhantomData<T>);

@@ -13,10 +13,11 @@
 //!
 //! Every enum keeps a code it does not know (sent by a newer server) in its
 //! `Unknown` variant instead of dropping it, so a client built today still
-//! understands tomorrow's server:
+//! understands tomorrow's server (match with a wildcard arm, not on
+//! `Unknown`: see "Matching" on each enum):
 //!
 //! ```
-//! use keyward_errors::{ErrorCode, RetryClass, ValidateError};
+//! use keyward_errors::{RetryClass, ValidateError};
 //!
 //! let known = ValidateError::from_code("hwid_mismatch");
 //! assert_eq!(known, ValidateError::HwidMismatch);
@@ -31,6 +32,10 @@
 //! assert_eq!(newer.code(), "quantum_flux");
 //! ```
 //!
+//! Every method is inherent; the [`ErrorCode`] trait is for code generic over
+//! families. [`UserAction`], [`RetryClass`] and [`Family`] parse from and
+//! serialize to their spec names (`"permanent".parse::<RetryClass>()`).
+//!
 //! The code is the contract (it goes in logs); `Display` and
 //! [`ErrorCode::description`] are for developers; [`ErrorCode::user_message`] and
 //! [`ErrorCode::user_action`] are the only texts meant for end users.
@@ -41,10 +46,14 @@
 //! - `axum`: `IntoResponse` for [`ApiError`] and [`ApiErrorResponse`] (implies `http`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+// Pure lookups and builder steps are useless when their result is dropped.
+#![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]
 
 mod envelope;
 mod family;
 mod generated;
+mod name;
 mod retry;
 
 #[cfg(feature = "axum")]
@@ -57,4 +66,5 @@ pub use axum_response::ApiErrorResponse;
 pub use envelope::{Failed, FieldError};
 pub use family::{ErrorCode, ErrorInfo, FamilyInfo, UnknownCode};
 pub use generated::*;
+pub use name::UnknownName;
 pub use retry::{Jitter, RateLimit, RetryPolicy};

@@ -40,6 +40,7 @@ pub struct RetryPolicy {
 
 impl RetryPolicy {
     /// Whether the same request may ever be sent again.
+    #[must_use]
     pub const fn retries(&self) -> bool {
         self.max_attempts > 1
     }
@@ -50,6 +51,7 @@ impl RetryPolicy {
     ///
     /// `unit_random` is a uniform sample from `0.0..1.0` that drives the
     /// jitter; passing it in keeps this function pure and testable.
+    #[must_use]
     pub fn delay_after(
         &self,
         failed_attempts: u32,

@@ -3,7 +3,7 @@
 
 use keyward_errors::{
     ApiError, ApiErrorBody, AuthFailure, ClientError, ErrorCode, Failed, Family, FieldError,
-    HeartbeatError, RetryClass, UserAction, ValidateAuthFailure, ValidateError,
+    HeartbeatError, RetryClass, UnknownName, UserAction, ValidateAuthFailure, ValidateError,
 };
 use serde_json::json;
 
@@ -186,4 +186,79 @@ fn families_and_actions_are_listed() {
     assert!(UserAction::ALL.contains(&UserAction::Renew));
     assert!(RetryClass::ALL.iter().all(|c| !c.description().is_empty()));
     assert_eq!(ValidateError::iter().len(), ValidateError::ALL.len());
+}
+
+/// Everything a spec name type converts through, for one type: `FromStr`,
+/// `TryFrom<&str>`, `AsRef<str>`, `Display` and serde, all with the spec's names.
+fn spec_names_round_trip<T>(all: &[T], kind: &str)
+where
+    T: Copy
+        + std::fmt::Debug
+        + PartialEq
+        + std::fmt::Display
+        + AsRef<str>
+        + std::str::FromStr<Err = UnknownName>
+        + for<'a> TryFrom<&'a str, Error = UnknownName>
+        + serde::Serialize
+        + serde::de::DeserializeOwned,
+{
+    assert!(!all.is_empty());
+    for &value in all {
+        let name = value.as_ref();
+        assert_eq!(name.parse::<T>(), Ok(value));
+        assert_eq!(T::try_from(name), Ok(value));
+        assert_eq!(value.to_string(), name);
+        let json = serde_json::to_string(&value).expect("serializes");
+        assert_eq!(json, format!("\"{name}\""));
+        assert_eq!(
+            serde_json::from_str::<T>(&json).expect("deserializes"),
+            value
+        );
+        // Names are exact: another case is not the same name.
+        let upper = name.to_uppercase();
+        assert_eq!(
+            upper.parse::<T>().expect_err("case-sensitive").name(),
+            upper
+        );
+    }
+    let error = "no_such_name".parse::<T>().expect_err("unknown name");
+    assert_eq!(error.name(), "no_such_name");
+    assert_eq!(error.kind(), kind);
+    assert_eq!(
+        error.to_string(),
+        format!("unknown {kind} \"no_such_name\"")
+    );
+    assert!(serde_json::from_str::<T>("\"no_such_name\"").is_err());
+}
+
+#[test]
+fn spec_names_parse_serialize_and_convert() {
+    spec_names_round_trip(UserAction::ALL, "user action");
+    spec_names_round_trip(RetryClass::ALL, "retry class");
+    spec_names_round_trip(Family::ALL, "family");
+    assert_eq!("permanent".parse::<RetryClass>(), Ok(RetryClass::Permanent));
+    assert_eq!(UserAction::try_from("renew"), Ok(UserAction::Renew));
+}
+
+#[test]
+fn an_unknown_name_is_a_std_error() {
+    let error: Box<dyn std::error::Error> = Box::new("api2".parse::<Family>().unwrap_err());
+    assert_eq!(error.to_string(), "unknown family \"api2\"");
+}
+
+#[test]
+fn codes_are_str_references() {
+    fn text(value: &impl AsRef<str>) -> &str {
+        value.as_ref()
+    }
+    assert_eq!(text(&ValidateError::HwidMismatch), "hwid_mismatch");
+    let unknown = ClientError::from_code("from_2030");
+    assert_eq!(text(&unknown), "from_2030");
+    // Reaching the opaque `UnknownCode` means naming the deprecated variant.
+    #[allow(deprecated)]
+    let ClientError::Unknown(raw) = unknown.clone() else {
+        panic!("an unknown code is kept in `Unknown`");
+    };
+    assert_eq!(text(&raw), "from_2030");
+    assert_eq!(raw.to_string(), unknown.code());
 }

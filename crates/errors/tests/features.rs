@@ -24,6 +24,32 @@ fn json_schema_lists_every_code_with_its_description() {
     assert!(text.contains("hwid_mismatch"), "{text}");
 }
 
+#[cfg(feature = "schemars")]
+#[test]
+fn json_schema_of_spec_names_lists_every_name() {
+    use keyward_errors::{Family, RetryClass, UserAction};
+
+    fn names<T: schemars::JsonSchema>() -> Vec<String> {
+        let value = serde_json::to_value(schemars::schema_for!(T)).expect("schema serializes");
+        let mut names: Vec<String> = value["oneOf"]
+            .as_array()
+            .expect("oneOf")
+            .iter()
+            .filter_map(|v| v["const"].as_str().map(str::to_owned))
+            .collect();
+        names.sort();
+        names
+    }
+    fn expected<T: AsRef<str>>(all: &[T]) -> Vec<String> {
+        let mut names: Vec<String> = all.iter().map(|v| v.as_ref().to_owned()).collect();
+        names.sort();
+        names
+    }
+    assert_eq!(names::<RetryClass>(), expected(RetryClass::ALL));
+    assert_eq!(names::<UserAction>(), expected(UserAction::ALL));
+    assert_eq!(names::<Family>(), expected(Family::ALL));
+}
+
 #[cfg(feature = "http")]
 #[test]
 fn status_codes() {

@@ -1,6 +1,12 @@
 //! `crates/errors/src/generated.rs`: the enums, tables and envelopes of the
 //! error-model crate. Built with quote, printed with prettyplease and
 //! finished by rustfmt so that `cargo fmt --check` agrees with it.
+//!
+//! This is the one template of a family enum's API: its inherent methods,
+//! its `ErrorCode` impl (forwards to them), `Display`, `Error`, `FromStr`,
+//! `AsRef<str>`, serde and `JsonSchema` are all written here, and
+//! `crates/errors/src/family.rs` keeps only the trait and the code that is
+//! the same for every family (why: see the `ErrorCode` docs).
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -60,11 +66,20 @@ fn rustfmt(source: &str) -> Result<String, String> {
     String::from_utf8(output.stdout).map_err(|err| format!("rustfmt printed invalid UTF-8: {err}"))
 }
 
-/// One `#[doc]` attribute per line, each starting with a space, so the
-/// printed comments read `/// text`. Spec text is prose, never a doctest:
-/// see [`doc_lines`].
+/// The doc comment of spec text, which is prose, never a doctest: see [`doc_lines`].
 fn doc(text: &str) -> TokenStream {
-    let lines = doc_lines(text).into_iter().map(|line| {
+    doc_attrs(doc_lines(text))
+}
+
+/// The doc comment of the template's own text, whose code blocks are doctests.
+fn template_doc(text: &str) -> TokenStream {
+    doc_attrs(text.lines().map(str::to_owned))
+}
+
+/// One `#[doc]` attribute per line, each starting with a space, so the
+/// printed comments read `/// text`.
+fn doc_attrs(lines: impl IntoIterator<Item = String>) -> TokenStream {
+    let lines = lines.into_iter().map(|line| {
         if line.is_empty() {
             line
         } else {
@@ -158,8 +173,8 @@ fn file_tokens(spec: &Spec) -> TokenStream {
     quote! {
         use std::time::Duration;
 
-        use crate::family::impl_family;
-        use crate::{ErrorInfo, FamilyInfo, #failed #field_error Jitter, RateLimit, RetryPolicy, UnknownCode};
+        use crate::family::CodeVisitor;
+        use crate::{ErrorCode, ErrorInfo, FamilyInfo, #failed #field_error Jitter, RateLimit, RetryPolicy, UnknownCode, UnknownName};
 
         #[doc = " Version of the error contract this crate was generated from."]
         pub const SPEC_VERSION: &str = #version;
@@ -178,9 +193,14 @@ fn file_tokens(spec: &Spec) -> TokenStream {
     }
 }
 
-/// A fieldless enum with `ALL`, `as_str()` and one `&'static` text per variant.
+/// A fieldless enum of spec names with `ALL`, `as_str()`, one `&'static`
+/// text per variant, and the conversions a name type is expected to have:
+/// `Display`, `FromStr` and `TryFrom<&str>` (failing with `UnknownName`),
+/// `AsRef<str>`, serde and `JsonSchema`, all with the spec's names. `kind`
+/// says what a name is in error messages (`"retry class"`).
 fn simple_enum(
     name: &str,
+    kind: &str,
     doc: &str,
     variants: &[(String, String)],
     extra: TokenStream,
@@ -189,13 +209,14 @@ fn simple_enum(
     let idents: Vec<syn::Ident> = variants.iter().map(|(n, _)| ident(n)).collect();
     let docs = variants.iter().map(|(_, d)| self::doc(d));
     let doc = self::doc(doc);
-    let names = variants.iter().map(|(n, _)| n);
+    let names: Vec<&String> = variants.iter().map(|(n, _)| n).collect();
     quote! {
         #doc
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
         #[non_exhaustive]
         pub enum #ty {
-            #( #docs #idents, )*
+            #( #docs #[serde(rename = #names)] #idents, )*
         }
 
         impl #ty {
@@ -203,6 +224,7 @@ fn simple_enum(
             pub const ALL: &'static [Self] = &[ #(Self::#idents),* ];
 
             #[doc = " The name used in the spec."]
+            #[must_use]
             #[inline]
             pub const fn as_str(self) -> &'static str {
                 match self { #( Self::#idents => #names, )* }
@@ -214,6 +236,34 @@ fn simple_enum(
         impl ::std::fmt::Display for #ty {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for #ty {
+            type Err = UnknownName;
+
+            #[doc = " The variant named `name` in the spec; the names are case-sensitive."]
+            fn from_str(name: &str) -> Result<Self, UnknownName> {
+                match name {
+                    #( #names => Ok(Self::#idents), )*
+                    _ => Err(UnknownName::new(#kind, name)),
+                }
+            }
+        }
+
+        impl TryFrom<&str> for #ty {
+            type Error = UnknownName;
+
+            #[inline]
+            fn try_from(name: &str) -> Result<Self, UnknownName> {
+                name.parse()
+            }
+        }
+
+        impl AsRef<str> for #ty {
+            #[inline]
+            fn as_ref(&self) -> &str {
+                self.as_str()
             }
         }
     }
@@ -230,12 +280,14 @@ fn user_action_tokens(spec: &Spec) -> TokenStream {
     let links = spec.user_actions.iter().map(|a| opt_str(a.link.as_deref()));
     let extra = quote! {
         #[doc = " Short end-user text for the action, for a button or a hint."]
+        #[must_use]
         #[inline]
         pub const fn label(self) -> &'static str {
             match self { #( Self::#idents => #labels, )* }
         }
 
         #[doc = " The kind of link the app should attach, if any (for example `\"renewal\"`)."]
+        #[must_use]
         #[inline]
         pub const fn link(self) -> Option<&'static str> {
             match self { #( Self::#idents => #links, )* }
@@ -243,6 +295,7 @@ fn user_action_tokens(spec: &Spec) -> TokenStream {
     };
     simple_enum(
         "UserAction",
+        "user action",
         "What an end user may be asked to do about an error.",
         &variants,
         extra,
@@ -285,12 +338,14 @@ fn retry_class_tokens(spec: &Spec) -> TokenStream {
     });
     let extra = quote! {
         #[doc = " What the class means for a client."]
+        #[must_use]
         #[inline]
         pub const fn description(self) -> &'static str {
             match self { #( Self::#idents => #descriptions, )* }
         }
 
         #[doc = " The numbers of the class."]
+        #[must_use]
         #[inline]
         pub const fn policy(self) -> &'static RetryPolicy {
             &RETRY_POLICIES[match self { #( Self::#idents => #indexes, )* }]
@@ -298,6 +353,7 @@ fn retry_class_tokens(spec: &Spec) -> TokenStream {
     };
     let mut tokens = simple_enum(
         "RetryClass",
+        "retry class",
         "How a client reacts to an error: retry classes are data from the spec.",
         &variants,
         extra,
@@ -337,6 +393,7 @@ fn family_tokens(spec: &Spec) -> TokenStream {
     });
     let extra = quote! {
         #[doc = " What the spec says about the family."]
+        #[must_use]
         #[inline]
         pub const fn info(self) -> &'static FamilyInfo {
             &FAMILIES[match self { #( Self::#idents => #indexes, )* }]
@@ -344,6 +401,7 @@ fn family_tokens(spec: &Spec) -> TokenStream {
     };
     let mut tokens = simple_enum(
         "Family",
+        "family",
         "A family of error codes: one enum each.",
         &variants,
         extra,
@@ -366,13 +424,102 @@ fn variant_doc(entry: &ErrorEntry) -> String {
     doc
 }
 
+/// One spec datum every family enum exposes: a known code takes it from its
+/// `ErrorInfo`, an unknown one from its family's `FamilyInfo`.
+struct Accessor {
+    name: &'static str,
+    doc: &'static str,
+    ty: TokenStream,
+    unknown: TokenStream,
+}
+
+/// The accessors, each emitted once as an inherent `const fn` and once as the
+/// `ErrorCode` method that forwards to it.
+fn accessors() -> [Accessor; 5] {
+    [
+        Accessor {
+            name: "description",
+            doc: "Developer-facing description.",
+            ty: quote!(&'static str),
+            unknown: quote!(Self::FAMILY.info().description),
+        },
+        Accessor {
+            name: "user_message",
+            doc: "The only text an end user may be shown.",
+            ty: quote!(&'static str),
+            unknown: quote!(Self::FAMILY.info().unknown_user_message),
+        },
+        Accessor {
+            name: "user_action",
+            doc: "What the end user can do about it.",
+            ty: quote!(UserAction),
+            unknown: quote!(Self::FAMILY.info().unknown_user_action),
+        },
+        Accessor {
+            name: "user_facing",
+            doc: "Whether the specific reason may be surfaced to end users at all (never for an unknown code).",
+            ty: quote!(bool),
+            unknown: quote!(false),
+        },
+        Accessor {
+            name: "retry_class",
+            doc: "How a client reacts to the error.",
+            ty: quote!(RetryClass),
+            unknown: quote!(Self::FAMILY.info().unknown_retry_class),
+        },
+    ]
+}
+
+/// The note of the deprecated catch-all, after smithy-rs's `Unhandled`: the
+/// warning is the only thing that reaches a `match` written against it.
+const UNKNOWN_NOTE: &str = "matching `Unknown` is not forward compatible: a later version may know the code. Use a wildcard arm and check `is_unknown()` or `code()`";
+
+/// The "Matching" section of a family enum's doc: how to match so that a
+/// later version knowing more codes changes nothing, with a doctest on the
+/// family's first current code.
+fn matching_doc(family: &Family, entries: &[&ErrorEntry]) -> String {
+    let ty = &family.rust_name;
+    let known_arm = entries
+        .iter()
+        .find(|e| e.retired.is_none())
+        .map(|e| format!("        {ty}::{} => \"handled\",\n", ident(&e.code)))
+        .unwrap_or_default();
+    format!(
+        "# Matching\n\n\
+         A later version of this crate may know a code that this one keeps in\n\
+         `Unknown`, and an arm on `Unknown(_)` would then silently stop matching it\n\
+         (the variant is deprecated so that such an arm warns). Match the variants\n\
+         you handle, compare `code()` for a code only a newer server sends, and end\n\
+         with a wildcard arm that uses the data every code has, known or not\n\
+         (`is_unknown()` tells the two apart, for a log line):\n\n\
+         ```\n\
+         use keyward_errors::{ty};\n\n\
+         fn react(error: &{ty}) -> &'static str {{\n\
+         \x20   match error {{\n\
+         {known_arm}\
+         \x20       // Keeps its meaning when a later version adds the variant.\n\
+         \x20       other if other.code() == \"a_code_from_a_newer_server\" => \"handled too\",\n\
+         \x20       // The spec's data, or the family's fallback for an unknown code.\n\
+         \x20       other => other.user_message(),\n\
+         \x20   }}\n\
+         }}\n\n\
+         let newer = {ty}::from_code(\"a_code_from_a_newer_server\");\n\
+         assert!(newer.is_unknown());\n\
+         assert_eq!(react(&newer), \"handled too\");\n\
+         ```"
+    )
+}
+
 fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
     let ty = type_ident(&family.rust_name);
     let family_variant = ident(&family.name);
     let table = table_ident(family);
     let entries: Vec<&ErrorEntry> = spec.errors_of(&family.name).collect();
     let count = Literal::usize_unsuffixed(entries.len());
-    let doc = self::doc(&family.description);
+    // The spec's description, then the template's own text (with a doctest).
+    let description = self::doc(&family.description);
+    let matching = template_doc(&matching_doc(family, &entries));
+    let doc = quote!( #description #[doc = ""] #matching );
 
     let variants = entries.iter().map(|e| {
         let variant = ident(&e.code);
@@ -386,6 +533,10 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
         });
         quote!( #doc #deprecated #variant, )
     });
+    let unknown_doc = self::doc(
+        "A code this version does not know (sent by a newer server), kept verbatim.\n\n\
+         Do not match on this variant: see the enum's \"Matching\" section.",
+    );
     let idents: Vec<syn::Ident> = entries.iter().map(|e| ident(&e.code)).collect();
     let codes: Vec<&str> = entries.iter().map(|e| e.code.as_str()).collect();
     let indexes = (0..entries.len()).map(Literal::usize_unsuffixed);
@@ -423,6 +574,7 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
         let idents = &idents;
         quote! {
             #[doc = " The HTTP status the error is sent with; an unknown code counts as the family's fallback status."]
+            #[must_use]
             #[inline]
             pub const fn http_status(&self) -> u16 {
                 match self {
@@ -433,24 +585,65 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
         }
     });
 
+    let accessors = accessors();
+    let accessor_methods = accessors.iter().map(|a| {
+        let name = format_ident!("{}", a.name);
+        let doc = self::doc(a.doc);
+        let (ty, unknown) = (&a.ty, &a.unknown);
+        quote! {
+            #doc
+            #[must_use]
+            #[inline]
+            pub const fn #name(&self) -> #ty {
+                match self.info() {
+                    Some(info) => info.#name,
+                    None => #unknown,
+                }
+            }
+        }
+    });
+    let accessor_forwards = accessors.iter().map(|a| {
+        let name = format_ident!("{}", a.name);
+        let ty = &a.ty;
+        quote! {
+            #[inline]
+            fn #name(&self) -> #ty { Self::#name(self) }
+        }
+    });
+
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum #ty {
             #(#variants)*
-            #[doc = " A code this version does not know (sent by a newer server), kept verbatim."]
+            #unknown_doc
+            #[deprecated(note = #UNKNOWN_NOTE)]
             Unknown(UnknownCode),
         }
 
         #[allow(deprecated)]
         impl #ty {
+            #[doc = " The family of this enum."]
+            pub const FAMILY: Family = Family::#family_variant;
+
             #[doc = " Every known code of the family, retired ones included, in spec order."]
             pub const ALL: &'static [Self] = &[ #(Self::#idents),* ];
 
+            #[doc = " The error for `code`; a code this version does not know is kept in the catch-all variant. Never fails."]
+            #[must_use]
             #[inline]
+            pub fn from_code(code: &str) -> Self {
+                match Self::known(code) {
+                    Some(known) => known,
+                    None => Self::Unknown(UnknownCode::new(code)),
+                }
+            }
 
-            fn parse_known(code: &str) -> Option<Self> {
+            #[doc = " The error for `code` if this version knows it."]
+            #[must_use]
+            #[inline]
+            pub fn known(code: &str) -> Option<Self> {
                 match code {
                     #( #codes => Some(Self::#idents), )*
                     _ => None,
@@ -458,6 +651,7 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
             }
 
             #[doc = " The spec data of a known code; `None` for the catch-all."]
+            #[must_use]
             #[inline]
             pub const fn info(&self) -> Option<&'static ErrorInfo> {
                 match self {
@@ -467,6 +661,7 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
             }
 
             #[doc = " The wire code; for the catch-all, the raw text that was received."]
+            #[must_use]
             #[inline]
             pub fn code(&self) -> &str {
                 match self {
@@ -475,12 +670,129 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
                 }
             }
 
+            #[doc = " The wire code of a known error; `None` for the catch-all."]
+            #[must_use]
+            #[inline]
+            pub const fn known_code(&self) -> Option<&'static str> {
+                match self.info() {
+                    Some(info) => Some(info.code),
+                    None => None,
+                }
+            }
+
+            #[doc = " Whether this is a code this version does not know."]
+            #[must_use]
+            #[inline]
+            pub const fn is_unknown(&self) -> bool {
+                self.info().is_none()
+            }
+
+            #(#accessor_methods)*
+
+            #[doc = " The numbers of the retry class."]
+            #[must_use]
+            #[inline]
+            pub const fn retry_policy(&self) -> &'static RetryPolicy {
+                self.retry_class().policy()
+            }
+
+            #[doc = " Every known code of the family, retired ones included."]
+            #[must_use]
+            #[inline]
+            pub fn iter() -> impl ExactSizeIterator<Item = Self> + Clone {
+                Self::ALL.iter().cloned()
+            }
+
             #http_status
         }
 
         static #table: [ErrorInfo; #count] = [ #(#infos),* ];
 
-        impl_family!(#ty, Family::#family_variant);
+        impl ErrorCode for #ty {
+            const FAMILY: Family = Self::FAMILY;
+            const ALL: &'static [Self] = Self::ALL;
+
+            #[inline]
+            fn from_code(code: &str) -> Self { Self::from_code(code) }
+
+            #[inline]
+            fn known(code: &str) -> Option<Self> { Self::known(code) }
+
+            #[inline]
+            fn info(&self) -> Option<&'static ErrorInfo> { Self::info(self) }
+
+            #[inline]
+            fn code(&self) -> &str { Self::code(self) }
+
+            #[inline]
+            fn is_unknown(&self) -> bool { Self::is_unknown(self) }
+
+            #(#accessor_forwards)*
+
+            #[inline]
+            fn retry_policy(&self) -> &'static RetryPolicy { Self::retry_policy(self) }
+        }
+
+        impl ::std::fmt::Display for #ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                if self.is_unknown() {
+                    write!(f, "{}: unknown {} error code", self.code(), Self::FAMILY)
+                } else {
+                    write!(f, "{}: {}", self.code(), self.description())
+                }
+            }
+        }
+
+        impl ::std::error::Error for #ty {}
+
+        impl ::std::str::FromStr for #ty {
+            type Err = ::std::convert::Infallible;
+
+            #[doc = " Never fails: see `from_code`."]
+            #[inline]
+            fn from_str(code: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from_code(code))
+            }
+        }
+
+        impl From<&str> for #ty {
+            #[inline]
+            fn from(code: &str) -> Self {
+                Self::from_code(code)
+            }
+        }
+
+        impl AsRef<str> for #ty {
+            #[inline]
+            fn as_ref(&self) -> &str {
+                self.code()
+            }
+        }
+
+        impl serde::Serialize for #ty {
+            #[inline]
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.code())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #ty {
+            #[inline]
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_str(CodeVisitor::<Self>::default())
+            }
+        }
+
+        #[cfg(feature = "schemars")]
+        impl schemars::JsonSchema for #ty {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(stringify!(#ty))
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                crate::family::code_schema::<Self>()
+            }
+        }
     }
 }
 

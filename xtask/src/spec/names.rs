@@ -53,7 +53,9 @@ pub const RESERVED_TYPES: &[(&str, &str)] = &[
     ("ErrorInfo", "imported from the crate's family module"),
     ("FamilyInfo", "imported from the crate's family module"),
     ("UnknownCode", "imported from the crate's family module"),
-    ("ErrorCode", "the trait of every family, at the crate root"),
+    ("UnknownName", "imported from the crate's name module"),
+    ("CodeVisitor", "imported from the crate's family module"),
+    ("ErrorCode", "the trait of every family, imported from the crate root"),
     ("Failed", "imported from the crate's envelope module"),
     ("FieldError", "imported from the crate's envelope module"),
     ("Jitter", "imported from the crate's retry module"),
@@ -64,7 +66,7 @@ pub const RESERVED_TYPES: &[(&str, &str)] = &[
         "the axum response type, at the crate root",
     ),
     ("E", "the type parameter of envelopes with several families"),
-    // The prelude names the generated code and `impl_family!` use unqualified.
+    // The prelude names the generated code uses unqualified.
     ("Option", "the std prelude"),
     ("Some", "the std prelude"),
     ("None", "the std prelude"),
