@@ -29,6 +29,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router().layer(CatchPanicLayer::custom(api_panic)))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::not_found)
+        .layer(middleware::from_fn(
+            crate::head_limits::refuse_oversized_head,
+        ))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
 }

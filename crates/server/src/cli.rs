@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::admin::{Admin, AdminError};
 use crate::config::{self, Config};
+pub use crate::conn::ConnectionArgs;
 use crate::ipnet::IpNet;
 use crate::ratelimit::RateLimitConfig;
 use crate::secret::Secret;
@@ -65,6 +66,9 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// Connection timeouts and cap.
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
 }
 
 /// Smallest accepted `--server-secret`.
@@ -102,6 +106,7 @@ impl ServeArgs {
                 IpNet::parse(text).map_err(|err| format!("--trusted-proxy {text:?}: {err}"))
             })
             .collect::<Result<_, _>>()?;
+        config.connections = self.connections.config()?;
         Ok(config)
     }
 }

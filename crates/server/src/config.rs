@@ -7,6 +7,7 @@ use std::time::Duration;
 use keyward_errors::RATE_LIMIT;
 
 use crate::clock::Clock;
+pub use crate::conn::ConnectionConfig;
 use crate::ipnet::IpNet;
 use crate::ratelimit::RateLimitConfig;
 use crate::secret::Secret;
@@ -41,6 +42,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// The clock (tests move it forward).
     pub clock: Clock,
+    /// Connection timeouts and cap.
+    pub connections: ConnectionConfig,
 }
 
 impl Config {
@@ -56,6 +59,7 @@ impl Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             trusted_proxies: Vec::new(),
             clock: Clock::system(),
+            connections: ConnectionConfig::default(),
         }
     }
 }

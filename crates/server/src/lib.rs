@@ -21,6 +21,8 @@ pub mod cli;
 mod client_ip;
 pub mod clock;
 pub mod config;
+mod conn;
+mod head_limits;
 pub mod ipnet;
 pub mod ratelimit;
 pub mod request_id;

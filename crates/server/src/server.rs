@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::admin::Admin;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, ConnectionConfig};
 use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
@@ -112,9 +112,19 @@ pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(run(listener, state, store.clone(), async move {
-        let _ = stopped.await;
-    }));
+    let (cap, _) = crate::conn::cap(&config.connections);
+    let task = tokio::spawn(run(
+        listener,
+        state,
+        store.clone(),
+        Connections {
+            config: config.connections,
+            cap,
+        },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     Ok(RunningServer {
         addr,
         admin: Admin::new(store, config.clock.clone()),
@@ -132,10 +142,28 @@ pub async fn serve(
     let (state, store) = prepare(&config).await?;
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
-    tracing::info!(%addr, db = %config.db_path.display(), "keyward-server listening");
-    run(listener, state, store, shutdown)
+    let (cap, file_limit) = crate::conn::cap(&config.connections);
+    tracing::info!(
+        %addr,
+        db = %config.db_path.display(),
+        open_file_limit = file_limit.map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+        max_connections = cap,
+        "keyward-server listening"
+    );
+    let connections = Connections {
+        config: config.connections,
+        cap,
+    };
+    run(listener, state, store, connections, shutdown)
         .await
         .map_err(ServerError::Serve)
+}
+
+/// How connections are served.
+struct Connections {
+    config: ConnectionConfig,
+    /// Most connections held at once.
+    cap: usize,
 }
 
 /// Serves until `shutdown` completes and open requests finish, writing the heartbeat
@@ -144,6 +172,7 @@ async fn run(
     listener: TcpListener,
     state: AppState,
     store: Store,
+    connections: Connections,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), std::io::Error> {
     let (stop_flusher, mut flusher_stopped) = oneshot::channel::<()>();
@@ -160,15 +189,19 @@ async fn run(
             }
         }
     });
-    let app = crate::app::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    crate::conn::serve_connections(
+        listener,
+        crate::app::router(state),
+        connections.config,
+        connections.cap,
+        shutdown,
+    )
+    .await;
     // The last flush runs after the flusher's, so that it writes what that one left.
     let _ = stop_flusher.send(());
     let _ = flusher.await;
     flush(&store).await;
-    served
+    Ok(())
 }
 
 async fn flush(store: &Store) {
