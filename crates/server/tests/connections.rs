@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use common::*;
@@ -97,8 +98,12 @@ struct Raw {
 
 impl Raw {
     async fn connect(server: &TestServer) -> Self {
+        Self::connect_to(server.addr()).await
+    }
+
+    async fn connect_to(addr: SocketAddr) -> Self {
         Self {
-            stream: TcpStream::connect(server.addr()).await.unwrap(),
+            stream: TcpStream::connect(addr).await.unwrap(),
             buffered: Vec::new(),
         }
     }
@@ -419,4 +424,144 @@ async fn an_answer_before_the_body_is_read_announces_the_close() {
     let (response, reused) = limited.expect("never rate limited");
     assert_eq!(response.json()["error"], ApiError::RateLimited.code());
     assert_closing_is_announced(&response, reused);
+}
+
+/// Raises this process's soft open-file limit to at least `needed`; `false` when the hard
+/// limit does not allow it.
+#[cfg(unix)]
+fn raise_own_file_limit(needed: u64) -> bool {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current.is_none_or(|current| current >= needed) {
+        return true;
+    }
+    if limit.maximum.is_some_and(|maximum| maximum < needed) {
+        return false;
+    }
+    let raised = rustix::process::Rlimit {
+        current: limit.maximum,
+        maximum: limit.maximum,
+    };
+    setrlimit(Resource::Nofile, raised).is_ok()
+}
+
+/// The real binary under a 1,024 open-file limit: 2,000 idle sockets neither stop a held
+/// keep-alive connection from being served nor lock a new client out, and the start log
+/// names the file limit and the connection cap.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_answers_while_2000_idle_sockets_are_open_under_a_1024_file_limit() {
+    use std::process::{Command, Stdio};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    const IDLE_SOCKETS: usize = 2_000;
+    const SERVER_FILE_LIMIT: u64 = 1_024;
+    if !raise_own_file_limit(IDLE_SOCKETS as u64 + 512) {
+        eprintln!("skipped: the hard open-file limit is below {IDLE_SOCKETS} sockets");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    #[allow(clippy::zombie_processes)] // killed and waited for below
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n {SERVER_FILE_LIMIT} && exec \"$0\" \"$@\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_keyward-server"))
+        .args(["serve", "--listen", &addr.to_string(), "--db"])
+        .arg(dir.path().join("keyward.db"))
+        .args(["--header-timeout", "2", "--idle-timeout", "2"])
+        .env_remove("KEYWARD_SERVER_SECRET")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let c = client();
+    let health = format!("http://{addr}/health");
+    let started = tokio::time::Instant::now();
+    while !c
+        .get(&health)
+        .send()
+        .await
+        .is_ok_and(|response| response.status() == 200)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // A connection opened before the flood keeps being served through it.
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicUsize::new(0));
+    let held = tokio::spawn({
+        let (stop, served) = (stop.clone(), served.clone());
+        async move {
+            let mut raw = Raw::connect_to(addr).await;
+            while !stop.load(Ordering::Relaxed) {
+                raw.send(&get("/health")).await;
+                assert_eq!(raw.answer().await.status, 200);
+                served.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    });
+
+    let mut connecting = tokio::task::JoinSet::new();
+    for _ in 0..IDLE_SOCKETS {
+        connecting.spawn(timeout(Duration::from_secs(5), TcpStream::connect(addr)));
+    }
+    let mut idle = Vec::with_capacity(IDLE_SOCKETS);
+    while let Some(connected) = connecting.join_next().await {
+        if let Ok(Ok(Ok(stream))) = connected {
+            idle.push(stream);
+        }
+    }
+    assert!(
+        idle.len() as u64 > SERVER_FILE_LIMIT,
+        "only {} idle sockets opened",
+        idle.len()
+    );
+
+    // A new client gets in while every idle socket is still open on this side.
+    let fresh = client()
+        .get(&health)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("a new client is locked out");
+    assert_eq!(fresh.status(), 200);
+    let before = served.load(Ordering::Relaxed);
+    let more = timeout(WITHIN, async {
+        while served.load(Ordering::Relaxed) < before + 2 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    assert!(more.is_ok(), "the held connection is not served any more");
+    held.await.expect("the held connection failed");
+    drop(idle);
+
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let start = text
+        .lines()
+        .find(|line| line.contains("keyward-server listening"))
+        .unwrap_or_else(|| panic!("no start line in the log: {text}"));
+    assert!(
+        start.contains("open_file_limit") && start.contains(&SERVER_FILE_LIMIT.to_string()),
+        "{start}"
+    );
+    assert!(start.contains("max_connections"), "{start}");
 }
