@@ -318,15 +318,15 @@ async fn an_oversized_uri_or_header_section_is_answered_in_the_route_envelope() 
     let server = TestServer::start().await.unwrap();
     let seed = server.seed().await.unwrap();
     let big = "a".repeat(40 * 1024);
-    for path in [
-        "/v1/account",
-        "/auth/validate",
-        "/auth/heartbeat",
-        "/health",
+    for (method, path) in [
+        ("GET", "/v1/account"),
+        ("POST", "/auth/validate"),
+        ("POST", "/auth/heartbeat"),
+        ("GET", "/health"),
     ] {
         let mut raw = Raw::connect(&server).await;
         let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {}\r\nX-Big: {big}\r\nContent-Length: 0\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {}\r\nX-Big: {big}\r\nContent-Length: 0\r\n\r\n",
             seed.api_key
         );
         raw.send(head.as_bytes()).await;
