@@ -236,3 +236,32 @@ async fn accept_failed(err: &io::Error, warned: &mut Warnings) {
     }
     tokio::time::sleep(ACCEPT_BACKOFF).await;
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Flags {
+        #[command(flatten)]
+        connections: ConnectionArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<ConnectionConfig, String> {
+        let flags = Flags::try_parse_from(std::iter::once(&"serve").chain(args))
+            .map_err(|err| err.to_string())?;
+        flags.connections.config()
+    }
+
+    #[test]
+    fn flags_default_to_the_config_defaults_and_refuse_zero_timeouts() {
+        assert_eq!(parse(&[]).unwrap(), ConnectionConfig::default());
+        let config = parse(&["--header-timeout", "3", "--max-connections", "50"]).unwrap();
+        assert_eq!(config.header_timeout, Duration::from_secs(3));
+        assert_eq!(config.max_connections, 50);
+        let err = parse(&["--idle-timeout", "0"]).unwrap_err();
+        assert!(err.contains("--idle-timeout"), "{err}");
+    }
+}
