@@ -146,7 +146,7 @@ pub async fn serve(
     tracing::info!(
         %addr,
         db = %config.db_path.display(),
-        open_file_limit = file_limit.map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+        open_file_limit = %file_limit.map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
         max_connections = cap,
         "keyward-server listening"
     );

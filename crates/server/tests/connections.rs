@@ -570,4 +570,7 @@ async fn health_answers_while_2000_idle_sockets_are_open_under_a_1024_file_limit
         "{start}"
     );
     assert!(start.contains("max_connections"), "{start}");
+    // The cap, not the file limit, stopped the accepting.
+    assert!(text.contains("connection cap reached"), "{text}");
+    assert!(!text.contains("accepting a connection failed"), "{text}");
 }
