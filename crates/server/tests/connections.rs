@@ -167,6 +167,11 @@ impl Raw {
             .expect("closed without an answer")
     }
 
+    /// Asserts that the server closes the connection within [`WITHIN`].
+    async fn expect_closed(&mut self, what: &str) {
+        assert!(self.closed_within(WITHIN).await, "{what}: kept open");
+    }
+
     /// Whether the server closes the connection within `limit` (answers are skipped).
     async fn closed_within(&mut self, limit: Duration) -> bool {
         timeout(limit, async { while self.fill().await {} })
@@ -211,10 +216,7 @@ fn expect_bad_request(response: &RawResponse, path: &str) -> Value {
 async fn a_silent_connection_is_closed_within_the_header_timeout() {
     let server = server(SHORT, NEVER, NEVER).await;
     let mut raw = Raw::connect(&server).await;
-    assert!(
-        raw.closed_within(WITHIN).await,
-        "silent connection kept open"
-    );
+    raw.expect_closed("a silent connection").await;
 }
 
 #[tokio::test]
@@ -227,10 +229,7 @@ async fn a_kept_alive_connection_without_a_next_request_is_closed_within_the_idl
         assert_eq!(response.status, 200);
         assert_eq!(response.header("connection"), None);
     }
-    assert!(
-        raw.closed_within(WITHIN).await,
-        "idle keep-alive connection kept open"
-    );
+    raw.expect_closed("an idle keep-alive connection").await;
 }
 
 #[tokio::test]
@@ -291,10 +290,7 @@ async fn expect_partial_body_refused(server: &TestServer, declared: usize, sent:
         let body = expect_bad_request(&response, path);
         assert!(body.to_string().contains("body"), "{path}: {body}");
         assert_eq!(response.header("connection"), Some("close"), "{path}");
-        assert!(
-            raw.closed_within(WITHIN).await,
-            "{path}: kept open after the answer"
-        );
+        raw.expect_closed(path).await;
     }
 }
 
