@@ -10,7 +10,8 @@ use tokio::task::JoinHandle;
 
 use crate::admin::Admin;
 use crate::clock::Clock;
-use crate::config::{Config, ConnectionConfig};
+use crate::config::Config;
+use crate::conn::Limits;
 use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
@@ -112,19 +113,10 @@ pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let (cap, _) = crate::conn::cap(&config.connections);
-    let task = tokio::spawn(run(
-        listener,
-        state,
-        store.clone(),
-        Connections {
-            config: config.connections,
-            cap,
-        },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let limits = Limits::new(config.connections);
+    let task = tokio::spawn(run(listener, state, store.clone(), limits, async move {
+        let _ = stopped.await;
+    }));
     Ok(RunningServer {
         addr,
         admin: Admin::new(store, config.clock.clone()),
@@ -142,28 +134,19 @@ pub async fn serve(
     let (state, store) = prepare(&config).await?;
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
-    let (cap, file_limit) = crate::conn::cap(&config.connections);
+    let limits = Limits::new(config.connections);
     tracing::info!(
         %addr,
         db = %config.db_path.display(),
-        open_file_limit = %file_limit.map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
-        max_connections = cap,
+        open_file_limit = %limits
+            .open_file_limit
+            .map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+        max_connections = limits.cap,
         "keyward-server listening"
     );
-    let connections = Connections {
-        config: config.connections,
-        cap,
-    };
-    run(listener, state, store, connections, shutdown)
+    run(listener, state, store, limits, shutdown)
         .await
         .map_err(ServerError::Serve)
-}
-
-/// How connections are served.
-struct Connections {
-    config: ConnectionConfig,
-    /// Most connections held at once.
-    cap: usize,
 }
 
 /// Serves until `shutdown` completes and open requests finish, writing the heartbeat
@@ -172,7 +155,7 @@ async fn run(
     listener: TcpListener,
     state: AppState,
     store: Store,
-    connections: Connections,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), std::io::Error> {
     let (stop_flusher, mut flusher_stopped) = oneshot::channel::<()>();
@@ -189,14 +172,7 @@ async fn run(
             }
         }
     });
-    crate::conn::serve_connections(
-        listener,
-        crate::app::router(state),
-        connections.config,
-        connections.cap,
-        shutdown,
-    )
-    .await;
+    crate::conn::serve_connections(listener, crate::app::router(state), limits, shutdown).await;
     // The last flush runs after the flusher's, so that it writes what that one left.
     let _ = stop_flusher.send(());
     let _ = flusher.await;

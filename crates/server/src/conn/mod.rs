@@ -114,24 +114,37 @@ pub(crate) struct Timeouts {
     pub(crate) idle: Duration,
 }
 
-/// The connection cap for `config`, and the open-file limit it was derived from.
-pub(crate) fn cap(config: &ConnectionConfig) -> (usize, Option<u64>) {
-    let file_limit = open_file_limit();
-    (
-        connection_cap(file_limit, config.max_connections),
-        file_limit,
-    )
+/// The connection settings in force: the configuration, and the cap it gives under the
+/// process's open-file limit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) config: ConnectionConfig,
+    /// Most connections held at once.
+    pub(crate) cap: usize,
+    /// The soft open-file limit the cap was derived from; `None`: unlimited or unknown.
+    pub(crate) open_file_limit: Option<u64>,
 }
 
-/// Accepts and serves connections on `listener` with `router`, at most `cap` at once,
-/// until `shutdown` completes; then stops accepting and waits for open requests.
+impl Limits {
+    pub(crate) fn new(config: ConnectionConfig) -> Self {
+        let open_file_limit = open_file_limit();
+        Self {
+            config,
+            cap: connection_cap(open_file_limit, config.max_connections),
+            open_file_limit,
+        }
+    }
+}
+
+/// Accepts and serves connections on `listener` with `router`, at most `limits.cap` at
+/// once, until `shutdown` completes; then stops accepting and waits for open requests.
 pub(crate) async fn serve_connections(
     listener: TcpListener,
     router: Router,
-    config: ConnectionConfig,
-    cap: usize,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    let Limits { config, cap, .. } = limits;
     let permits = Arc::new(Semaphore::new(cap));
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
