@@ -4,6 +4,7 @@ use std::any::Any;
 
 use axum::Router;
 use axum::http::header;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use keyward_errors::{HeartbeatError, ValidateError};
@@ -29,6 +30,11 @@ pub fn router(state: AppState, metrics: bool) -> Router {
         .merge(api::router().layer(CatchPanicLayer::custom(api_panic)))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::not_found)
+        // Inside the request-id, metrics and access-log layers: its refusals carry an id
+        // and are counted and logged like every other answer.
+        .layer(middleware::from_fn(
+            crate::head_limits::refuse_oversized_head,
+        ))
         .layer(request_id::propagate());
     let routes = if metrics {
         crate::metrics::apply(routes)

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::admin::{Admin, AdminError};
 use crate::config::{self, Config};
+pub use crate::conn::ConnectionArgs;
 use crate::ipnet::IpNet;
 use crate::ratelimit::RateLimitConfig;
 use crate::secret::Secret;
@@ -82,6 +83,9 @@ pub struct ServeArgs {
     /// private).
     #[arg(long, env = "KEYWARD_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Connection timeouts and cap.
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
 }
 
 /// Smallest accepted `--server-secret`.
@@ -120,6 +124,7 @@ impl ServeArgs {
                 IpNet::parse(text).map_err(|err| format!("--trusted-proxy {text:?}: {err}"))
             })
             .collect::<Result<_, _>>()?;
+        config.connections = self.connections.config()?;
         Ok(config)
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use keyward_errors::RATE_LIMIT;
 
 use crate::clock::Clock;
+pub use crate::conn::ConnectionConfig;
 use crate::ipnet::IpNet;
 use crate::ratelimit::RateLimitConfig;
 use crate::secret::Secret;
@@ -44,6 +45,8 @@ pub struct Config {
     /// Address of the Prometheus metrics listener (`GET /metrics`); `None`: metrics are
     /// not recorded.
     pub metrics_listen: Option<SocketAddr>,
+    /// Connection timeouts and cap.
+    pub connections: ConnectionConfig,
 }
 
 impl Config {
@@ -60,6 +63,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             clock: Clock::system(),
             metrics_listen: None,
+            connections: ConnectionConfig::default(),
         }
     }
 }

@@ -22,6 +22,8 @@ pub mod cli;
 mod client_ip;
 pub mod clock;
 pub mod config;
+mod conn;
+mod head_limits;
 pub mod ipnet;
 pub mod metrics;
 pub mod ratelimit;

@@ -27,6 +27,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
 use crate::access_log::UNMATCHED;
+use crate::conn::Limits;
 use crate::request_id::AnswerError;
 
 /// Answers by route, family and code.
@@ -88,6 +89,10 @@ fn describe() {
     metrics::describe_counter!(CREDITS_CHARGED, "Credits charged, counted at commit.");
 }
 
+/// Connections the metrics listener holds at once: a few scrapers, never a share of the
+/// file limit the main listener needs.
+const MAX_SCRAPERS: usize = 16;
+
 /// A bound metrics listener and the recorder it exports.
 #[derive(Debug)]
 pub(crate) struct Exporter {
@@ -108,11 +113,13 @@ impl Exporter {
         self.listener.local_addr()
     }
 
-    /// Serves `GET /metrics` (anything else is 404) until `shutdown` completes.
+    /// Serves `GET /metrics` (anything else is 404) until `shutdown` completes, with the
+    /// main listener's timeouts and at most [`MAX_SCRAPERS`] connections.
     pub(crate) async fn serve(
         self,
+        limits: Limits,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> Result<(), std::io::Error> {
+    ) {
         let handle = self.handle;
         let upkeep = tokio::spawn({
             let handle = handle.clone();
@@ -140,11 +147,12 @@ impl Exporter {
                 }
             }),
         );
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let limits = Limits {
+            cap: limits.cap.min(MAX_SCRAPERS),
+            ..limits
+        };
+        crate::conn::serve_connections(self.listener, app, limits, shutdown).await;
         upkeep.abort();
-        served
     }
 }
 

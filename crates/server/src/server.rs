@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use crate::admin::Admin;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::conn::Limits;
 use crate::metrics::Exporter;
 use crate::secret::Secret;
 use crate::state::AppState;
@@ -135,9 +136,17 @@ pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
         None => None,
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(run(listener, metrics, state, store.clone(), async move {
-        let _ = stopped.await;
-    }));
+    let limits = Limits::new(config.connections);
+    let task = tokio::spawn(run(
+        listener,
+        metrics,
+        state,
+        store.clone(),
+        limits,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     Ok(RunningServer {
         addr,
         metrics_addr,
@@ -156,13 +165,22 @@ pub async fn serve(
     let (state, store) = prepare(&config).await?;
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
-    tracing::info!(%addr, db = %config.db_path.display(), "keyward-server listening");
+    let limits = Limits::new(config.connections);
+    tracing::info!(
+        %addr,
+        db = %config.db_path.display(),
+        open_file_limit = %limits
+            .open_file_limit
+            .map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+        max_connections = limits.cap,
+        "keyward-server listening"
+    );
     let metrics = bind_metrics(&config).await?;
     if let Some(exporter) = &metrics {
         let addr = exporter.local_addr().map_err(ServerError::Serve)?;
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
     }
-    run(listener, metrics, state, store, shutdown)
+    run(listener, metrics, state, store, limits, shutdown)
         .await
         .map_err(ServerError::Serve)
 }
@@ -174,6 +192,7 @@ async fn run(
     metrics: Option<Exporter>,
     state: AppState,
     store: Store,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), std::io::Error> {
     let (stop_flusher, mut flusher_stopped) = oneshot::channel::<()>();
@@ -192,27 +211,21 @@ async fn run(
     });
     let (stop_metrics, metrics_stopped) = oneshot::channel::<()>();
     let exporter = metrics.map(|exporter| {
-        tokio::spawn(exporter.serve(async move {
+        tokio::spawn(exporter.serve(limits, async move {
             let _ = metrics_stopped.await;
         }))
     });
-    let app = crate::app::router(state, exporter.is_some())
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let app = crate::app::router(state, exporter.is_some());
+    crate::conn::serve_connections(listener, app, limits, shutdown).await;
     let _ = stop_metrics.send(());
-    if let Some(Ok(Err(err))) = match exporter {
-        Some(task) => Some(task.await),
-        None => None,
-    } {
-        tracing::warn!(error = %err, "the metrics listener failed");
+    if let Some(exporter) = exporter {
+        let _ = exporter.await;
     }
     // The last flush runs after the flusher's, so that it writes what that one left.
     let _ = stop_flusher.send(());
     let _ = flusher.await;
     flush(&store).await;
-    served
+    Ok(())
 }
 
 async fn flush(store: &Store) {

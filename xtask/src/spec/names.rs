@@ -55,7 +55,10 @@ pub const RESERVED_TYPES: &[(&str, &str)] = &[
     ("UnknownCode", "imported from the crate's family module"),
     ("UnknownName", "imported from the crate's name module"),
     ("CodeVisitor", "imported from the crate's family module"),
-    ("ErrorCode", "the trait of every family, imported from the crate root"),
+    (
+        "ErrorCode",
+        "the trait of every family, imported from the crate root",
+    ),
     ("Failed", "imported from the crate's envelope module"),
     ("FieldError", "imported from the crate's envelope module"),
     ("Jitter", "imported from the crate's retry module"),

@@ -73,7 +73,8 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Reads a JSON request body of at most `limit` bytes, or the `body` field error.
+/// Reads a JSON request body of at most `limit` bytes, or the `body` field error. A
+/// declared `Content-Length` over the limit is refused before any of the body is read.
 pub(crate) async fn read_json_body(
     headers: &HeaderMap,
     body: Body,
@@ -85,9 +86,18 @@ pub(crate) async fn read_json_body(
             "Content-Type must be application/json",
         ));
     }
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| FieldError::new("body", format!("must be at most {limit} bytes")))
+    let too_large = || FieldError::new("body", format!("must be at most {limit} bytes"));
+    if http_body::Body::size_hint(&body).lower() > u64::try_from(limit).unwrap_or(u64::MAX) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|err| {
+        let cause = err.into_inner();
+        if cause.is::<http_body_util::LengthLimitError>() {
+            too_large()
+        } else {
+            FieldError::new("body", format!("could not be read: {cause}"))
+        }
+    })
 }
 
 /// Who a session is for: the app, the license and the device.
