@@ -3,6 +3,7 @@
 
 pub mod codegen;
 pub mod compat;
+pub mod deps;
 pub mod diagnostic;
 pub mod spec;
 pub mod synthetic;

@@ -38,6 +38,9 @@ enum Task {
         #[arg(long, value_name = "PATH")]
         spec: Option<PathBuf>,
     },
+    /// Fail when Cargo.lock holds two versions of a crate that
+    /// [workspace.metadata.duplicate-versions] in Cargo.toml does not allow.
+    DuplicateDeps,
     /// Print a valid synthetic spec of N codes (for benchmarks).
     SyntheticSpec {
         /// How many codes.
@@ -61,22 +64,19 @@ fn main() -> ExitCode {
             }
             return ExitCode::SUCCESS;
         }
+        Task::DuplicateDeps => {
+            return finish_check(
+                xtask::deps::check(&root)
+                    .map(|report| (report.render(), report.passed()))
+                    .map_err(xtask::TaskError::from),
+            );
+        }
         Task::SpecCompat { against, spec } => {
             let spec = spec.unwrap_or_else(|| root.join(xtask::SPEC_PATH));
-            return match xtask::spec_compat(&root, &spec, against.as_deref()) {
-                Ok(outcome) => {
-                    print!("{}", outcome.render());
-                    if outcome.passed() {
-                        ExitCode::SUCCESS
-                    } else {
-                        ExitCode::FAILURE
-                    }
-                }
-                Err(err) => {
-                    report(&err);
-                    ExitCode::from(2)
-                }
-            };
+            return finish_check(
+                xtask::spec_compat(&root, &spec, against.as_deref())
+                    .map(|outcome| (outcome.render(), outcome.passed())),
+            );
         }
         Task::Codegen { check, spec, out } => {
             let (spec_path, display) = match spec {
@@ -116,4 +116,23 @@ fn main() -> ExitCode {
 /// (anstream strips the colours, and honours NO_COLOR and CLICOLOR_FORCE).
 fn report(err: &xtask::TaskError) {
     anstream::eprintln!("{}", err.render(true));
+}
+
+/// Prints a check's report and exits 0 if it passed, 1 if it found problems, 2 if it
+/// could not run.
+fn finish_check(result: Result<(String, bool), xtask::TaskError>) -> ExitCode {
+    match result {
+        Ok((report, passed)) => {
+            print!("{report}");
+            if passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(err) => {
+            report(&err);
+            ExitCode::from(2)
+        }
+    }
 }
