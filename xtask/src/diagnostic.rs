@@ -41,12 +41,14 @@ impl Diagnostic {
     }
 
     /// Adds a secondary label at `span` of the same source.
+    #[must_use]
     pub fn related(mut self, source: &str, span: Range<usize>, label: impl Into<String>) -> Self {
         self.related.push((clamp(source, span), label.into()));
         self
     }
 
     /// Adds a `help:` line.
+    #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

@@ -70,7 +70,7 @@ pub fn codegen(
     display_path: &str,
     out_dir: &Path,
     check: bool,
-) -> Result<codegen::Outcome, TaskError> {
+) -> Result<codegen::SyncReport, TaskError> {
     let spec = spec::Spec::load(spec_path, display_path)?;
     let files = codegen::generate(&spec)?;
     let outcome = codegen::sync(&files, out_dir, check)?;
@@ -87,7 +87,7 @@ pub fn spec_compat(
     repo_dir: &Path,
     new_spec: &Path,
     against: Option<&str>,
-) -> Result<compat::Outcome, TaskError> {
+) -> Result<compat::Comparison, TaskError> {
     let display = if new_spec == repo_dir.join(SPEC_PATH) {
         SPEC_PATH.to_owned()
     } else {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xtask::compat::{self, Class, Outcome, Rule};
+use xtask::compat::{self, Class, Comparison, Rule};
 use xtask::spec::Spec;
 
 const OLD: &str = "HEAD~1:spec/errors.toml";
@@ -240,7 +240,7 @@ fn a_path_works_as_against() {
     )
     .unwrap();
     assert!(!outcome.passed());
-    let Outcome::Compared { report, .. } = outcome else {
+    let Comparison::Compared { report, .. } = outcome else {
         panic!("compared")
     };
     assert_eq!(report.findings.len(), 1);
@@ -290,7 +290,7 @@ fn new_repo() -> tempfile::TempDir {
     tmp
 }
 
-fn run_in(dir: &Path, against: Option<&str>) -> Outcome {
+fn run_in(dir: &Path, against: Option<&str>) -> Comparison {
     xtask::spec_compat(dir, &dir.join(xtask::SPEC_PATH), against).expect("spec-compat runs")
 }
 
@@ -304,12 +304,12 @@ fn compares_with_git_revisions() {
     let (before, after) = fixture("code-deleted");
     std::fs::write(dir.join(xtask::SPEC_PATH), &before).unwrap();
     let outcome = run_in(dir, None);
-    assert!(matches!(outcome, Outcome::NothingToCompare { .. }) && outcome.passed());
+    assert!(matches!(outcome, Comparison::NothingToCompare { .. }) && outcome.passed());
     commit_spec(dir, &before, "first");
     let first = rev_parse(dir, "HEAD");
     let outcome = run_in(dir, None);
     assert!(
-        matches!(&outcome, Outcome::Compared { baseline, report }
+        matches!(&outcome, Comparison::Compared { baseline, report }
             if baseline.contains("first commit") && report.findings.is_empty()),
         "{}",
         outcome.render()
@@ -320,7 +320,7 @@ fn compares_with_git_revisions() {
     for (against, rev) in [(Some("HEAD~1"), "HEAD~1".to_owned()), (None, first.clone())] {
         let outcome = run_in(dir, against);
         assert!(!outcome.passed());
-        let Outcome::Compared { baseline, report } = &outcome else {
+        let Comparison::Compared { baseline, report } = &outcome else {
             panic!("compared")
         };
         assert!(baseline.starts_with(&format!("{rev} (")), "{baseline}");
@@ -340,7 +340,7 @@ fn compares_with_git_revisions() {
     let acknowledged = format!("{after}{ACK}");
     std::fs::write(dir.join(xtask::SPEC_PATH), &acknowledged).unwrap();
     let outcome = run_in(dir, None);
-    let Outcome::Compared { report, .. } = &outcome else {
+    let Comparison::Compared { report, .. } = &outcome else {
         panic!("compared")
     };
     assert_eq!(report.findings.len(), 1);
@@ -364,7 +364,7 @@ fn compares_with_git_revisions() {
     std::fs::write(dir.join(xtask::SPEC_PATH), &after).unwrap();
     let outcome = run_in(dir, None);
     assert!(
-        matches!(&outcome, Outcome::NothingToCompare { reason } if reason.contains("HEAD has no")),
+        matches!(&outcome, Comparison::NothingToCompare { reason } if reason.contains("HEAD has no")),
         "{}",
         outcome.render()
     );
@@ -402,7 +402,7 @@ fn a_shallow_clone_has_nothing_to_compare() {
     let outcome = run_in(&tmp.path().join("shallow"), None);
     assert!(outcome.passed());
     assert!(
-        matches!(&outcome, Outcome::NothingToCompare { reason } if reason.contains("shallow clone")),
+        matches!(&outcome, Comparison::NothingToCompare { reason } if reason.contains("shallow clone")),
         "{}",
         outcome.render()
     );
@@ -417,8 +417,8 @@ fn released(source: &str, version: &str) -> String {
     )
 }
 
-fn deleted_code(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::Compared { report, .. }
+fn deleted_code(outcome: &Comparison) -> bool {
+    matches!(outcome, Comparison::Compared { report, .. }
         if !report.passed() && report.findings.iter().any(|f| f.rule == Rule::CodeDeleted))
 }
 
@@ -442,7 +442,7 @@ fn a_breaking_change_two_commits_back_is_caught() {
 
     let outcome = run_in(dir, None);
     assert!(deleted_code(&outcome), "{}", outcome.render());
-    let Outcome::Compared { baseline, .. } = &outcome else {
+    let Comparison::Compared { baseline, .. } = &outcome else {
         panic!("compared")
     };
     assert!(
@@ -460,14 +460,14 @@ fn a_breaking_change_two_commits_back_is_caught() {
     let outcome = run_in(dir, None);
     assert!(deleted_code(&outcome), "{}", outcome.render());
     assert!(
-        matches!(&outcome, Outcome::Compared { baseline, .. } if baseline.starts_with("spec-v1.1.0 (")),
+        matches!(&outcome, Comparison::Compared { baseline, .. } if baseline.starts_with("spec-v1.1.0 (")),
         "{}",
         outcome.render()
     );
     git(dir, &["tag", "spec-v1.2.0", "HEAD"]);
     let outcome = run_in(dir, None);
     assert!(
-        matches!(&outcome, Outcome::Compared { baseline, report }
+        matches!(&outcome, Comparison::Compared { baseline, report }
             if baseline.starts_with("spec-v1.2.0 (") && report.findings.is_empty()),
         "{}",
         outcome.render()

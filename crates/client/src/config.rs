@@ -109,11 +109,13 @@ impl Default for Builder {
 
 impl Builder {
     /// A builder with the defaults.
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The app's public id. Required.
+    #[must_use]
     pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
         self.app_id = Some(app_id.into());
         self
@@ -121,6 +123,7 @@ impl Builder {
 
     /// The app's secret (also the root of the response signing key). Required. Never
     /// logged.
+    #[must_use]
     pub fn app_secret(mut self, app_secret: impl Into<String>) -> Self {
         self.app_secret = Some(app_secret.into());
         self
@@ -128,12 +131,14 @@ impl Builder {
 
     /// The license server, e.g. `https://licensing.example.com` (a path prefix is kept:
     /// requests go to `{base_url}/auth/validate`). Required.
+    #[must_use]
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
         self
     }
 
     /// Connect timeout of one request (default 5 s).
+    #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -142,12 +147,14 @@ impl Builder {
     /// Timeout of one request, from sending it to the last byte of the answer (default
     /// 15 s). A call never takes longer than its attempts times this timeout plus the
     /// backoff delays of the retry policy.
+    #[must_use]
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
     }
 
     /// Heartbeat mode and interval (default: [`HeartbeatMode::Server`] every 5 minutes).
+    #[must_use]
     pub fn heartbeat(mut self, mode: HeartbeatMode, interval: Duration) -> Self {
         self.heartbeat_mode = mode;
         self.heartbeat_interval = interval;
@@ -155,12 +162,14 @@ impl Builder {
     }
 
     /// Heartbeat mode only.
+    #[must_use]
     pub fn heartbeat_mode(mut self, mode: HeartbeatMode) -> Self {
         self.heartbeat_mode = mode;
         self
     }
 
     /// Heartbeat interval only; must not be zero.
+    #[must_use]
     pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
         self.heartbeat_interval = interval;
         self
@@ -168,6 +177,7 @@ impl Builder {
 
     /// The device fingerprint to send, instead of [`crate::default_hwid`] (the SHA-256 hex
     /// of a stable machine identifier).
+    #[must_use]
     pub fn hwid(mut self, hwid: impl Into<String>) -> Self {
         self.hwid = Some(hwid.into());
         self
@@ -175,6 +185,7 @@ impl Builder {
 
     /// Where an end user can renew a license; [`Error::renewal_link`] returns it for the
     /// errors whose user action asks for a renewal link (an expired license).
+    #[must_use]
     pub fn renewal_url(mut self, url: impl Into<String>) -> Self {
         self.renewal_url = Some(url.into());
         self
@@ -186,6 +197,7 @@ impl Builder {
     /// A login failure is reported on the thread that called `login`, before it returns.
     /// A heartbeat failure is reported on a background thread (tokio's blocking pool), so
     /// the callback may block, and may call the [`crate::blocking::Client`] methods.
+    #[must_use]
     pub fn on_failure(
         mut self,
         callback: impl Fn(FailureReason, &Error) + Send + Sync + 'static,
@@ -194,11 +206,13 @@ impl Builder {
         self
     }
 
-    /// **For tests.** Multiplies every backoff delay of the spec's retry policies by
+    /// Test-only (feature `test-util`). Multiplies every backoff delay of the spec's retry policies by
     /// `scale` (in `(0, 1]`; default `1`). The policies themselves (attempt counts,
     /// growth, jitter, which codes retry) are unchanged, and a server's `Retry-After` is
     /// still honoured in full. Lets a test suite exercise the retry rules without waiting
     /// seconds per retry.
+    #[cfg(feature = "test-util")]
+    #[must_use]
     pub fn backoff_scale(mut self, scale: f64) -> Self {
         self.backoff_scale = scale;
         self

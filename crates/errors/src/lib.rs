@@ -44,7 +44,6 @@
 //! - `schemars`: `JsonSchema` for every enum and envelope.
 //! - `http`: [`ApiError::status_code`] as an `http::StatusCode`.
 //! - `axum`: `IntoResponse` for [`ApiError`] and [`ApiErrorResponse`] (implies `http`).
-#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 // Pure lookups and builder steps are useless when their result is dropped.

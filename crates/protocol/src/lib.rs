@@ -33,7 +33,6 @@
 //! - [`verify`]: the client's checks of a response;
 //! - [`server`]: building a signed success response.
 
-#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // No input may make this crate panic.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

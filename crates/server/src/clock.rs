@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A cloneable clock handle. Every clone shares the same offset.
 #[derive(Debug, Clone, Default)]
@@ -17,8 +17,10 @@ impl Clock {
         Self::default()
     }
 
-    /// Moves this clock (and every clone of it) forward by `by`.
-    pub fn advance(&self, by: Duration) {
+    /// Moves this clock (and every clone of it) forward by `by`. Test-only (feature
+    /// `test-util`): a server's own clock never jumps.
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn advance(&self, by: std::time::Duration) {
         let micros = i64::try_from(by.as_micros()).unwrap_or(i64::MAX);
         self.offset_micros.fetch_add(micros, Ordering::SeqCst);
     }
@@ -41,6 +43,7 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn advance_is_shared_by_clones() {

@@ -48,7 +48,7 @@ pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
 
 /// What a codegen run did.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Outcome {
+pub struct SyncReport {
     /// Files whose text differed from what was generated (written, unless checking).
     pub stale: Vec<PathBuf>,
     /// Files already up to date.
@@ -59,8 +59,8 @@ pub struct Outcome {
 ///
 /// Newlines are compared normalised: a file checked out with CRLF (git's
 /// `core.autocrlf` on Windows) whose text is what was generated is fresh.
-pub fn sync(files: &[GeneratedFile], out_dir: &Path, check: bool) -> Result<Outcome, String> {
-    let mut outcome = Outcome::default();
+pub fn sync(files: &[GeneratedFile], out_dir: &Path, check: bool) -> Result<SyncReport, String> {
+    let mut outcome = SyncReport::default();
     for file in files {
         let target = out_dir.join(&file.path);
         let current = std::fs::read_to_string(&target).ok();

@@ -21,28 +21,28 @@ use crate::spec::Spec;
 
 /// What `run` did.
 #[derive(Debug)]
-pub enum Outcome {
+pub enum Comparison {
     /// Nothing to compare against (no previous commit, no spec there, a shallow clone...).
     NothingToCompare { reason: String },
     /// The comparison; `baseline` says what the old spec was.
     Compared { baseline: String, report: Report },
 }
 
-impl Outcome {
+impl Comparison {
     /// Passed: nothing to compare, or no unacknowledged breaking change.
     pub fn passed(&self) -> bool {
         match self {
-            Outcome::NothingToCompare { .. } => true,
-            Outcome::Compared { report, .. } => report.passed(),
+            Comparison::NothingToCompare { .. } => true,
+            Comparison::Compared { report, .. } => report.passed(),
         }
     }
 
     pub fn render(&self) -> String {
         match self {
-            Outcome::NothingToCompare { reason } => {
+            Comparison::NothingToCompare { reason } => {
                 format!("spec-compat: nothing to compare: {reason}\n")
             }
-            Outcome::Compared { baseline, report } => {
+            Comparison::Compared { baseline, report } => {
                 format!(
                     "spec-compat: comparing with {baseline}\n{}",
                     report.render()
@@ -62,7 +62,7 @@ pub fn run(
     new_spec: &Path,
     display: &str,
     against: Option<&str>,
-) -> Result<Outcome, TaskError> {
+) -> Result<Comparison, TaskError> {
     let source = std::fs::read_to_string(new_spec)
         .map_err(|err| format!("{display}: cannot read the spec: {err}"))?;
     // Parsing dominates (the toml crate is slow in the dev profile that
@@ -78,7 +78,7 @@ pub fn run(
             Ok(git::Baseline::Found(baseline)) => baseline,
             Ok(git::Baseline::Nothing(reason)) => {
                 join(new)?;
-                return Ok(Outcome::NothingToCompare { reason });
+                return Ok(Comparison::NothingToCompare { reason });
             }
             Err(err) => {
                 join(new)?;
@@ -92,7 +92,7 @@ pub fn run(
             )
         });
         let new = join(new)?;
-        Ok(Outcome::Compared {
+        Ok(Comparison::Compared {
             baseline: baseline.description,
             report: compare(&old.map_err(TaskError::Message)?, &new),
         })

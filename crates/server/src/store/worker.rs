@@ -430,17 +430,17 @@ enum Wait {
 }
 
 /// How [`run_batch`] ended.
-enum Outcome {
+enum BatchRun {
     /// Every job of the batch was answered.
     Ran,
     /// `BEGIN` found the write lock held by another connection; the batch is untouched.
     LockedElsewhere,
 }
-use Outcome::{LockedElsewhere, Ran};
+use BatchRun::{LockedElsewhere, Ran};
 
 /// Runs and commits `batch` (emptying it), taking out failed jobs as described in the
 /// module documentation.
-fn run_batch(shared: &Shared, conn: &Connection, batch: &mut Batch, wait: Wait) -> Outcome {
+fn run_batch(shared: &Shared, conn: &Connection, batch: &mut Batch, wait: Wait) -> BatchRun {
     while !batch.is_empty() {
         if let Wait::Busy = wait {
             let _ = conn.busy_timeout(time_left(batch));
