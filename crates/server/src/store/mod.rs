@@ -24,7 +24,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use auth::{Grant, HeartbeatGrant, HeartbeatInput, ValidateGrant, ValidateInput};
+pub use auth::{
+    Grant, HEARTBEATS_PER_CREDIT, HeartbeatGrant, HeartbeatInput, ValidateGrant, ValidateInput,
+};
 use keyward_errors::{HeartbeatError, ValidateError};
 use sessions::{Beat, Epoch, SessionCache};
 use worker::Sessions;
