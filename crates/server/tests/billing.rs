@@ -29,7 +29,10 @@ async fn license_on_every_device() -> (TestServer, Seed, Vec<(String, String)>) 
     let mut sessions = Vec::new();
     for device in 0..DEVICES {
         let hwid = format!("device-{device}");
-        let token = validate_ok(&server, &seed, &hwid).await.payload.session_token;
+        let token = validate_ok(&server, &seed, &hwid)
+            .await
+            .payload
+            .session_token;
         sessions.push((hwid, token));
     }
     (server, seed, sessions)
@@ -145,7 +148,11 @@ async fn exact_billing_with(credits_at_start: i64) {
     let counted = counted_beats(server, &seed).await;
     let paid_for = HEARTBEATS_PER_CREDIT - 1 + HEARTBEATS_PER_CREDIT * credits_at_start;
     assert_eq!(successes, counted, "every success is counted, nothing else");
-    assert_eq!(charged, counted / HEARTBEATS_PER_CREDIT, "every milestone paid");
+    assert_eq!(
+        charged,
+        counted / HEARTBEATS_PER_CREDIT,
+        "every milestone paid"
+    );
     assert_eq!(successes, paid_for, "no success past an unpaid milestone");
 }
 
@@ -185,7 +192,11 @@ async fn concurrent_heartbeats_resume_exactly_when_credits_are_added() {
     let charged = ADDED - credits(&server, &seed).await;
     let counted = counted_beats(server, &seed).await;
     assert_eq!(successes, counted, "every success is counted, nothing else");
-    assert_eq!(charged, counted / HEARTBEATS_PER_CREDIT, "every milestone paid");
+    assert_eq!(
+        charged,
+        counted / HEARTBEATS_PER_CREDIT,
+        "every milestone paid"
+    );
     assert_eq!(
         successes,
         HEARTBEATS_PER_CREDIT - 1 + HEARTBEATS_PER_CREDIT * ADDED,
