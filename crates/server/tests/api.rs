@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use keyward_errors::{ApiError, RATE_LIMIT};
-use keyward_server::TestServer;
+use keyward_server::{RateLimitConfig, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -295,6 +295,40 @@ async fn apps_licenses_rules_webhooks_round_trip() {
     .unwrap();
     expect_api_error(response, ApiError::NotFound).await;
     server.shutdown().await.unwrap();
+}
+
+/// Failed API-key checks are limited per client: past the burst the client is refused
+/// with `rate_limited` before its key is looked up, even a good key (the database is
+/// broken under the server to show that no lookup happens: it would answer 500).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_api_key_checks_are_limited_per_client_before_any_lookup() {
+    const BURST: u32 = 3;
+    let server = TestServer::start_with(|config| {
+        config.api_key_failure_limit = Some(RateLimitConfig::new(BURST, 0.01));
+    })
+    .await
+    .unwrap();
+    let seed = server.seed().await.unwrap();
+    let c = client();
+    let url = server.url("/v1/account");
+    let guess = |i: u32| format!("kw_{i:048x}");
+    for i in 0..BURST {
+        let response = c.get(&url).bearer_auth(guess(i)).send().await.unwrap();
+        expect_api_error(response, ApiError::InvalidApiKey).await;
+    }
+    let response = c.get(&url).bearer_auth(guess(BURST)).send().await.unwrap();
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=100).contains(&retry_after), "{retry_after}");
+    expect_api_error(response, ApiError::RateLimited).await;
+    drop_table(&server, "api_keys");
+    for key in [guess(BURST + 1), seed.api_key.clone()] {
+        let response = c.get(&url).bearer_auth(key).send().await.unwrap();
+        expect_api_error(response, ApiError::RateLimited).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
