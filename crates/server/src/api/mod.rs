@@ -88,10 +88,10 @@ impl FromRequestParts<AppState> for Caller {
                 ))
             });
         let failures = state.api_key_failures().zip(client);
-        if let Some((failures, client)) = failures {
-            if let Decision::Limited { retry_after } = failures.admit(&client) {
-                return Err(rate_limited(retry_after));
-            }
+        if let Some((failures, client)) = failures
+            && let Decision::Limited { retry_after } = failures.admit(&client)
+        {
+            return Err(rate_limited(retry_after));
         }
         // A failed check counts against the client; one too many is `rate_limited`.
         let refuse = |message: &'static str| match failures

@@ -492,7 +492,7 @@ mod tests {
 
     /// A beat that goes to the database and succeeds there, leaving the count `counted`.
     fn beat_in_database(cache: &SessionCache, device: &HeartbeatInput, counted: i64) {
-        let ticket = to_database(begin_now(&cache, device, 10));
+        let ticket = to_database(begin_now(cache, device, 10));
         cache.finish(device, ticket, &success(counted));
     }
 
