@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use keyward_errors::{ApiError, RATE_LIMIT};
-use keyward_server::{RateLimitConfig, TestServer};
+use keyward_server::TestServer;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -303,12 +303,10 @@ async fn apps_licenses_rules_webhooks_round_trip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_api_key_checks_are_limited_per_client_before_any_lookup() {
     const BURST: u32 = 3;
-    let server = TestServer::start_with(|config| {
-        config.api_key_failure_limit = Some(RateLimitConfig::new(BURST, 0.01));
+    let (server, seed) = server_with_limit(BURST, |config, limit| {
+        config.api_key_failure_limit = Some(limit);
     })
-    .await
-    .unwrap();
-    let seed = server.seed().await.unwrap();
+    .await;
     let c = client();
     let url = server.url("/v1/account");
     let guess = |i: u32| format!("kw_{i:048x}");
@@ -317,11 +315,7 @@ async fn failed_api_key_checks_are_limited_per_client_before_any_lookup() {
         expect_api_error(response, ApiError::InvalidApiKey).await;
     }
     let response = c.get(&url).bearer_auth(guess(BURST)).send().await.unwrap();
-    let retry_after: u64 = response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after = retry_after_secs(&response);
     assert!((1..=100).contains(&retry_after), "{retry_after}");
     expect_api_error(response, ApiError::RateLimited).await;
     drop_table(&server, "api_keys");
@@ -665,12 +659,7 @@ async fn rate_limit_per_api_key_over_http() {
         if response.status() == 200 {
             admitted += 1;
         } else if limited.is_none() {
-            let retry_after: u64 = response.headers()["retry-after"]
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            assert!(retry_after >= 1);
+            assert!(retry_after_secs(&response) >= 1);
             limited = Some(expect_api_error(response, ApiError::RateLimited).await);
         } else {
             assert_eq!(response.status(), 429);

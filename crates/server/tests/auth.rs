@@ -314,11 +314,7 @@ async fn auth_rate_limited_with_retry_after() {
         &validate_body(&seed, HWID, &nonce()),
     )
     .await;
-    let retry_after: u64 = response.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after = retry_after_secs(&response);
     assert!((1..=100).contains(&retry_after), "{retry_after}");
     expect_validate_failure(response, ValidateError::RateLimited).await;
     let response = post(
@@ -342,12 +338,10 @@ async fn auth_rate_limited_with_retry_after() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auth_limit_is_per_client_whatever_the_app_id() {
     const BURST: u32 = 5;
-    let server = TestServer::start_with(|config| {
-        config.auth_rate_limit = Some(RateLimitConfig::new(BURST, 0.01));
+    let (server, seed) = server_with_limit(BURST, |config, limit| {
+        config.auth_rate_limit = Some(limit);
     })
-    .await
-    .unwrap();
-    let seed = server.seed().await.unwrap();
+    .await;
     let made_up = |i: u32| Seed {
         app_id: format!("app_{i:024x}"),
         ..seed.clone()
@@ -705,15 +699,7 @@ async fn heartbeats_answered_from_memory_are_all_counted_and_billed() {
     let license = get_license(&server, &seed, &seed.license_key).await;
     assert_eq!(license["heartbeats"], BEATS);
 
-    let (db, _dir) = server.shutdown_keeping_database().await.unwrap();
-    let stored: i64 = rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(
-            "SELECT heartbeats FROM licenses WHERE license_key = ?1",
-            [&seed.license_key],
-            |row| row.get(0),
-        )
-        .unwrap();
+    let stored = stored_heartbeats(server, &seed.license_key).await;
     assert_eq!(
         stored, BEATS,
         "the counts kept in memory were written at shutdown"

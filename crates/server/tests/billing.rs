@@ -124,15 +124,7 @@ async fn counted_beats(server: Arc<TestServer>, seed: &Seed) -> i64 {
     let license = get_license(&server, seed, &seed.license_key).await;
     let counted = license["heartbeats"].as_i64().unwrap();
     let server = Arc::into_inner(server).expect("no task holds the server");
-    let (db, _dir) = server.shutdown_keeping_database().await.unwrap();
-    let stored: i64 = rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(
-            "SELECT heartbeats FROM licenses WHERE license_key = ?1",
-            [&seed.license_key],
-            |row| row.get(0),
-        )
-        .unwrap();
+    let stored = stored_heartbeats(server, &seed.license_key).await;
     assert_eq!(stored, counted, "the API's count is the database's");
     counted
 }
