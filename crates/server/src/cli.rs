@@ -61,13 +61,24 @@ pub struct ServeArgs {
     /// Session token lifetime in seconds.
     #[arg(long, env = "KEYWARD_SESSION_TTL", default_value_t = config::DEFAULT_SESSION_TTL.as_secs())]
     pub session_ttl: u64,
-    /// Auth endpoints: requests admitted at once per client IP and app (0 disables the
-    /// limit).
+    /// Auth endpoints: requests admitted at once per client IP (IPv6: per /64); 0
+    /// disables the limit.
     #[arg(long, env = "KEYWARD_AUTH_BURST", default_value_t = config::default_auth_rate_limit().burst)]
     pub auth_burst: u32,
-    /// Auth endpoints: sustained requests a second per client IP and app.
+    /// Auth endpoints: sustained requests a second per client IP (IPv6: per /64).
     #[arg(long, env = "KEYWARD_AUTH_RATE", default_value_t = config::default_auth_rate_limit().per_second)]
     pub auth_rate: f64,
+    /// Developer API: failed API-key checks admitted at once per client IP (IPv6: per
+    /// /64); 0 disables the limit.
+    #[arg(long, env = "KEYWARD_API_KEY_FAILURE_BURST", default_value_t = config::default_api_key_failure_limit().burst)]
+    pub api_key_failure_burst: u32,
+    /// Developer API: sustained failed API-key checks a second per client IP.
+    #[arg(long, env = "KEYWARD_API_KEY_FAILURE_RATE", default_value_t = config::default_api_key_failure_limit().per_second)]
+    pub api_key_failure_rate: f64,
+    /// Most clients or API keys one rate limiter keeps state for; beyond, new ones share
+    /// one bucket until idle ones are pruned.
+    #[arg(long, env = "KEYWARD_RATE_LIMIT_MAX_KEYS", default_value_t = crate::ratelimit::DEFAULT_MAX_KEYS)]
+    pub rate_limit_max_keys: usize,
     /// Largest request body in bytes.
     #[arg(long, env = "KEYWARD_MAX_BODY", default_value_t = config::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
@@ -108,13 +119,16 @@ impl ServeArgs {
             return Err("--session-ttl must be at least 1 second".to_owned());
         }
         config.session_ttl = Duration::from_secs(self.session_ttl);
-        config.auth_rate_limit = if self.auth_burst == 0 {
-            None
-        } else if self.auth_rate.is_finite() && self.auth_rate > 0.0 {
-            Some(RateLimitConfig::new(self.auth_burst, self.auth_rate))
-        } else {
-            return Err("--auth-rate must be a positive number".to_owned());
-        };
+        config.auth_rate_limit = limit_flags(self.auth_burst, self.auth_rate, "--auth-rate")?;
+        config.api_key_failure_limit = limit_flags(
+            self.api_key_failure_burst,
+            self.api_key_failure_rate,
+            "--api-key-failure-rate",
+        )?;
+        if self.rate_limit_max_keys == 0 {
+            return Err("--rate-limit-max-keys must be at least 1".to_owned());
+        }
+        config.rate_limit_max_keys = self.rate_limit_max_keys;
         config.max_body_bytes = self.max_body_bytes.max(1024);
         config.metrics_listen = self.metrics_listen;
         config.trusted_proxies = self
@@ -126,6 +140,17 @@ impl ServeArgs {
             .collect::<Result<_, _>>()?;
         config.connections = self.connections.config()?;
         Ok(config)
+    }
+}
+
+/// A limit from its burst flag (0: none) and its rate flag `rate_flag`.
+fn limit_flags(burst: u32, rate: f64, rate_flag: &str) -> Result<Option<RateLimitConfig>, String> {
+    if burst == 0 {
+        Ok(None)
+    } else if rate.is_finite() && rate > 0.0 {
+        Ok(Some(RateLimitConfig::new(burst, rate)))
+    } else {
+        Err(format!("{rate_flag} must be a positive number"))
     }
 }
 

@@ -9,7 +9,7 @@ use keyward_errors::RATE_LIMIT;
 use crate::clock::Clock;
 pub use crate::conn::ConnectionConfig;
 use crate::ipnet::IpNet;
-use crate::ratelimit::RateLimitConfig;
+use crate::ratelimit::{DEFAULT_MAX_KEYS, RateLimitConfig};
 use crate::secret::Secret;
 
 /// Default listen address.
@@ -33,8 +33,13 @@ pub struct Config {
     pub session_ttl: Duration,
     /// Per-API-key limit of the Developer API (the spec's burst and sustained rates).
     pub api_rate_limit: RateLimitConfig,
-    /// Per client IP and app limit of `/auth/*`; `None` disables it.
+    /// Per client limit of `/auth/*` (client IP; IPv6 by /64); `None` disables it.
     pub auth_rate_limit: Option<RateLimitConfig>,
+    /// Per client limit of failed API-key checks on `/v1` (missing, malformed, unknown
+    /// or revoked key); `None` disables it.
+    pub api_key_failure_limit: Option<RateLimitConfig>,
+    /// Most keys (clients, API keys) one rate limiter keeps state for.
+    pub rate_limit_max_keys: usize,
     /// Largest accepted request body, in bytes; larger bodies are `bad_request`.
     pub max_body_bytes: usize,
     /// Reverse proxies whose `X-Forwarded-For` is believed (empty: the TCP peer is the
@@ -59,6 +64,8 @@ impl Config {
             session_ttl: DEFAULT_SESSION_TTL,
             api_rate_limit: RateLimitConfig::from(RATE_LIMIT),
             auth_rate_limit: Some(default_auth_rate_limit()),
+            api_key_failure_limit: Some(default_api_key_failure_limit()),
+            rate_limit_max_keys: DEFAULT_MAX_KEYS,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             trusted_proxies: Vec::new(),
             clock: Clock::system(),
@@ -68,8 +75,15 @@ impl Config {
     }
 }
 
-/// The default limit of the auth endpoints per client IP and app: generous, so that many
-/// users behind one NAT address are not throttled (burst 600, 300 a second).
+/// The default limit of the auth endpoints per client: generous, so that many users
+/// behind one NAT address are not throttled (burst 600, 300 a second).
 pub fn default_auth_rate_limit() -> RateLimitConfig {
     RateLimitConfig::new(600, 300.0)
+}
+
+/// The default limit of failed API-key checks per client: a developer's few typos pass,
+/// a key-guessing client is refused before its guesses reach the database (burst 20, one
+/// a second).
+pub fn default_api_key_failure_limit() -> RateLimitConfig {
+    RateLimitConfig::new(20, 1.0)
 }

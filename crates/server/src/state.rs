@@ -1,14 +1,13 @@
 //! Shared state of the request handlers.
 
-use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use keyward_protocol::TokenKey;
 
 use crate::clock::Clock;
 use crate::ipnet::IpNet;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{ClientKey, FailureLimiter, RateLimiter};
 use crate::secret::Secret;
 use crate::store::Store;
 
@@ -27,25 +26,68 @@ struct Inner {
     session_ttl: Duration,
     max_body_bytes: usize,
     api_limiter: RateLimiter<Vec<u8>>,
-    auth_limiter: Option<RateLimiter<(IpAddr, String)>>,
+    auth_limiter: Option<RateLimiter<ClientKey>>,
+    api_key_failures: Option<FailureLimiter<ClientKey>>,
     trusted_proxies: Vec<IpNet>,
 }
 
-impl AppState {
-    /// Assembles the state.
-    pub(crate) fn new(store: Store, server_secret: Secret, config: &crate::Config) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                store,
-                token_key: TokenKey::new(server_secret.expose()),
-                clock: config.clock.clone(),
-                session_ttl: config.session_ttl,
-                max_body_bytes: config.max_body_bytes,
-                api_limiter: RateLimiter::new(config.api_rate_limit),
-                auth_limiter: config.auth_rate_limit.map(RateLimiter::new),
-                trusted_proxies: config.trusted_proxies.clone(),
-            }),
+/// How often the rate limiters drop the keys that are as good as new.
+const PRUNE_LIMITERS_EVERY: Duration = Duration::from_secs(5);
+
+impl Inner {
+    fn prune_limiters(&self) {
+        self.api_limiter.prune();
+        if let Some(limiter) = &self.auth_limiter {
+            limiter.prune();
         }
+        if let Some(limiter) = &self.api_key_failures {
+            limiter.prune();
+        }
+    }
+}
+
+/// Prunes the limiters of `state` until it is dropped (the server stopped).
+async fn prune_limiters(state: Weak<Inner>) {
+    let mut ticks = tokio::time::interval(PRUNE_LIMITERS_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(state) = state.upgrade() else {
+            return;
+        };
+        // Off the async threads: a prune visits every key.
+        let pruned = tokio::task::spawn_blocking(move || state.prune_limiters()).await;
+        if pruned.is_err() {
+            return;
+        }
+    }
+}
+
+impl AppState {
+    /// Assembles the state; within a Tokio runtime, also starts pruning its rate
+    /// limiters every few seconds for as long as it lives.
+    pub(crate) fn new(store: Store, server_secret: Secret, config: &crate::Config) -> Self {
+        let max_keys = config.rate_limit_max_keys;
+        let clock = &config.clock;
+        let inner = Arc::new(Inner {
+            store,
+            token_key: TokenKey::new(server_secret.expose()),
+            clock: clock.clone(),
+            session_ttl: config.session_ttl,
+            max_body_bytes: config.max_body_bytes,
+            api_limiter: RateLimiter::new(config.api_rate_limit, max_keys, clock.clone()),
+            auth_limiter: config
+                .auth_rate_limit
+                .map(|limit| RateLimiter::new(limit, max_keys, clock.clone())),
+            api_key_failures: config
+                .api_key_failure_limit
+                .map(|limit| FailureLimiter::new(limit, max_keys, clock.clone())),
+            trusted_proxies: config.trusted_proxies.clone(),
+        });
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(prune_limiters(Arc::downgrade(&inner)));
+        }
+        Self { inner }
     }
 
     pub(crate) fn store(&self) -> &Store {
@@ -76,7 +118,11 @@ impl AppState {
         &self.inner.trusted_proxies
     }
 
-    pub(crate) fn auth_limiter(&self) -> Option<&RateLimiter<(IpAddr, String)>> {
+    pub(crate) fn auth_limiter(&self) -> Option<&RateLimiter<ClientKey>> {
         self.inner.auth_limiter.as_ref()
+    }
+
+    pub(crate) fn api_key_failures(&self) -> Option<&FailureLimiter<ClientKey>> {
+        self.inner.api_key_failures.as_ref()
     }
 }

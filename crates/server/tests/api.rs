@@ -297,6 +297,34 @@ async fn apps_licenses_rules_webhooks_round_trip() {
     server.shutdown().await.unwrap();
 }
 
+/// Failed API-key checks are limited per client: past the burst the client is refused
+/// with `rate_limited` before its key is looked up, even a good key (the database is
+/// broken under the server to show that no lookup happens: it would answer 500).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_api_key_checks_are_limited_per_client_before_any_lookup() {
+    const BURST: u32 = 3;
+    let (server, seed) = server_with_limit(BURST, |config, limit| {
+        config.api_key_failure_limit = Some(limit);
+    })
+    .await;
+    let c = client();
+    let url = server.url("/v1/account");
+    let guess = |i: u32| format!("kw_{i:048x}");
+    for i in 0..BURST {
+        let response = c.get(&url).bearer_auth(guess(i)).send().await.unwrap();
+        expect_api_error(response, ApiError::InvalidApiKey).await;
+    }
+    let response = c.get(&url).bearer_auth(guess(BURST)).send().await.unwrap();
+    let retry_after = retry_after_secs(&response);
+    assert!((1..=100).contains(&retry_after), "{retry_after}");
+    expect_api_error(response, ApiError::RateLimited).await;
+    drop_table(&server, "api_keys");
+    for key in [guess(BURST + 1), seed.api_key.clone()] {
+        let response = c.get(&url).bearer_auth(key).send().await.unwrap();
+        expect_api_error(response, ApiError::RateLimited).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_api_key_for_missing_malformed_unknown_and_revoked_keys() {
     let server = TestServer::start().await.unwrap();
@@ -631,12 +659,7 @@ async fn rate_limit_per_api_key_over_http() {
         if response.status() == 200 {
             admitted += 1;
         } else if limited.is_none() {
-            let retry_after: u64 = response.headers()["retry-after"]
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            assert!(retry_after >= 1);
+            assert!(retry_after_secs(&response) >= 1);
             limited = Some(expect_api_error(response, ApiError::RateLimited).await);
         } else {
             assert_eq!(response.status(), 429);

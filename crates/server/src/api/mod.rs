@@ -12,7 +12,9 @@ mod licenses;
 mod webhooks;
 
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, Uri, header};
 use axum::routing::{delete, get, post};
@@ -21,7 +23,7 @@ use serde_json::Value;
 
 pub use error::{ApiFailure, ApiResult};
 
-use crate::ratelimit::Decision;
+use crate::ratelimit::{ClientKey, Decision};
 use crate::secret::{hash_api_key, is_api_key_shaped};
 use crate::state::AppState;
 
@@ -61,6 +63,10 @@ pub async fn not_found(method: Method, uri: Uri) -> ApiFailure {
 }
 
 /// The authenticated caller: the account behind a live API key, within its rate limit.
+///
+/// A client whose key checks failed too often (missing, malformed, unknown or revoked
+/// keys, counted per client IP, IPv6 by /64) is refused with `rate_limited` until its
+/// next allowed attempt, before its key is looked up.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller {
     /// The account id.
@@ -71,31 +77,57 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiFailure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
+        let client = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|peer| {
+                ClientKey::from(crate::client_ip(
+                    peer.ip(),
+                    &parts.headers,
+                    state.trusted_proxies(),
+                ))
+            });
+        let failures = state.api_key_failures().zip(client);
+        if let Some((failures, client)) = failures
+            && let Decision::Limited { retry_after } = failures.admit(&client)
+        {
+            return Err(rate_limited(retry_after));
+        }
+        // A failed check counts against the client; one too many is `rate_limited`.
+        let refuse = |message: &'static str| match failures
+            .map(|(failures, client)| failures.failed(&client))
+        {
+            Some(Decision::Limited { retry_after }) => rate_limited(retry_after),
+            _ => ApiFailure::invalid_api_key(message),
+        };
         let key = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
-            .ok_or_else(|| {
-                ApiFailure::invalid_api_key("missing or malformed Authorization: Bearer header")
-            })?;
+            .ok_or_else(|| refuse("missing or malformed Authorization: Bearer header"))?;
         if !is_api_key_shaped(key) {
-            return Err(ApiFailure::invalid_api_key("malformed API key"));
+            return Err(refuse("malformed API key"));
         }
         let hash = hash_api_key(key);
         let account_id = match state.store().authenticate(hash.clone()).await {
             Ok(id) => id,
             Err(err) if err.is_internal() => return Err(ApiFailure::Internal(err.to_string())),
-            Err(_) => return Err(ApiFailure::invalid_api_key("unknown or revoked API key")),
+            Err(_) => return Err(refuse("unknown or revoked API key")),
         };
-        match state.api_limiter().check(hash, state.clock().now_micros()) {
+        match state.api_limiter().check(&hash) {
             Decision::Allowed => Ok(Self { account_id }),
-            Decision::Limited { retry_after } => Err(ApiErrorResponse::new(ApiError::RateLimited)
-                .with_retry_after(retry_after)
-                .into()),
+            Decision::Limited { retry_after } => Err(rate_limited(retry_after)),
         }
     }
+}
+
+/// 429 `rate_limited` with `Retry-After`.
+fn rate_limited(retry_after: std::time::Duration) -> ApiFailure {
+    ApiErrorResponse::new(ApiError::RateLimited)
+        .with_retry_after(retry_after)
+        .into()
 }
 
 /// A JSON request body, read as a [`Value`]: a wrong content type, an over-long or

@@ -23,7 +23,7 @@ use serde::Serialize;
 pub use heartbeat::heartbeat;
 pub use validate::validate;
 
-use crate::ratelimit::Decision;
+use crate::ratelimit::{ClientKey, Decision};
 use crate::request_id::{AnswerError, InternalCause};
 use crate::state::AppState;
 use crate::store::Grant;
@@ -160,8 +160,6 @@ pub(crate) trait AuthRequest: Sized {
     const RATE_LIMITED: Self::Error;
     /// Parses a body, naming every bad field.
     fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>>;
-    /// The app the request is for (a key of the rate limiter).
-    fn app_id(&self) -> &str;
 }
 
 impl AuthRequest for ValidateRequest {
@@ -171,9 +169,6 @@ impl AuthRequest for ValidateRequest {
     fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>> {
         ValidateRequest::parse(body)
     }
-    fn app_id(&self) -> &str {
-        &self.app_id
-    }
 }
 
 impl AuthRequest for HeartbeatRequest {
@@ -182,9 +177,6 @@ impl AuthRequest for HeartbeatRequest {
     const RATE_LIMITED: HeartbeatError = HeartbeatError::RateLimited;
     fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>> {
         HeartbeatRequest::parse(body)
-    }
-    fn app_id(&self) -> &str {
-        &self.app_id
     }
 }
 
@@ -210,7 +202,7 @@ pub(crate) async fn admit<T: AuthRequest>(
         .map_err(|field| failure(T::BAD_REQUEST, Some(vec![field])))?;
     let parsed = T::parse(&bytes).map_err(|errors| failure(T::BAD_REQUEST, Some(errors)))?;
     let ip = crate::client_ip(peer.ip(), &parts.headers, state.trusted_proxies());
-    if let Decision::Limited { retry_after } = limit(state, ip, parsed.app_id()) {
+    if let Decision::Limited { retry_after } = limit(state, ip) {
         return Err(throttled(T::RATE_LIMITED, retry_after));
     }
     Ok(Admitted {
@@ -220,10 +212,12 @@ pub(crate) async fn admit<T: AuthRequest>(
     })
 }
 
-/// The auth rate limiter's decision for this client and app.
-fn limit(state: &AppState, ip: IpAddr, app_id: &str) -> Decision {
+/// The auth rate limiter's decision for this client. Keyed by client only: the app id
+/// is not checked yet, and keys taken from unchecked input would let one client make
+/// state without end.
+fn limit(state: &AppState, ip: IpAddr) -> Decision {
     match state.auth_limiter() {
-        Some(limiter) => limiter.check((ip, app_id.to_owned()), state.clock().now_micros()),
+        Some(limiter) => limiter.check(&ClientKey::from(ip)),
         None => Decision::Allowed,
     }
 }

@@ -24,7 +24,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use auth::{Grant, HeartbeatGrant, HeartbeatInput, ValidateGrant, ValidateInput};
+pub use auth::{
+    Grant, HEARTBEATS_PER_CREDIT, HeartbeatGrant, HeartbeatInput, ValidateGrant, ValidateInput,
+};
 use keyward_errors::{HeartbeatError, ValidateError};
 use sessions::{Beat, Epoch, SessionCache};
 use worker::Sessions;
@@ -368,19 +370,17 @@ impl Store {
     /// Writes the heartbeat counts kept in memory (the `sessions` module). The server
     /// calls it every second and at shutdown.
     pub async fn flush_heartbeats(&self) -> Result<(), StoreError> {
-        let pending = Arc::new(self.sessions.take_pending());
-        if pending.is_empty() {
+        let taken = self.sessions.take_pending();
+        if taken.pending.is_empty() {
             return Ok(());
         }
+        let pending = taken.pending.clone();
         let sessions = self.sessions.clone();
         self.worker
             .call_then(
                 Sessions::Unchanged,
-                {
-                    let pending = pending.clone();
-                    move |c| auth::count_pending(c, &pending)
-                },
-                move |result| sessions.finish_pending(&pending, result),
+                move |c| auth::count_pending(c, &pending),
+                move |result| sessions.finish_pending(taken, result),
             )
             .await
             .map(|_| ())
@@ -735,7 +735,7 @@ impl Store {
         input: &HeartbeatInput,
         now: i64,
     ) -> Result<HeartbeatOutcome, StoreError> {
-        let ticket = match self.sessions.begin(input, now) {
+        let ticket = match self.sessions.begin(input, now).await {
             Beat::Answered(grant) => {
                 crate::metrics::session_cache(true);
                 return Ok(Ok(grant));

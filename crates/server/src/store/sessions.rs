@@ -18,9 +18,20 @@
 //!   made by the admin CLI therefore reaches heartbeats within that time;
 //! - the same app, a device the database confirmed bound at this generation, and a license
 //!   not expired at the heartbeat's time;
-//! - the beat is not a billing milestone: every 10th beat charges a credit in the database
-//!   and is answered after that charge commits, carrying the beats counted in memory
-//!   before it.
+//! - the beat is below the license's next billing milestone as last *committed*
+//!   (`stored`), counting every beat already answered or being written: every 10th beat
+//!   charges a credit in the database and is answered after that charge commits,
+//!   carrying the beats counted in memory before it. While a milestone is being charged,
+//!   the beats after it wait for the answer rather than count on a charge that may fail.
+//!
+//! Each license has one *writer*: the database write of its beats (a heartbeat sent
+//! there, or the flusher's write of its pending count) holds it from [`SessionCache::begin`]
+//! until the write's result is taken in, so a license's writes commit in the order their
+//! beats were counted here, one at a time. So the cache's count is the database's after
+//! every write, and a write never carries beats answered from memory past a milestone
+//! it could fail to charge: with no credits, the milestone beat is refused and nothing
+//! else. Heartbeats that the database must see wait for the writer; answers from memory
+//! never do.
 //!
 //! Pending counts are written by the license's next database heartbeat (at most nine beats
 //! later) or by [`SessionCache::take_pending`]'s caller, the flusher (every second, and at
@@ -31,10 +42,11 @@ use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use keyward_errors::HeartbeatError;
+use tokio::sync::OwnedMutexGuard;
 
 use super::StoreError;
 use super::auth::{DatabaseBeat, Grant, HEARTBEATS_PER_CREDIT, HeartbeatInput};
@@ -109,6 +121,8 @@ struct Entry {
     pending: i64,
     /// [`Epoch::now`] of the last heartbeat.
     last_beat: u64,
+    /// Held by the license's database write (module docs).
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Entry {
@@ -127,6 +141,7 @@ impl Entry {
             in_flight: 0,
             pending: 0,
             last_beat: 0,
+            writer: Arc::default(),
         }
     }
 
@@ -134,7 +149,20 @@ impl Entry {
         self.generation == generation
             && self.hwids.iter().any(|hwid| **hwid == *input.hwid)
             && self.expires_at.is_none_or(|at| at > now)
-            && (self.stored + self.in_flight + self.pending + 1) % HEARTBEATS_PER_CREDIT != 0
+            && self.below_next_milestone()
+    }
+
+    /// Whether one more beat, after every beat answered or being written, stays below the
+    /// first milestone not yet charged in a committed write. (A beat that may fail,
+    /// answered from memory and counted later, would be a beat nobody pays for.)
+    fn below_next_milestone(&self) -> bool {
+        let next_milestone = (self.stored / HEARTBEATS_PER_CREDIT + 1) * HEARTBEATS_PER_CREDIT;
+        self.stored + self.in_flight + self.pending + 1 < next_milestone
+    }
+
+    /// Whether the entry may be dropped: nothing to write, no write running or waiting.
+    fn idle(&self) -> bool {
+        self.pending == 0 && self.in_flight == 0 && Arc::strong_count(&self.writer) == 1
     }
 
     /// Takes the state of a successful database heartbeat read at `generation`.
@@ -166,8 +194,9 @@ pub(super) struct Ticket {
     generation: u64,
     /// Beats answered from memory that this write carries.
     flushed: i64,
-    /// Whether the entry counts this write in `in_flight`.
-    registered: bool,
+    /// The license's writer, while the entry counts this write in `in_flight`; `None`
+    /// for a write the entry does not count.
+    writer: Option<OwnedMutexGuard<()>>,
 }
 
 impl Ticket {
@@ -183,9 +212,16 @@ type Shard = HashMap<Box<str>, Entry>;
 /// Pending counts handed to the flusher: license key and beats.
 pub(super) type Pending = Vec<(String, i64)>;
 
+/// What [`SessionCache::take_pending`] hands out: the counts, and the writers of their
+/// licenses, to give back to [`SessionCache::finish_pending`].
+pub(super) struct Flush {
+    pub(super) pending: Arc<Pending>,
+    writers: Vec<OwnedMutexGuard<()>>,
+}
+
 /// The cache. See the module documentation.
 pub(super) struct SessionCache {
-    epoch: std::sync::Arc<Epoch>,
+    epoch: Arc<Epoch>,
     hasher: RandomState,
     shards: Box<[Mutex<Shard>]>,
 }
@@ -197,7 +233,7 @@ impl std::fmt::Debug for SessionCache {
 }
 
 impl SessionCache {
-    pub(super) fn new(epoch: std::sync::Arc<Epoch>) -> Self {
+    pub(super) fn new(epoch: Arc<Epoch>) -> Self {
         Self {
             epoch,
             hasher: RandomState::new(),
@@ -214,16 +250,39 @@ impl SessionCache {
     }
 
     /// Answers the heartbeat from memory, or sends it to the database with the beats
-    /// pending for its license.
-    pub(super) fn begin(&self, input: &HeartbeatInput, now: i64) -> Beat {
+    /// pending for its license, once it holds the license's writer. (The ticket must be
+    /// handed to [`SessionCache::finish`]: nothing may be awaited in between.)
+    pub(super) async fn begin(&self, input: &HeartbeatInput, now: i64) -> Beat {
+        // Twice at most: holding the writer, `begin_with` never asks for it.
+        let mut writer = None;
+        loop {
+            match self.begin_with(input, now, writer.take()) {
+                Ok(beat) => return beat,
+                Err(free) => writer = Some(free.lock_owned().await),
+            }
+        }
+    }
+
+    /// A database write the entry does not count (its license belongs to another app).
+    fn begin_unregistered(&self) -> Beat {
+        Beat::ToDatabase(Ticket {
+            generation: self.epoch.generation(),
+            flushed: 0,
+            writer: None,
+        })
+    }
+
+    /// [`SessionCache::begin`] without waiting: `writer` is the license's, if held; `Err`
+    /// is the writer to wait for when the beat must go to the database.
+    fn begin_with(
+        &self,
+        input: &HeartbeatInput,
+        now: i64,
+        writer: Option<OwnedMutexGuard<()>>,
+    ) -> Result<Beat, Arc<tokio::sync::Mutex<()>>> {
         let generation = self.epoch.generation();
         let at = self.epoch.now();
         let fresh = self.epoch.fresh(at);
-        let unregistered = Beat::ToDatabase(Ticket {
-            generation,
-            flushed: 0,
-            registered: false,
-        });
         let mut shard = self.shard(&input.license_key);
         let key = input.license_key.as_str();
         // A license's first heartbeat leaves an entry that cannot answer yet but counts
@@ -234,23 +293,28 @@ impl SessionCache {
             shard.insert(key.into(), Entry::placeholder(&input.app_id));
         }
         let Some(entry) = shard.get_mut(key) else {
-            return unregistered;
+            return Ok(self.begin_unregistered());
         };
         if *entry.app_id != *input.app_id {
-            return unregistered;
+            return Ok(self.begin_unregistered());
         }
         entry.last_beat = at;
         if fresh && entry.answers(input, generation, now) {
             entry.pending += 1;
-            return Beat::Answered(entry.grant.clone());
+            return Ok(Beat::Answered(entry.grant.clone()));
         }
+        // Entries are never dropped while their writer is held or awaited, so this is
+        // the writer of this entry.
+        let Some(writer) = writer else {
+            return Err(entry.writer.clone());
+        };
         let flushed = std::mem::take(&mut entry.pending);
         entry.in_flight += flushed + 1;
-        Beat::ToDatabase(Ticket {
+        Ok(Beat::ToDatabase(Ticket {
             generation,
             flushed,
-            registered: true,
-        })
+            writer: Some(writer),
+        }))
     }
 
     /// Takes in what the database answered the heartbeat `begin` sent there. Called in
@@ -262,7 +326,7 @@ impl SessionCache {
         ticket: Ticket,
         result: &Result<DatabaseBeat, StoreError>,
     ) {
-        if !ticket.registered {
+        if ticket.writer.is_none() {
             return;
         }
         let mut shard = self.shard(&input.license_key);
@@ -295,40 +359,48 @@ impl SessionCache {
         }
     }
 
-    /// Hands every pending count to the caller (who must write it and then call
-    /// [`SessionCache::finish_pending`]), and drops entries that have nothing to write and
+    /// Hands every pending count whose license's writer is free to the caller (who must
+    /// write it and then call [`SessionCache::finish_pending`]; the others ride with the
+    /// running write's successor), and drops entries that have nothing to write and
     /// cannot answer or saw no heartbeat for [`IDLE_AFTER`].
-    pub(super) fn take_pending(&self) -> Pending {
+    pub(super) fn take_pending(&self) -> Flush {
         let generation = self.epoch.generation();
         let now = self.epoch.now();
         let idle = IDLE_AFTER.as_micros() as u64;
-        let mut taken = Vec::new();
+        let mut pending = Vec::new();
+        let mut writers = Vec::new();
         for shard in &self.shards {
             let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
             shard.retain(|key, entry| {
                 if entry.pending > 0 {
-                    let beats = std::mem::take(&mut entry.pending);
-                    entry.in_flight += beats;
-                    taken.push((key.to_string(), beats));
+                    if let Ok(writer) = entry.writer.clone().try_lock_owned() {
+                        let beats = std::mem::take(&mut entry.pending);
+                        entry.in_flight += beats;
+                        pending.push((key.to_string(), beats));
+                        writers.push(writer);
+                    }
                     return true;
                 }
                 let unusable =
                     entry.generation != generation || now.saturating_sub(entry.last_beat) > idle;
-                entry.in_flight > 0 || !unusable
+                !(entry.idle() && unusable)
             });
         }
-        taken
+        Flush {
+            pending: Arc::new(pending),
+            writers,
+        }
     }
 
     /// Takes in the result of writing what [`SessionCache::take_pending`] handed out: per
     /// license, its count after the write (`None`: the license is gone). Called in commit
-    /// order, like [`SessionCache::finish`].
+    /// order, like [`SessionCache::finish`]; frees the writers after.
     pub(super) fn finish_pending(
         &self,
-        taken: &Pending,
+        taken: Flush,
         result: &Result<Vec<Option<i64>>, StoreError>,
     ) {
-        for (index, (key, beats)) in taken.iter().enumerate() {
+        for (index, (key, beats)) in taken.pending.iter().enumerate() {
             let mut shard = self.shard(key);
             let Some(entry) = shard.get_mut(key.as_str()) else {
                 continue;
@@ -342,6 +414,8 @@ impl SessionCache {
                 Err(_) => entry.pending += beats,
             }
         }
+        // Only now may the next write of these licenses begin.
+        drop(taken.writers);
     }
 
     /// Beats of the license answered from memory and not yet handed to a write.
@@ -396,6 +470,19 @@ mod tests {
         (epoch, cache)
     }
 
+    /// [`SessionCache::begin`] for a license whose writer is free.
+    fn begin_now(cache: &SessionCache, device: &HeartbeatInput, now: i64) -> Beat {
+        cache
+            .begin_with(device, now, None)
+            .unwrap_or_else(|writer| {
+                let writer = writer.try_lock_owned().expect("the writer is free");
+                match cache.begin_with(device, now, Some(writer)) {
+                    Ok(beat) => beat,
+                    Err(_) => panic!("asked for the writer it holds"),
+                }
+            })
+    }
+
     fn to_database(beat: Beat) -> Ticket {
         match beat {
             Beat::ToDatabase(ticket) => ticket,
@@ -405,7 +492,7 @@ mod tests {
 
     /// A beat that goes to the database and succeeds there, leaving the count `counted`.
     fn beat_in_database(cache: &SessionCache, device: &HeartbeatInput, counted: i64) {
-        let ticket = to_database(cache.begin(device, 10));
+        let ticket = to_database(begin_now(cache, device, 10));
         cache.finish(device, ticket, &success(counted));
     }
 
@@ -415,21 +502,21 @@ mod tests {
     fn memory_answers_all_but_the_milestones() {
         let (_, cache) = fresh_cache();
         let device = input("h1");
-        let ticket = to_database(cache.begin(&device, 10));
+        let ticket = to_database(begin_now(&cache, &device, 10));
         assert_eq!(ticket.flushed(), 0);
         cache.finish(&device, ticket, &success(1));
         for beat in 2..=9 {
-            match cache.begin(&device, 10) {
+            match begin_now(&cache, &device, 10) {
                 Beat::Answered(answer) => assert_eq!(answer, grant(), "beat {beat}"),
                 Beat::ToDatabase(_) => panic!("beat {beat} went to the database"),
             }
         }
-        let ticket = to_database(cache.begin(&device, 10));
+        let ticket = to_database(begin_now(&cache, &device, 10));
         assert_eq!(ticket.flushed(), 8, "beats 2 to 9 ride with the 10th");
         assert_eq!(cache.unsettled(&device.license_key), 9);
         cache.finish(&device, ticket, &success(10));
         assert_eq!(cache.unsettled(&device.license_key), 0);
-        assert!(matches!(cache.begin(&device, 10), Beat::Answered(_)));
+        assert!(matches!(begin_now(&cache, &device, 10), Beat::Answered(_)));
     }
 
     /// A write committed after the state was read, another device, expiry, a failed
@@ -440,32 +527,47 @@ mod tests {
         let device = input("h1");
         beat_in_database(&cache, &device, 1);
 
-        assert!(matches!(cache.begin(&input("h2"), 10), Beat::ToDatabase(_)));
-        assert!(matches!(cache.begin(&device, 1_000), Beat::ToDatabase(_)));
+        assert!(matches!(
+            begin_now(&cache, &input("h2"), 10),
+            Beat::ToDatabase(_)
+        ));
+        assert!(matches!(
+            begin_now(&cache, &device, 1_000),
+            Beat::ToDatabase(_)
+        ));
         let mut other_app = input("h1");
         other_app.app_id = "app_2".to_owned();
-        assert!(matches!(cache.begin(&other_app, 10), Beat::ToDatabase(_)));
+        assert!(matches!(
+            begin_now(&cache, &other_app, 10),
+            Beat::ToDatabase(_)
+        ));
 
         epoch.bump();
         beat_in_database(&cache, &device, 5);
-        assert!(matches!(cache.begin(&device, 10), Beat::Answered(_)));
+        assert!(matches!(begin_now(&cache, &device, 10), Beat::Answered(_)));
 
-        let ticket = to_database(cache.begin(&device, 1_000));
+        let ticket = to_database(begin_now(&cache, &device, 1_000));
         let expired = Ok(DatabaseBeat {
             outcome: Err(HeartbeatError::Expired),
             counted: Some(7),
             expires_at: Some(1_000),
         });
         cache.finish(&device, ticket, &expired);
-        assert!(matches!(cache.begin(&device, 10), Beat::ToDatabase(_)));
+        assert!(matches!(
+            begin_now(&cache, &device, 10),
+            Beat::ToDatabase(_)
+        ));
 
         let (epoch, cache) = fresh_cache();
         beat_in_database(&cache, &device, 1);
         // No check for other processes' commits within STALE_AFTER: memory must not answer.
         std::thread::sleep(STALE_AFTER + Duration::from_millis(20));
-        assert!(matches!(cache.begin(&device, 10), Beat::ToDatabase(_)));
+        assert!(matches!(
+            begin_now(&cache, &device, 10),
+            Beat::ToDatabase(_)
+        ));
         epoch.checked(epoch.now());
-        assert!(matches!(cache.begin(&device, 10), Beat::Answered(_)));
+        assert!(matches!(begin_now(&cache, &device, 10), Beat::Answered(_)));
     }
 
     /// Counts survive a failed write and a concurrent one: `stored + in_flight + pending`
@@ -476,26 +578,61 @@ mod tests {
         let device = input("h1");
         beat_in_database(&cache, &device, 1);
         for _ in 0..3 {
-            assert!(matches!(cache.begin(&device, 10), Beat::Answered(_)));
+            assert!(matches!(begin_now(&cache, &device, 10), Beat::Answered(_)));
         }
         let taken = cache.take_pending();
-        assert_eq!(taken, vec![(device.license_key.clone(), 3)]);
+        assert_eq!(*taken.pending, vec![(device.license_key.clone(), 3)]);
         // While the flush runs, memory keeps answering and counting.
-        assert!(matches!(cache.begin(&device, 10), Beat::Answered(_)));
-        cache.finish_pending(&taken, &Err(StoreError::Closed));
+        assert!(matches!(begin_now(&cache, &device, 10), Beat::Answered(_)));
+        cache.finish_pending(taken, &Err(StoreError::Closed));
         assert_eq!(cache.unsettled(&device.license_key), 4);
         let taken = cache.take_pending();
-        assert_eq!(taken, vec![(device.license_key.clone(), 4)]);
-        cache.finish_pending(&taken, &Ok(vec![Some(5)]));
+        assert_eq!(*taken.pending, vec![(device.license_key.clone(), 4)]);
+        cache.finish_pending(taken, &Ok(vec![Some(5)]));
         assert_eq!(cache.unsettled(&device.license_key), 0);
 
         // A database beat that fails puts its carried beats back.
         for _ in 0..4 {
-            assert!(matches!(cache.begin(&device, 10), Beat::Answered(_)));
+            assert!(matches!(begin_now(&cache, &device, 10), Beat::Answered(_)));
         }
-        let ticket = to_database(cache.begin(&device, 10));
+        let ticket = to_database(begin_now(&cache, &device, 10));
         assert_eq!(ticket.flushed(), 4);
         cache.finish(&device, ticket, &Err(StoreError::Closed));
         assert_eq!(cache.unsettled(&device.license_key), 4);
+    }
+
+    /// While a milestone is being charged, no beat of the license is answered from
+    /// memory nor written (they wait for the license's writer, the flusher too), and
+    /// after a refused charge the next beat is the milestone again.
+    #[test]
+    fn nothing_counts_on_a_milestone_being_charged() {
+        let (_, cache) = fresh_cache();
+        let device = input("h1");
+        let other = input("h2");
+        beat_in_database(&cache, &device, 1);
+        beat_in_database(&cache, &other, 2);
+        for _ in 3..=9 {
+            assert!(matches!(begin_now(&cache, &device, 10), Beat::Answered(_)));
+        }
+        let milestone = to_database(begin_now(&cache, &device, 10));
+        assert_eq!(milestone.flushed(), 7);
+        for beat in [&device, &other] {
+            assert!(
+                cache.begin_with(beat, 10, None).is_err(),
+                "waits for the writer"
+            );
+        }
+        assert!(cache.take_pending().pending.is_empty());
+        let refused = Ok(DatabaseBeat {
+            outcome: Err(HeartbeatError::NoCredits),
+            counted: Some(9),
+            expires_at: Some(1_000),
+        });
+        cache.finish(&device, milestone, &refused);
+        assert_eq!(cache.unsettled(&device.license_key), 0);
+        let milestone = to_database(begin_now(&cache, &other, 10));
+        assert_eq!(milestone.flushed(), 0);
+        cache.finish(&other, milestone, &success(10));
+        assert!(matches!(begin_now(&cache, &device, 10), Beat::Answered(_)));
     }
 }

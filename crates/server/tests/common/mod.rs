@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use keyward_protocol::{
     CheckedResponse, Nonce, SessionToken, VerifiedSession, check_response, derive_key,
 };
-use keyward_server::{Seed, TestServer};
+use keyward_server::{Config, RateLimitConfig, Seed, TestServer};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -282,6 +282,42 @@ pub async fn create_licenses(server: &TestServer, seed: &Seed, body: Value) -> V
 
 pub async fn credits(server: &TestServer, seed: &Seed) -> i64 {
     server.admin().account(&seed.account).await.unwrap().credits
+}
+
+/// A server whose configuration `limit` gave a rate limit of `burst` that barely refills
+/// during a test, and a seed.
+pub async fn server_with_limit(
+    burst: u32,
+    limit: impl FnOnce(&mut Config, RateLimitConfig),
+) -> (TestServer, Seed) {
+    let server = TestServer::start_with(|config| limit(config, RateLimitConfig::new(burst, 0.01)))
+        .await
+        .unwrap();
+    let seed = server.seed().await.unwrap();
+    (server, seed)
+}
+
+/// The `Retry-After` header of a `rate_limited` answer, in seconds.
+pub fn retry_after_secs(response: &Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Stops the server gracefully and reads the license's heartbeat count from its database
+/// (the counts kept in memory are written at shutdown).
+pub async fn stored_heartbeats(server: TestServer, license_key: &str) -> i64 {
+    let (db, _dir) = server.shutdown_keeping_database().await.unwrap();
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT heartbeats FROM licenses WHERE license_key = ?1",
+            [license_key],
+            |row| row.get(0),
+        )
+        .unwrap()
 }
 
 /// Breaks the database under the running server (a real failing database).
