@@ -67,6 +67,17 @@ fn snapshots_of_every_output() {
         file(&files, "crates/errors/schema/api_error.schema.json")
     );
     insta::assert_snapshot!("docs", file(&files, "docs/errors.md"));
+
+    let with_operations = include_str!("fixtures/operations.toml");
+    let spec = Spec::parse("spec/errors.toml", with_operations).expect("valid");
+    let files = codegen::generate(&spec).expect("generates");
+    insta::assert_snapshot!(
+        "operations_docs",
+        file(&files, "docs/errors-by-operation.md")
+    );
+    let rust = file(&files, "crates/errors/src/generated.rs");
+    let table = &rust[rust.find("pub static OPERATIONS").expect("the table")..];
+    insta::assert_snapshot!("operations_rust", table);
 }
 
 #[test]

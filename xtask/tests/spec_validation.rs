@@ -536,20 +536,12 @@ fn an_unknown_name_close_to_a_known_one_gets_a_did_you_mean() {
     insta::assert_snapshot!(text);
 }
 
-/// The minimal spec with an SDK-detected family, `[operation_defaults.api]`
-/// and operations that answer every code, followed by `operations`.
-fn with_operations(operations: &str) -> String {
-    format!(
-        "{MINIMAL}\n[family.sdk]\nrust_name = \"SdkError\"\ndescription = \"Detected by the SDK.\"\n\
-         unknown_user_message = \"Failed.\"\nunknown_user_action = \"try_later\"\nunknown_retry = \"permanent\"\n\
-         sdk_detected = true\n\n\
-         [[error]]\nfamily = \"sdk\"\ncode = \"network_error\"\ndescription = \"No answer.\"\n\
-         user_message = \"Offline.\"\nuser_action = \"try_later\"\nuser_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"\n\n\
-         [operation_defaults.api]\nerrors = [\"not_found\"]\n\n\
-         [[operation]]\nmethod = \"GET\"\npath = \"/v1/apps/{{appId}}\"\nsummary = \"One app.\"\nfamily = \"api\"\n\n\
-         [[operation]]\nmethod = \"POST\"\npath = \"/auth/validate\"\nsummary = \"Check a key.\"\nfamily = \"auth\"\n\
-         errors = [\"invalid_key\"]\nclient_errors = [\"network_error\"]\n\n{operations}"
-    )
+const OPERATIONS: &str = include_str!("fixtures/operations.toml");
+
+/// The operations fixture (the minimal spec with an SDK-detected family,
+/// `[operation_defaults.api]` and operations answering every code) and `more`.
+fn with_operations(more: &str) -> String {
+    format!("{OPERATIONS}\n{more}")
 }
 
 #[test]
