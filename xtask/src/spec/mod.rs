@@ -233,6 +233,12 @@ impl Operation {
     pub fn route(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
+
+    /// What makes two operations the same route: the method and the path
+    /// with its parameter names erased (`/v1/apps/{}`).
+    pub fn key(&self) -> (String, String) {
+        (self.method.clone(), operations::shape(&self.path))
+    }
 }
 
 /// An explicit acknowledgement of one breaking change.

@@ -354,7 +354,7 @@ impl Checker<'_> {
 
 /// A path with its parameter names erased: `/v1/apps/{appId}` and
 /// `/v1/apps/{id}` are the same route.
-fn shape(path: &str) -> String {
+pub(super) fn shape(path: &str) -> String {
     path.split('/')
         .map(|segment| {
             if segment.starts_with('{') {
