@@ -27,6 +27,16 @@ fn report(source: &str) -> String {
     }
 }
 
+/// A 1.0.0 spec one release later (1.1.0), so that codes can be retired.
+fn released_1_1(source: &str) -> String {
+    source
+        .replace(
+            "[[release]]\nversion = \"1.0.0\"",
+            "[[release]]\nversion = \"1.1.0\"\nsummary = \"Retire.\"\n\n[[release]]\nversion = \"1.0.0\"",
+        )
+        .replace("[spec]\nversion = \"1.0.0\"", "[spec]\nversion = \"1.1.0\"")
+}
+
 const NOT_FOUND: &str = "code = \"not_found\"\nhttp_status = 404\n";
 
 #[test]
@@ -121,9 +131,10 @@ fn retired_code_still_referenced() {
         "{}\n[[error]]\nfamily = \"auth\"\ncode = \"bad_key\"\ndescription = \"Old.\"\nuser_message = \"x\"\n\
          user_action = \"try_later\"\nuser_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"\nretired = \"1.1.0\"\n\
          replaced_by = \"invalid_key\"\n",
-        edited("user_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"", "user_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"\nretired = \"1.1.0\"\nreplaced_by = \"bad_key\"")
-            .replace("[[release]]\nversion = \"1.0.0\"", "[[release]]\nversion = \"1.1.0\"\nsummary = \"Retire.\"\n\n[[release]]\nversion = \"1.0.0\"")
-            .replace("[spec]\nversion = \"1.0.0\"", "[spec]\nversion = \"1.1.0\"")
+        released_1_1(&edited(
+            "user_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"",
+            "user_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"\nretired = \"1.1.0\"\nreplaced_by = \"bad_key\""
+        ))
     );
     insta::assert_snapshot!(report(&source));
 }
@@ -614,13 +625,8 @@ fn operation_names_a_retired_code() {
         "[[error]]\nfamily = \"auth\"\ncode = \"bad_key\"\ndescription = \"Old.\"\nuser_message = \"x\"\n\
          user_action = \"try_later\"\nuser_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"\nretired = \"1.1.0\"\n\n\
          [[operation]]\nmethod = \"POST\"\npath = \"/auth/heartbeat\"\nsummary = \"Beat.\"\nfamily = \"auth\"\nerrors = [\"bad_key\"]\n",
-    )
-    .replace(
-        "[[release]]\nversion = \"1.0.0\"",
-        "[[release]]\nversion = \"1.1.0\"\nsummary = \"Retire.\"\n\n[[release]]\nversion = \"1.0.0\"",
-    )
-    .replace("[spec]\nversion = \"1.0.0\"", "[spec]\nversion = \"1.1.0\"");
-    insta::assert_snapshot!(report(&source));
+    );
+    insta::assert_snapshot!(report(&released_1_1(&source)));
 }
 
 #[test]
