@@ -294,6 +294,7 @@ const HOSTILE_TYPES: &[&str] = &[
     "Option",
     "Duration",
     "Jitter",
+    "OperationInfo",
     "Failed",
     "Unknown",
     "AllErrors",

@@ -352,6 +352,7 @@ fn family_rust_names_the_generated_module_uses() {
         "Duration",
         "Family",
         "ErrorInfo",
+        "OperationInfo",
         "RateLimit",
         "Failed",
         "UnknownCode",
