@@ -662,3 +662,26 @@ fn a_spec_without_operations_needs_none() {
     let spec = Spec::parse(PATH, MINIMAL).expect("valid without operations");
     assert!(spec.operations.is_empty());
 }
+
+#[test]
+fn path_templates() {
+    let bad = [
+        "/v1/{App_Id}",
+        "/v1/{id}/x/{id}",
+        "/v1//apps",
+        "/v1/apps?x=1",
+        "/v1/a b",
+    ];
+    let text = reports(bad.iter().map(|path| {
+        with_operations(&format!(
+            "[[operation]]\nmethod = \"GET\"\npath = \"{path}\"\nsummary = \"X.\"\nfamily = \"api\"\n"
+        ))
+    }));
+    insta::assert_snapshot!(text);
+    for root in ["/", "/v1/apps/{appId}/access-rules/{ruleId}", "/v1/a.b_c-d"] {
+        let source = with_operations(&format!(
+            "[[operation]]\nmethod = \"PUT\"\npath = \"{root}\"\nsummary = \"X.\"\nfamily = \"api\"\n"
+        ));
+        Spec::parse(PATH, &source).unwrap_or_else(|err| panic!("{root}: {err}"));
+    }
+}

@@ -304,13 +304,14 @@ impl Checker<'_> {
                         problem = Some(format!("parameter `{{{param}}}` appears twice"));
                     }
                     params.push(param);
-                } else if segment.is_empty()
-                    || !segment
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                } else if segment.is_empty() {
+                    problem = Some("has an empty segment (`//` or a trailing `/`)".to_owned());
+                } else if !segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
                 {
                     problem = Some(format!(
-                        "segment `{segment}` must be a `{{parameter}}` or non-empty ASCII letters, digits, `-`, `_` and `.`"
+                        "segment `{segment}` must be a `{{parameter}}` or ASCII letters, digits, `-`, `_` and `.`"
                     ));
                 }
             }
