@@ -294,6 +294,7 @@ const HOSTILE_TYPES: &[&str] = &[
     "Option",
     "Duration",
     "Jitter",
+    "OperationInfo",
     "Failed",
     "Unknown",
     "AllErrors",
@@ -426,8 +427,28 @@ pub fn hostile_spec(seed: u64) -> String {
         }
         out.push_str("]\n\n");
     }
-    for (family, is_http) in families.iter().zip(http) {
+    // Half of the specs declare an operation per family, answering its live codes.
+    let with_operations = rng.below(2) == 0;
+    for (n, (family, is_http)) in families.iter().zip(http).enumerate() {
         let codes = rng.names(HOSTILE_NAMES, 1, 4);
+        if with_operations {
+            let live = if codes.len() > 1 {
+                &codes[1..]
+            } else {
+                &codes[..]
+            };
+            let _ = write!(
+                out,
+                "[[operation]]\nmethod = \"{}\"\npath = \"/v1/{family}/{{id}}\"\nsummary = {}\n\
+                 family = \"{family}\"\nerrors = [{}]\n\n",
+                ["GET", "POST", "DELETE"][n % 3],
+                rng.line(),
+                live.iter()
+                    .map(|c| format!("\"{c}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+        }
         for (i, code) in codes.iter().enumerate() {
             let _ = write!(
                 out,
@@ -490,6 +511,16 @@ impl SplitMix {
         names
     }
 
+    /// One of the one-line [`HOSTILE_TEXTS`] as a TOML basic string.
+    fn line(&mut self) -> String {
+        let lines: Vec<&str> = HOSTILE_TEXTS
+            .iter()
+            .copied()
+            .filter(|t| !t.contains(['\n', '\r']))
+            .collect();
+        quote(self.pick(&lines))
+    }
+
     /// One of [`HOSTILE_TEXTS`] as a TOML basic string.
     fn text(&mut self) -> String {
         quote(self.pick(HOSTILE_TEXTS))
@@ -546,5 +577,20 @@ mod tests {
             }
         }
         assert!((10..190).contains(&accepted), "{accepted} of 200 accepted");
+        let with_operations = (0..200)
+            .filter_map(|seed| Spec::parse("hostile.toml", &hostile_spec(seed)).ok())
+            .filter(|spec| !spec.operations.is_empty())
+            .count();
+        assert!(
+            with_operations * 4 >= accepted,
+            "{with_operations} of {accepted} with operations"
+        );
+        // The first accepted ones, which `tests/generated_compiles.rs` compiles, include some.
+        let first: Vec<bool> = (0..1000)
+            .filter_map(|seed| Spec::parse("hostile.toml", &hostile_spec(seed)).ok())
+            .take(6)
+            .map(|spec| !spec.operations.is_empty())
+            .collect();
+        assert!(first.contains(&true) && first.contains(&false), "{first:?}");
     }
 }

@@ -67,6 +67,17 @@ fn snapshots_of_every_output() {
         file(&files, "crates/errors/schema/api_error.schema.json")
     );
     insta::assert_snapshot!("docs", file(&files, "docs/errors.md"));
+
+    let with_operations = include_str!("fixtures/operations.toml");
+    let spec = Spec::parse("spec/errors.toml", with_operations).expect("valid");
+    let files = codegen::generate(&spec).expect("generates");
+    insta::assert_snapshot!(
+        "operations_docs",
+        file(&files, "docs/errors-by-operation.md")
+    );
+    let rust = file(&files, "crates/errors/src/generated.rs");
+    let table = &rust[rust.find("pub static OPERATIONS").expect("the table")..];
+    insta::assert_snapshot!("operations_rust", table);
 }
 
 #[test]
@@ -156,6 +167,14 @@ fn a_new_code_reaches_the_enum_the_schema_and_the_docs() {
          description = \"The license is paused by its owner.\"\nuser_message = \"This license is paused.\"\n\
          user_action = \"contact_support\"\nuser_facing = true\nretry = \"permanent\"\nsince = \"1.1.0\"\nextension = true\n",
     );
+    // A code is answered by an operation: the validate endpoint's list gets it.
+    let listed = "\"invalid_app\", ";
+    assert_eq!(
+        source.matches(listed).count(),
+        1,
+        "the validate operation's list"
+    );
+    let source = source.replacen(listed, &format!("\"license_paused\", {listed}"), 1);
     std::fs::write(&spec_path, source).expect("write spec");
     let out = dir.path().join("out");
 

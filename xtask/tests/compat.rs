@@ -92,6 +92,8 @@ fixture_tests! {
     envelope_required_field_added => "envelope-required-field-added",
     envelope_families_changed => "envelope-families-changed",
     rust_name_changed => "rust-name-changed",
+    operation_removed => "operation-removed",
+    operation_path_changed => "operation-path-changed",
     code_added => "code-added",
     code_retired => "code-retired",
     family_added => "family-added",
@@ -108,6 +110,9 @@ fixture_tests! {
     user_action_added => "user-action-added",
     envelope_added => "envelope-added",
     envelope_field_added => "envelope-field-added",
+    operation_added => "operation-added",
+    operation_code_added => "operation-code-added",
+    operation_code_removed => "operation-code-removed",
 }
 
 #[test]

@@ -131,11 +131,17 @@ fn accepted_specs_generate_crates_that_compile() {
         .nth(1)
         .and_then(|rest| rest.split("\n[").next())
         .expect("[workspace.package]");
+    // The lint tables the crate inherits (`[lints] workspace = true`).
+    let lints: String = root_manifest
+        .split("\n[")
+        .filter(|section| section.starts_with("workspace.lints"))
+        .map(|section| format!("[{section}\n"))
+        .collect();
     std::fs::write(
         scratch.path().join("Cargo.toml"),
         format!(
             "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[workspace.package]{package}\n\
-             [workspace.dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n",
+             [workspace.dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\n{lints}",
             members.join(", ")
         ),
     )

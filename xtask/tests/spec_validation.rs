@@ -27,6 +27,16 @@ fn report(source: &str) -> String {
     }
 }
 
+/// A 1.0.0 spec one release later (1.1.0), so that codes can be retired.
+fn released_1_1(source: &str) -> String {
+    source
+        .replace(
+            "[[release]]\nversion = \"1.0.0\"",
+            "[[release]]\nversion = \"1.1.0\"\nsummary = \"Retire.\"\n\n[[release]]\nversion = \"1.0.0\"",
+        )
+        .replace("[spec]\nversion = \"1.0.0\"", "[spec]\nversion = \"1.1.0\"")
+}
+
 const NOT_FOUND: &str = "code = \"not_found\"\nhttp_status = 404\n";
 
 #[test]
@@ -121,9 +131,10 @@ fn retired_code_still_referenced() {
         "{}\n[[error]]\nfamily = \"auth\"\ncode = \"bad_key\"\ndescription = \"Old.\"\nuser_message = \"x\"\n\
          user_action = \"try_later\"\nuser_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"\nretired = \"1.1.0\"\n\
          replaced_by = \"invalid_key\"\n",
-        edited("user_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"", "user_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"\nretired = \"1.1.0\"\nreplaced_by = \"bad_key\"")
-            .replace("[[release]]\nversion = \"1.0.0\"", "[[release]]\nversion = \"1.1.0\"\nsummary = \"Retire.\"\n\n[[release]]\nversion = \"1.0.0\"")
-            .replace("[spec]\nversion = \"1.0.0\"", "[spec]\nversion = \"1.1.0\"")
+        released_1_1(&edited(
+            "user_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"",
+            "user_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"\nretired = \"1.1.0\"\nreplaced_by = \"bad_key\""
+        ))
     );
     insta::assert_snapshot!(report(&source));
 }
@@ -341,6 +352,7 @@ fn family_rust_names_the_generated_module_uses() {
         "Duration",
         "Family",
         "ErrorInfo",
+        "OperationInfo",
         "RateLimit",
         "Failed",
         "UnknownCode",
@@ -534,4 +546,142 @@ fn an_unknown_name_close_to_a_known_one_gets_a_did_you_mean() {
     ));
     assert!(text.contains("help: did you mean `permanent`?"), "{text}");
     insta::assert_snapshot!(text);
+}
+
+const OPERATIONS: &str = include_str!("fixtures/operations.toml");
+
+/// The operations fixture (the minimal spec with an SDK-detected family,
+/// `[operation_defaults.api]` and operations answering every code) and `more`.
+fn with_operations(more: &str) -> String {
+    format!("{OPERATIONS}\n{more}")
+}
+
+#[test]
+fn operations_with_defaults_and_client_codes_are_valid() {
+    let spec = Spec::parse(
+        PATH,
+        &with_operations(
+            "[[operation]]\nmethod = \"GET\"\npath = \"/health\"\nsummary = \"Alive.\"\nfamily = \"api\"\ndefaults = false\n",
+        ),
+    )
+    .expect("valid");
+    let routes: Vec<(String, &[String])> = spec
+        .operations
+        .iter()
+        .map(|op| (op.route(), op.errors.as_slice()))
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            (
+                "GET /v1/apps/{appId}".to_owned(),
+                &["not_found".to_owned()][..]
+            ),
+            (
+                "POST /auth/validate".to_owned(),
+                &["invalid_key".to_owned()][..]
+            ),
+            ("GET /health".to_owned(), &[][..]),
+        ]
+    );
+    assert_eq!(spec.operations[1].client_errors, ["network_error"]);
+}
+
+#[test]
+fn real_spec_declares_operations() {
+    let path = xtask::project_root().join(xtask::SPEC_PATH);
+    let spec = Spec::load(&path, xtask::SPEC_PATH).expect("the real spec is valid");
+    let routes: Vec<String> = spec.operations.iter().map(|op| op.route()).collect();
+    for route in [
+        "POST /auth/validate",
+        "POST /auth/heartbeat",
+        "GET /health",
+        "POST /v1/apps/{appId}/licenses",
+    ] {
+        assert!(
+            routes.contains(&route.to_owned()),
+            "{route} is not declared: {routes:?}"
+        );
+    }
+}
+
+#[test]
+fn operation_names_an_unknown_code() {
+    insta::assert_snapshot!(report(&with_operations(
+        "[[operation]]\nmethod = \"GET\"\npath = \"/v1/apps\"\nsummary = \"Apps.\"\nfamily = \"api\"\nerrors = [\"not_fund\"]\n",
+    )));
+}
+
+#[test]
+fn operation_names_a_code_of_another_family() {
+    insta::assert_snapshot!(report(&with_operations(
+        "[[operation]]\nmethod = \"GET\"\npath = \"/v1/apps\"\nsummary = \"Apps.\"\nfamily = \"api\"\n\
+         errors = [\"invalid_key\"]\nclient_errors = [\"not_found\"]\n",
+    )));
+}
+
+#[test]
+fn operation_names_a_retired_code() {
+    let source = with_operations(
+        "[[error]]\nfamily = \"auth\"\ncode = \"bad_key\"\ndescription = \"Old.\"\nuser_message = \"x\"\n\
+         user_action = \"try_later\"\nuser_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"\nretired = \"1.1.0\"\n\n\
+         [[operation]]\nmethod = \"POST\"\npath = \"/auth/heartbeat\"\nsummary = \"Beat.\"\nfamily = \"auth\"\nerrors = [\"bad_key\"]\n",
+    );
+    insta::assert_snapshot!(report(&released_1_1(&source)));
+}
+
+#[test]
+fn duplicate_method_and_path() {
+    // The parameter's name does not make it another route.
+    insta::assert_snapshot!(report(&with_operations(
+        "[[operation]]\nmethod = \"GET\"\npath = \"/v1/apps/{id}\"\nsummary = \"Again.\"\nfamily = \"api\"\n",
+    )));
+}
+
+#[test]
+fn a_code_no_operation_answers() {
+    let source = with_operations("").replace(
+        "errors = [\"invalid_key\"]\nclient_errors = [\"network_error\"]\n",
+        "",
+    );
+    insta::assert_snapshot!(report(&source));
+}
+
+#[test]
+fn operation_shape_problems() {
+    insta::assert_snapshot!(report(&with_operations(
+        "[[operation]]\nmethod = \"get\"\npath = \"v1/{App_Id}\"\nsummary = \"Two\\nlines.\"\nfamily = \"sdk\"\n\n\
+         [[operation]]\nmethod = \"PUT\"\npath = \"/auth/x\"\nsummary = \"X.\"\nfamily = \"auth\"\ndefaults = false\n\
+         errors = [\"invalid_key\", \"invalid_key\"]\n\n\
+         [[operation]]\nmethod = \"PUT\"\npath = \"/v1/x\"\nsummary = \"X.\"\nfamily = \"api\"\nerrors = [\"not_found\"]\n",
+    )));
+}
+
+#[test]
+fn a_spec_without_operations_needs_none() {
+    let spec = Spec::parse(PATH, MINIMAL).expect("valid without operations");
+    assert!(spec.operations.is_empty());
+}
+
+#[test]
+fn path_templates() {
+    let bad = [
+        "/v1/{App_Id}",
+        "/v1/{id}/x/{id}",
+        "/v1//apps",
+        "/v1/apps?x=1",
+        "/v1/a b",
+    ];
+    let text = reports(bad.iter().map(|path| {
+        with_operations(&format!(
+            "[[operation]]\nmethod = \"GET\"\npath = \"{path}\"\nsummary = \"X.\"\nfamily = \"api\"\n"
+        ))
+    }));
+    insta::assert_snapshot!(text);
+    for root in ["/", "/v1/apps/{appId}/access-rules/{ruleId}", "/v1/a.b_c-d"] {
+        let source = with_operations(&format!(
+            "[[operation]]\nmethod = \"PUT\"\npath = \"{root}\"\nsummary = \"X.\"\nfamily = \"api\"\n"
+        ));
+        Spec::parse(PATH, &source).unwrap_or_else(|err| panic!("{root}: {err}"));
+    }
 }

@@ -32,6 +32,9 @@
 //! assert_eq!(newer.code(), "quantum_flux");
 //! ```
 //!
+//! [`OPERATIONS`] lists every HTTP operation with the codes it can answer
+//! ([`OperationInfo`]).
+//!
 //! Every method is inherent; the [`ErrorCode`] trait is for code generic over
 //! families. [`UserAction`], [`RetryClass`] and [`Family`] parse from and
 //! serialize to their spec names (`"permanent".parse::<RetryClass>()`).
@@ -53,6 +56,7 @@ mod envelope;
 mod family;
 mod generated;
 mod name;
+mod operation;
 mod retry;
 
 #[cfg(feature = "axum")]
@@ -66,4 +70,5 @@ pub use envelope::{Failed, FieldError};
 pub use family::{ErrorCode, ErrorInfo, FamilyInfo, UnknownCode};
 pub use generated::*;
 pub use name::UnknownName;
+pub use operation::OperationInfo;
 pub use retry::{Jitter, RateLimit, RetryPolicy};

@@ -70,6 +70,12 @@ fn render(spec: &Spec) -> String {
          End users are shown only the *user message* and *user action*, never the code.\n",
         spec.version
     );
+    if !spec.operations.is_empty() {
+        let _ = writeln!(
+            out,
+            "Which HTTP operation can answer which code: [errors by operation](errors-by-operation.md).\n"
+        );
+    }
     let _ = writeln!(out, "## Contents\n");
     for family in &spec.families {
         let _ = writeln!(

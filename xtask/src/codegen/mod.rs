@@ -6,6 +6,7 @@
 
 mod changelog;
 mod docs;
+mod operations;
 mod rust;
 mod schema;
 
@@ -42,6 +43,7 @@ pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
     let mut files = rust::generate(spec)?;
     files.extend(schema::generate(spec));
     files.extend(docs::generate(spec));
+    files.extend(operations::generate(spec));
     files.extend(changelog::generate(spec));
     Ok(files)
 }

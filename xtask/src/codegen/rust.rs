@@ -160,6 +160,7 @@ fn file_tokens(spec: &Spec) -> TokenStream {
     let family = family_tokens(spec);
     let families = spec.families.iter().map(|f| family_enum_tokens(spec, f));
     let envelopes = spec.envelopes.iter().map(|e| envelope_tokens(spec, e));
+    let operations = operations_tokens(spec);
     // Import the envelope field types only where a field uses them: an
     // unused import is a warning in the generated crate.
     let uses = |ty: FieldType| {
@@ -174,7 +175,7 @@ fn file_tokens(spec: &Spec) -> TokenStream {
         use std::time::Duration;
 
         use crate::family::CodeVisitor;
-        use crate::{ErrorCode, ErrorInfo, FamilyInfo, #failed #field_error Jitter, RateLimit, RetryPolicy, UnknownCode, UnknownName};
+        use crate::{ErrorCode, ErrorInfo, FamilyInfo, #failed #field_error Jitter, OperationInfo, RateLimit, RetryPolicy, UnknownCode, UnknownName};
 
         #[doc = " Version of the error contract this crate was generated from."]
         pub const SPEC_VERSION: &str = #version;
@@ -190,6 +191,47 @@ fn file_tokens(spec: &Spec) -> TokenStream {
         #family
         #(#families)*
         #(#envelopes)*
+        #operations
+    }
+}
+
+/// `OPERATIONS`: every `[[operation]]`, each code a reference into its
+/// family's table of `ErrorInfo`.
+fn operations_tokens(spec: &Spec) -> TokenStream {
+    let info = |code: &str, sdk: bool, family: &str| -> Option<TokenStream> {
+        let owner = spec
+            .families
+            .iter()
+            .filter(|f| f.sdk_detected == sdk && (sdk || f.name == family))
+            .find(|f| spec.errors_of(&f.name).any(|e| e.code == code))?;
+        let index = spec.errors_of(&owner.name).position(|e| e.code == code)?;
+        let table = table_ident(owner);
+        let index = Literal::usize_unsuffixed(index);
+        Some(quote!(&#table[#index]))
+    };
+    let entries = spec.operations.iter().map(|op| {
+        let (method, path, summary) = (&op.method, &op.path, &op.summary);
+        let family = ident(&op.family);
+        let errors = op.errors.iter().filter_map(|c| info(c, false, &op.family));
+        let client = op
+            .client_errors
+            .iter()
+            .filter_map(|c| info(c, true, &op.family));
+        quote! {
+            OperationInfo {
+                method: #method,
+                path: #path,
+                summary: #summary,
+                family: Family::#family,
+                errors: &[#(#errors),*],
+                client_errors: &[#(#client),*],
+            }
+        }
+    });
+    let name = format_ident!("{}", names::OPERATIONS_TABLE);
+    quote! {
+        #[doc = " Every HTTP operation of the contract, in spec order, with the codes it can answer."]
+        pub static #name: &[OperationInfo] = &[#(#entries),*];
     }
 }
 

@@ -1,6 +1,8 @@
 //! The comparison of two checked specs: every rule of [`super::rules`] applied
 //! to the old and the new spec, producing a [`Report`].
 
+mod operations;
+
 use std::collections::{HashMap, HashSet};
 
 use semver::Version;
@@ -24,6 +26,7 @@ pub fn compare(old: &Spec, new: &Spec) -> Report {
     cx.families();
     cx.envelopes();
     cx.errors();
+    cx.operations();
 
     let major_bump = is_major_bump(&old.version, &new.version);
     let mut findings = cx.findings;

@@ -97,6 +97,10 @@ rules! {
     EnvelopeFamiliesChanged = "envelope-families-changed", Breaking;
     /// A generated Rust type was renamed.
     RustNameChanged = "rust-name-changed", Breaking;
+    /// An HTTP operation disappeared: clients calling it get `not_found`.
+    OperationRemoved = "operation-removed", Breaking;
+    /// The method or path of an HTTP operation changed (same summary): clients call the old one.
+    OperationPathChanged = "operation-path-changed", Breaking;
 
     /// A new code.
     CodeAdded = "code-added", Compatible;
@@ -131,6 +135,13 @@ rules! {
     EnvelopeAdded = "envelope-added", Compatible;
     /// A new optional envelope field.
     EnvelopeFieldAdded = "envelope-field-added", Compatible;
+    /// A new HTTP operation.
+    OperationAdded = "operation-added", Compatible;
+    /// An operation can answer a code it did not: clients keep a code they do not
+    /// expect, but should learn to handle it.
+    OperationCodeAdded = "operation-code-added", Compatible;
+    /// An operation no longer answers a code.
+    OperationCodeRemoved = "operation-code-removed", Compatible;
 }
 
 impl fmt::Display for Rule {

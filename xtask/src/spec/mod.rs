@@ -4,6 +4,7 @@
 
 mod collisions;
 pub mod names;
+mod operations;
 mod raw;
 mod text;
 
@@ -36,6 +37,10 @@ pub struct Spec {
     pub families: Vec<Family>,
     pub envelopes: Vec<Envelope>,
     pub errors: Vec<ErrorEntry>,
+    /// `[operation_defaults.FAMILY]`, in spec order.
+    pub operation_defaults: Vec<OperationDefaults>,
+    /// Every `[[operation]]`, in spec order.
+    pub operations: Vec<Operation>,
     pub acknowledgements: Vec<Acknowledgement>,
 }
 
@@ -108,6 +113,8 @@ pub struct Family {
     pub unknown_user_message: String,
     pub unknown_user_action: String,
     pub unknown_retry: String,
+    /// Its codes are detected by the SDK: operations list them in `client_errors`.
+    pub sdk_detected: bool,
     pub span: Span,
     /// The span of its name in `[family.NAME]`.
     pub name_span: Span,
@@ -188,6 +195,49 @@ impl ErrorEntry {
     /// The Rust variant name: the code in UpperCamelCase.
     pub fn variant(&self) -> String {
         names::variant(&self.code)
+    }
+}
+
+/// The codes every operation of a family can answer (`[operation_defaults.FAMILY]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationDefaults {
+    pub family: String,
+    /// In the family's spec order.
+    pub errors: Vec<String>,
+    pub span: Span,
+}
+
+/// One HTTP operation (`[[operation]]`) and every code it can answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// Upper case: `GET`, `POST`, ...
+    pub method: String,
+    /// The path template, e.g. `/v1/apps/{appId}/licenses`.
+    pub path: String,
+    pub summary: String,
+    pub family: String,
+    /// Every code of `family` the server may answer, the family's defaults
+    /// included (unless the operation opts out), in the family's spec order.
+    pub errors: Vec<String>,
+    /// Whether the family's `[operation_defaults]` apply.
+    pub uses_defaults: bool,
+    /// Codes of SDK-detected families a client may see on this call, in spec order.
+    pub client_errors: Vec<String>,
+    /// The span of the `[[operation]]` table.
+    pub span: Span,
+    pub path_span: Span,
+}
+
+impl Operation {
+    /// `METHOD PATH`, the operation's name in messages and reports.
+    pub fn route(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// What makes two operations the same route: the method and the path
+    /// with its parameter names erased (`/v1/apps/{}`).
+    pub fn key(&self) -> (String, String) {
+        (self.method.clone(), operations::shape(&self.path))
     }
 }
 
@@ -483,6 +533,7 @@ impl Checker<'_> {
                     .text(family.unknown_user_message, "unknown_user_message"),
                 unknown_user_action: family.unknown_user_action.into_inner(),
                 unknown_retry: family.unknown_retry.into_inner(),
+                sdk_detected: family.sdk_detected,
                 span,
                 name_span,
             });
@@ -710,6 +761,8 @@ impl Checker<'_> {
             }
         }
         let errors: Vec<ErrorEntry> = errors.into_iter().map(|(e, _)| e).collect();
+        let (operation_defaults, operations) =
+            self.check_operations(raw.operation_defaults, raw.operation, &families, &errors);
         for family in &families {
             if !errors.iter().any(|e| e.family == family.name) {
                 self.error(
@@ -754,6 +807,8 @@ impl Checker<'_> {
             families,
             envelopes,
             errors,
+            operation_defaults,
+            operations,
             acknowledgements,
         })
     }

@@ -39,6 +39,9 @@ pub fn table(family: &str) -> String {
     format!("{}_ERRORS", family.to_uppercase())
 }
 
+/// The static table of every operation.
+pub const OPERATIONS_TABLE: &str = "OPERATIONS";
+
 /// The variant that holds a code this version does not know.
 pub const UNKNOWN_VARIANT: &str = "Unknown";
 
@@ -54,6 +57,10 @@ pub const RESERVED_TYPES: &[(&str, &str)] = &[
     ("FamilyInfo", "imported from the crate's family module"),
     ("UnknownCode", "imported from the crate's family module"),
     ("UnknownName", "imported from the crate's name module"),
+    (
+        "OperationInfo",
+        "imported from the crate's operation module",
+    ),
     ("CodeVisitor", "imported from the crate's family module"),
     (
         "ErrorCode",

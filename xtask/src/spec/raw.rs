@@ -21,6 +21,10 @@ pub struct RawSpec {
     #[serde(default)]
     pub error: Vec<Spanned<RawError>>,
     #[serde(default)]
+    pub operation_defaults: IndexMap<Spanned<String>, Spanned<RawOperationDefaults>>,
+    #[serde(default)]
+    pub operation: Vec<Spanned<RawOperation>>,
+    #[serde(default)]
     pub acknowledge: Vec<Spanned<RawAcknowledgement>>,
 }
 
@@ -76,6 +80,9 @@ pub struct RawFamily {
     pub unknown_user_message: Spanned<String>,
     pub unknown_user_action: Spanned<String>,
     pub unknown_retry: Spanned<String>,
+    /// Codes the SDK detects itself: operations list them in `client_errors`.
+    #[serde(default)]
+    pub sdk_detected: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +120,29 @@ pub struct RawError {
     pub replaced_by: Option<Spanned<String>>,
     #[serde(default)]
     pub extension: bool,
+}
+
+/// `[operation_defaults.FAMILY]`: codes every operation of the family can answer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperationDefaults {
+    pub errors: Vec<Spanned<String>>,
+}
+
+/// One `[[operation]]`: an HTTP route and the codes it can answer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperation {
+    pub method: Spanned<String>,
+    pub path: Spanned<String>,
+    pub summary: Spanned<String>,
+    pub family: Spanned<String>,
+    /// `false`: the family's `[operation_defaults]` do not apply.
+    pub defaults: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub errors: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub client_errors: Vec<Spanned<String>>,
 }
 
 /// An explicit acknowledgement of one breaking change (see `spec-compat`).
