@@ -1,9 +1,12 @@
 //! Cost of one rate-limit check, as the server makes it (per client key, on the server's
 //! clock): with one key, and with 1,000,000 distinct keys already holding state (each
-//! check on another key, in an order that defeats the caches).
+//! check on another key, in an order that defeats the caches). The baseline beside each is
+//! the least a keyed limiter can do: bump a counter in a `Mutex<HashMap>` under the same keys.
 
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::net::Ipv4Addr;
+use std::sync::Mutex;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use keyward_server::clock::Clock;
@@ -20,6 +23,16 @@ fn limiter() -> RateLimiter<ClientKey> {
     )
 }
 
+/// The baseline: one counter per key behind one lock, no time and no pruning.
+fn bump(counters: &Mutex<HashMap<ClientKey, u64>>, key: ClientKey) -> u64 {
+    let mut counters = counters
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let count = counters.entry(key).or_insert(0);
+    *count += 1;
+    *count
+}
+
 fn key(i: u32) -> ClientKey {
     ClientKey::V4(Ipv4Addr::from(i))
 }
@@ -30,6 +43,11 @@ fn checks(c: &mut Criterion) {
     let one = limiter();
     group.bench_function("1 key", |b| {
         b.iter(|| black_box(one.check(black_box(&key(1)))))
+    });
+
+    let one_counter = Mutex::new(HashMap::new());
+    group.bench_function("baseline, 1 key", |b| {
+        b.iter(|| black_box(bump(&one_counter, black_box(key(1)))))
     });
 
     let many = limiter();
@@ -43,6 +61,16 @@ fn checks(c: &mut Criterion) {
             // A step coprime with KEYS visits every key, far from the last one.
             i = (i + 618_033) % KEYS;
             black_box(many.check(black_box(&key(i))))
+        })
+    });
+    let many_counters = Mutex::new(HashMap::new());
+    for i in 0..KEYS {
+        bump(&many_counters, key(i));
+    }
+    group.bench_function("baseline, 1,000,000 keys", |b| {
+        b.iter(|| {
+            i = (i + 618_033) % KEYS;
+            black_box(bump(&many_counters, black_box(key(i))))
         })
     });
     group.finish();
