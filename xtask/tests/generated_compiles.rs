@@ -131,17 +131,25 @@ fn accepted_specs_generate_crates_that_compile() {
         .nth(1)
         .and_then(|rest| rest.split("\n[").next())
         .expect("[workspace.package]");
-    // The lint tables the crate inherits (`[lints] workspace = true`).
-    let lints: String = root_manifest
+    // The tables the crate inherits from: its lints (`[lints] workspace = true`) and its
+    // dependencies (`workspace = true`), less the workspace's own crates.
+    let inherited: String = root_manifest
         .split("\n[")
-        .filter(|section| section.starts_with("workspace.lints"))
-        .map(|section| format!("[{section}\n"))
+        .filter(|section| {
+            section.starts_with("workspace.lints") || section.starts_with("workspace.dependencies]")
+        })
+        .map(|section| {
+            let lines: Vec<&str> = section
+                .lines()
+                .filter(|line| !line.contains("path ="))
+                .collect();
+            format!("[{}\n", lines.join("\n"))
+        })
         .collect();
     std::fs::write(
         scratch.path().join("Cargo.toml"),
         format!(
-            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[workspace.package]{package}\n\
-             [workspace.dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\n{lints}",
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[workspace.package]{package}\n{inherited}",
             members.join(", ")
         ),
     )
