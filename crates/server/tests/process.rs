@@ -369,10 +369,10 @@ async fn metrics_follow_the_answers() {
         }
     }
     assert!(refused > 0, "never limited");
-    let response = post_to(&base, "/auth/validate", &json!({})).await;
+    let response = post_to(&c, &base, "/auth/validate", &json!({})).await;
     expect_validate_failure(response, ValidateError::BadRequest).await;
     let n = nonce();
-    let bytes = post_to(&base, "/auth/validate", &validate_body(&seed, HWID, &n))
+    let bytes = post_to(&c, &base, "/auth/validate", &validate_body(&seed, HWID, &n))
         .await
         .bytes()
         .await
@@ -384,18 +384,14 @@ async fn metrics_follow_the_answers() {
         panic!("validate failed");
     };
     let token = session.payload.session_token;
-    // On one kept-alive connection: the beats after the first must come within the session
-    // cache's freshness window to be answered from memory (a client built per request, TLS
-    // roots loaded each time, can take longer than that on a loaded machine).
+    // On the test's one client: the beats after the first must come within the session
+    // cache's freshness window to be answered from memory, which a client built per request
+    // (TLS roots loaded each time) can miss on a loaded machine.
     let beats = 5;
     for _ in 0..beats {
         let body = heartbeat_body(&seed, &token, HWID, &nonce());
-        let answer: Value = c
-            .post(format!("{base}/auth/heartbeat"))
-            .json(&body)
-            .send()
+        let answer: Value = post_to(&c, &base, "/auth/heartbeat", &body)
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -504,6 +500,7 @@ async fn access_log_lines_without_secrets_in_text_and_json() {
         let read_id = read.headers()["x-request-id"].to_str().unwrap().to_owned();
         assert_ne!(read_id, "planted-by-client");
         let validated = post_to(
+            &c,
             &base,
             "/auth/validate",
             &validate_body(&seed, HWID, &nonce()),
@@ -514,7 +511,7 @@ async fn access_log_lines_without_secrets_in_text_and_json() {
             .unwrap()
             .execute_batch("DROP TABLE webhooks")
             .unwrap();
-        let failed = get_as(&base, "/v1/webhooks", &seed.api_key).await;
+        let failed = get_as(&c, &base, "/v1/webhooks", &seed.api_key).await;
         let failed_id = failed.headers()["x-request-id"]
             .to_str()
             .unwrap()
@@ -591,8 +588,14 @@ async fn access_log_lines_without_secrets_in_text_and_json() {
     }
 }
 
-async fn get_as(base: &str, path: &str, api_key: &str) -> reqwest::Response {
-    client()
+/// A GET with an API key on `client` (one client per test: its connections are reused).
+async fn get_as(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    api_key: &str,
+) -> reqwest::Response {
+    client
         .get(format!("{base}{path}"))
         .bearer_auth(api_key)
         .send()
@@ -600,8 +603,14 @@ async fn get_as(base: &str, path: &str, api_key: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn post_to(base: &str, path: &str, body: &Value) -> reqwest::Response {
-    client()
+/// A JSON POST on `client` (one client per test: its connections are reused).
+async fn post_to(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: &Value,
+) -> reqwest::Response {
+    client
         .post(format!("{base}{path}"))
         .json(body)
         .send()
