@@ -437,17 +437,25 @@ pub fn hostile_spec(seed: u64) -> String {
             } else {
                 &codes[..]
             };
-            let _ = write!(
-                out,
-                "[[operation]]\nmethod = \"{}\"\npath = \"/v1/{family}/{{id}}\"\nsummary = {}\n\
-                 family = \"{family}\"\nerrors = [{}]\n\n",
-                ["GET", "POST", "DELETE"][n % 3],
-                rng.line(),
-                live.iter()
-                    .map(|c| format!("\"{c}\""))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
+            let errors = live
+                .iter()
+                .map(|c| format!("\"{c}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            // Sometimes two operations share the family, which gives each its own enum.
+            let shared = rng.below(2) == 0;
+            for (suffix, path) in [("A", "/{id}"), ("B", "")]
+                .iter()
+                .take(1 + usize::from(shared))
+            {
+                let _ = write!(
+                    out,
+                    "[[operation]]\nname = \"Op{n}{suffix}\"\nmethod = \"{}\"\npath = \"/v1/{family}{path}\"\nsummary = {}\n\
+                     family = \"{family}\"\nerrors = [{errors}]\n\n",
+                    ["GET", "POST", "DELETE"][n % 3],
+                    rng.line(),
+                );
+            }
         }
         for (i, code) in codes.iter().enumerate() {
             let _ = write!(

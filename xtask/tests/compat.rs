@@ -94,6 +94,7 @@ fixture_tests! {
     rust_name_changed => "rust-name-changed",
     operation_removed => "operation-removed",
     operation_path_changed => "operation-path-changed",
+    operation_renamed => "operation-renamed",
     code_added => "code-added",
     code_retired => "code-retired",
     family_added => "family-added",

@@ -561,7 +561,7 @@ fn operations_with_defaults_and_client_codes_are_valid() {
     let spec = Spec::parse(
         PATH,
         &with_operations(
-            "[[operation]]\nmethod = \"GET\"\npath = \"/health\"\nsummary = \"Alive.\"\nfamily = \"api\"\ndefaults = false\n",
+            "[[operation]]\nname = \"Extra1\"\nmethod = \"GET\"\npath = \"/health\"\nsummary = \"Alive.\"\nfamily = \"api\"\ndefaults = false\n",
         ),
     )
     .expect("valid");
@@ -608,14 +608,14 @@ fn real_spec_declares_operations() {
 #[test]
 fn operation_names_an_unknown_code() {
     insta::assert_snapshot!(report(&with_operations(
-        "[[operation]]\nmethod = \"GET\"\npath = \"/v1/apps\"\nsummary = \"Apps.\"\nfamily = \"api\"\nerrors = [\"not_fund\"]\n",
+        "[[operation]]\nname = \"Extra2\"\nmethod = \"GET\"\npath = \"/v1/apps\"\nsummary = \"Apps.\"\nfamily = \"api\"\nerrors = [\"not_fund\"]\n",
     )));
 }
 
 #[test]
 fn operation_names_a_code_of_another_family() {
     insta::assert_snapshot!(report(&with_operations(
-        "[[operation]]\nmethod = \"GET\"\npath = \"/v1/apps\"\nsummary = \"Apps.\"\nfamily = \"api\"\n\
+        "[[operation]]\nname = \"Extra3\"\nmethod = \"GET\"\npath = \"/v1/apps\"\nsummary = \"Apps.\"\nfamily = \"api\"\n\
          errors = [\"invalid_key\"]\nclient_errors = [\"not_found\"]\n",
     )));
 }
@@ -625,7 +625,7 @@ fn operation_names_a_retired_code() {
     let source = with_operations(
         "[[error]]\nfamily = \"auth\"\ncode = \"bad_key\"\ndescription = \"Old.\"\nuser_message = \"x\"\n\
          user_action = \"try_later\"\nuser_facing = true\nretry = \"permanent\"\nsince = \"1.0.0\"\nretired = \"1.1.0\"\n\n\
-         [[operation]]\nmethod = \"POST\"\npath = \"/auth/heartbeat\"\nsummary = \"Beat.\"\nfamily = \"auth\"\nerrors = [\"bad_key\"]\n",
+         [[operation]]\nname = \"Extra4\"\nmethod = \"POST\"\npath = \"/auth/heartbeat\"\nsummary = \"Beat.\"\nfamily = \"auth\"\nerrors = [\"bad_key\"]\n",
     );
     insta::assert_snapshot!(report(&released_1_1(&source)));
 }
@@ -634,7 +634,7 @@ fn operation_names_a_retired_code() {
 fn duplicate_method_and_path() {
     // The parameter's name does not make it another route.
     insta::assert_snapshot!(report(&with_operations(
-        "[[operation]]\nmethod = \"GET\"\npath = \"/v1/apps/{id}\"\nsummary = \"Again.\"\nfamily = \"api\"\n",
+        "[[operation]]\nname = \"Extra5\"\nmethod = \"GET\"\npath = \"/v1/apps/{id}\"\nsummary = \"Again.\"\nfamily = \"api\"\n",
     )));
 }
 
@@ -650,10 +650,21 @@ fn a_code_no_operation_answers() {
 #[test]
 fn operation_shape_problems() {
     insta::assert_snapshot!(report(&with_operations(
-        "[[operation]]\nmethod = \"get\"\npath = \"v1/{App_Id}\"\nsummary = \"Two\\nlines.\"\nfamily = \"sdk\"\n\n\
-         [[operation]]\nmethod = \"PUT\"\npath = \"/auth/x\"\nsummary = \"X.\"\nfamily = \"auth\"\ndefaults = false\n\
+        "[[operation]]\nname = \"Extra6\"\nmethod = \"get\"\npath = \"v1/{App_Id}\"\nsummary = \"Two\\nlines.\"\nfamily = \"sdk\"\n\n\
+         [[operation]]\nname = \"Extra7\"\nmethod = \"PUT\"\npath = \"/auth/x\"\nsummary = \"X.\"\nfamily = \"auth\"\ndefaults = false\n\
          errors = [\"invalid_key\", \"invalid_key\"]\n\n\
-         [[operation]]\nmethod = \"PUT\"\npath = \"/v1/x\"\nsummary = \"X.\"\nfamily = \"api\"\nerrors = [\"not_found\"]\n",
+         [[operation]]\nname = \"Extra8\"\nmethod = \"PUT\"\npath = \"/v1/x\"\nsummary = \"X.\"\nfamily = \"api\"\nerrors = [\"not_found\"]\n",
+    )));
+}
+
+#[test]
+fn operation_name_problems() {
+    // A name that is no type name, one used twice, and one whose error enum
+    // would be the family enum.
+    insta::assert_snapshot!(report(&with_operations(
+        "[[operation]]\nname = \"list_apps\"\nmethod = \"GET\"\npath = \"/v1/a\"\nsummary = \"A.\"\nfamily = \"api\"\n\n\
+         [[operation]]\nname = \"GetApps\"\nmethod = \"GET\"\npath = \"/v1/b\"\nsummary = \"B.\"\nfamily = \"api\"\n\n\
+         [[operation]]\nname = \"Api\"\nmethod = \"GET\"\npath = \"/v1/c\"\nsummary = \"C.\"\nfamily = \"api\"\n",
     )));
 }
 
@@ -674,13 +685,13 @@ fn path_templates() {
     ];
     let text = reports(bad.iter().map(|path| {
         with_operations(&format!(
-            "[[operation]]\nmethod = \"GET\"\npath = \"{path}\"\nsummary = \"X.\"\nfamily = \"api\"\n"
+            "[[operation]]\nname = \"Extra9\"\nmethod = \"GET\"\npath = \"{path}\"\nsummary = \"X.\"\nfamily = \"api\"\n"
         ))
     }));
     insta::assert_snapshot!(text);
     for root in ["/", "/v1/apps/{appId}/access-rules/{ruleId}", "/v1/a.b_c-d"] {
         let source = with_operations(&format!(
-            "[[operation]]\nmethod = \"PUT\"\npath = \"{root}\"\nsummary = \"X.\"\nfamily = \"api\"\n"
+            "[[operation]]\nname = \"Extra10\"\nmethod = \"PUT\"\npath = \"{root}\"\nsummary = \"X.\"\nfamily = \"api\"\n"
         ));
         Spec::parse(PATH, &source).unwrap_or_else(|err| panic!("{root}: {err}"));
     }

@@ -2049,6 +2049,7 @@ pub type HeartbeatAuthFailure = AuthFailure<HeartbeatError>;
 /// Every HTTP operation of the contract, in spec order, with the codes it can answer.
 pub static OPERATIONS: &[OperationInfo] = &[
     OperationInfo {
+        name: "GetAccount",
         method: "GET",
         path: "/v1/account",
         summary: "The caller's account, with its credits.",
@@ -2062,6 +2063,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "CreateApp",
         method: "POST",
         path: "/v1/apps",
         summary: "Create an app; the answer is the only one that holds its `appSecret`.",
@@ -2075,6 +2077,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "ListApps",
         method: "GET",
         path: "/v1/apps",
         summary: "List the account's apps.",
@@ -2088,6 +2091,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "GetApp",
         method: "GET",
         path: "/v1/apps/{appId}",
         summary: "One app of the account.",
@@ -2103,6 +2107,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "UpdateApp",
         method: "PATCH",
         path: "/v1/apps/{appId}",
         summary: "Rename, activate or deactivate an app, or change its slots, variables or allow-list requirement.",
@@ -2118,6 +2123,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "CreateLicenses",
         method: "POST",
         path: "/v1/apps/{appId}/licenses",
         summary: "Create one license or a batch, one credit each.",
@@ -2134,6 +2140,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "ListLicenses",
         method: "GET",
         path: "/v1/apps/{appId}/licenses",
         summary: "List an app's licenses, a page at a time.",
@@ -2149,6 +2156,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "CreateAccessRule",
         method: "POST",
         path: "/v1/apps/{appId}/access-rules",
         summary: "Add an allow or deny entry (HWID, IP address or network) to an app.",
@@ -2164,6 +2172,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "ListAccessRules",
         method: "GET",
         path: "/v1/apps/{appId}/access-rules",
         summary: "List an app's allow and deny entries.",
@@ -2179,6 +2188,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "DeleteAccessRule",
         method: "DELETE",
         path: "/v1/apps/{appId}/access-rules/{ruleId}",
         summary: "Delete an allow or deny entry.",
@@ -2194,6 +2204,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "GetLicense",
         method: "GET",
         path: "/v1/licenses/{key}",
         summary: "One license, with its bound devices.",
@@ -2209,6 +2220,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "RevokeLicense",
         method: "POST",
         path: "/v1/licenses/{key}/revoke",
         summary: "Revoke a license: validations and heartbeats answer `revoked` from then on.",
@@ -2224,6 +2236,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "ResetHwids",
         method: "POST",
         path: "/v1/licenses/{key}/reset-hwids",
         summary: "Unbind every device of a license; their sessions end.",
@@ -2239,6 +2252,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "ExtendLicense",
         method: "POST",
         path: "/v1/licenses/{key}/extend",
         summary: "Extend a license by days, to a date, or for a lifetime.",
@@ -2254,6 +2268,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "CreateWebhook",
         method: "POST",
         path: "/v1/webhooks",
         summary: "Register a webhook URL.",
@@ -2267,6 +2282,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "ListWebhooks",
         method: "GET",
         path: "/v1/webhooks",
         summary: "List the account's webhooks.",
@@ -2280,6 +2296,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "DeleteWebhook",
         method: "DELETE",
         path: "/v1/webhooks/{id}",
         summary: "Delete a webhook (another account's is `not_found`: its existence is not revealed).",
@@ -2294,6 +2311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "GetHealth",
         method: "GET",
         path: "/health",
         summary: "Liveness probe: 200 `{\"status\":\"ok\"}`, no API key, no rate limit.",
@@ -2302,6 +2320,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "Validate",
         method: "POST",
         path: "/auth/validate",
         summary: "Check a license key for a device, bind the device, and open a signed session.",
@@ -2327,6 +2346,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         ],
     },
     OperationInfo {
+        name: "Heartbeat",
         method: "POST",
         path: "/auth/heartbeat",
         summary: "Confirm a session is still licensed, billing a credit at each heartbeat milestone.",
@@ -2349,3 +2369,2431 @@ pub static OPERATIONS: &[OperationInfo] = &[
         ],
     },
 ];
+/// One marker per live code of family `api`: a bound `E: From<api_codes::NotFound>` says that operation error `E` may answer `not_found`.
+pub mod api_codes {
+    /// The code `bad_request`: converts into [`ApiError`](super::bad_request) and every error of a `api` operation that declares it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct BadRequest;
+    impl From<BadRequest> for super::ApiError {
+        fn from(_: BadRequest) -> Self {
+            Self::BadRequest
+        }
+    }
+    /// The code `invalid_api_key`: converts into [`ApiError`](super::invalid_api_key) and every error of a `api` operation that declares it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct InvalidApiKey;
+    impl From<InvalidApiKey> for super::ApiError {
+        fn from(_: InvalidApiKey) -> Self {
+            Self::InvalidApiKey
+        }
+    }
+    /// The code `no_credits`: converts into [`ApiError`](super::no_credits) and every error of a `api` operation that declares it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct NoCredits;
+    impl From<NoCredits> for super::ApiError {
+        fn from(_: NoCredits) -> Self {
+            Self::NoCredits
+        }
+    }
+    /// The code `forbidden`: converts into [`ApiError`](super::forbidden) and every error of a `api` operation that declares it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct Forbidden;
+    impl From<Forbidden> for super::ApiError {
+        fn from(_: Forbidden) -> Self {
+            Self::Forbidden
+        }
+    }
+    /// The code `not_found`: converts into [`ApiError`](super::not_found) and every error of a `api` operation that declares it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct NotFound;
+    impl From<NotFound> for super::ApiError {
+        fn from(_: NotFound) -> Self {
+            Self::NotFound
+        }
+    }
+    /// The code `rate_limited`: converts into [`ApiError`](super::rate_limited) and every error of a `api` operation that declares it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct RateLimited;
+    impl From<RateLimited> for super::ApiError {
+        fn from(_: RateLimited) -> Self {
+            Self::RateLimited
+        }
+    }
+    /// The code `internal_error`: converts into [`ApiError`](super::internal_error) and every error of a `api` operation that declares it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct InternalError;
+    impl From<InternalError> for super::ApiError {
+        fn from(_: InternalError) -> Self {
+            Self::InternalError
+        }
+    }
+}
+/// The codes every `api` operation answers unless it opts out of the family's defaults: what the shared extractors (authentication, body and path parsing) can refuse with.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorDefaults {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl ApiErrorDefaults {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+}
+impl From<ApiErrorDefaults> for ApiError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for ApiErrorDefaults {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for ApiErrorDefaults {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for ApiErrorDefaults {}
+impl From<api_codes::BadRequest> for ApiErrorDefaults {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for ApiErrorDefaults {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::RateLimited> for ApiErrorDefaults {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for ApiErrorDefaults {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+/// Every code `GET /v1/account` can answer. The caller's account, with its credits.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetAccountError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl GetAccountError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `GET /v1/account`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[0]
+    }
+}
+impl From<GetAccountError> for ApiError {
+    fn from(error: GetAccountError) -> Self {
+        match error {
+            GetAccountError::BadRequest => Self::BadRequest,
+            GetAccountError::InvalidApiKey => Self::InvalidApiKey,
+            GetAccountError::RateLimited => Self::RateLimited,
+            GetAccountError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for GetAccountError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for GetAccountError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for GetAccountError {}
+impl From<api_codes::BadRequest> for GetAccountError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for GetAccountError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::RateLimited> for GetAccountError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for GetAccountError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for GetAccountError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `POST /v1/apps` can answer. Create an app; the answer is the only one that holds its `appSecret`.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateAppError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl CreateAppError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `POST /v1/apps`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[1]
+    }
+}
+impl From<CreateAppError> for ApiError {
+    fn from(error: CreateAppError) -> Self {
+        match error {
+            CreateAppError::BadRequest => Self::BadRequest,
+            CreateAppError::InvalidApiKey => Self::InvalidApiKey,
+            CreateAppError::RateLimited => Self::RateLimited,
+            CreateAppError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for CreateAppError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for CreateAppError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for CreateAppError {}
+impl From<api_codes::BadRequest> for CreateAppError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for CreateAppError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::RateLimited> for CreateAppError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for CreateAppError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for CreateAppError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `GET /v1/apps` can answer. List the account's apps.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListAppsError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl ListAppsError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `GET /v1/apps`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[2]
+    }
+}
+impl From<ListAppsError> for ApiError {
+    fn from(error: ListAppsError) -> Self {
+        match error {
+            ListAppsError::BadRequest => Self::BadRequest,
+            ListAppsError::InvalidApiKey => Self::InvalidApiKey,
+            ListAppsError::RateLimited => Self::RateLimited,
+            ListAppsError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for ListAppsError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for ListAppsError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for ListAppsError {}
+impl From<api_codes::BadRequest> for ListAppsError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for ListAppsError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::RateLimited> for ListAppsError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for ListAppsError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for ListAppsError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `GET /v1/apps/{appId}` can answer. One app of the account.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetAppError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl GetAppError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `GET /v1/apps/{appId}`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[3]
+    }
+}
+impl From<GetAppError> for ApiError {
+    fn from(error: GetAppError) -> Self {
+        match error {
+            GetAppError::BadRequest => Self::BadRequest,
+            GetAppError::InvalidApiKey => Self::InvalidApiKey,
+            GetAppError::Forbidden => Self::Forbidden,
+            GetAppError::NotFound => Self::NotFound,
+            GetAppError::RateLimited => Self::RateLimited,
+            GetAppError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for GetAppError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for GetAppError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for GetAppError {}
+impl From<api_codes::BadRequest> for GetAppError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for GetAppError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for GetAppError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for GetAppError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for GetAppError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for GetAppError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for GetAppError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `PATCH /v1/apps/{appId}` can answer. Rename, activate or deactivate an app, or change its slots, variables or allow-list requirement.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UpdateAppError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl UpdateAppError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `PATCH /v1/apps/{appId}`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[4]
+    }
+}
+impl From<UpdateAppError> for ApiError {
+    fn from(error: UpdateAppError) -> Self {
+        match error {
+            UpdateAppError::BadRequest => Self::BadRequest,
+            UpdateAppError::InvalidApiKey => Self::InvalidApiKey,
+            UpdateAppError::Forbidden => Self::Forbidden,
+            UpdateAppError::NotFound => Self::NotFound,
+            UpdateAppError::RateLimited => Self::RateLimited,
+            UpdateAppError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for UpdateAppError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for UpdateAppError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for UpdateAppError {}
+impl From<api_codes::BadRequest> for UpdateAppError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for UpdateAppError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for UpdateAppError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for UpdateAppError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for UpdateAppError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for UpdateAppError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for UpdateAppError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `POST /v1/apps/{appId}/licenses` can answer. Create one license or a batch, one credit each.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateLicensesError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `no_credits` (HTTP 402): Insufficient credits to complete the operation. Purchase more credits in the dashboard.
+    NoCredits,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl CreateLicensesError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::NoCredits,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::NoCredits => 2,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `POST /v1/apps/{appId}/licenses`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[5]
+    }
+}
+impl From<CreateLicensesError> for ApiError {
+    fn from(error: CreateLicensesError) -> Self {
+        match error {
+            CreateLicensesError::BadRequest => Self::BadRequest,
+            CreateLicensesError::InvalidApiKey => Self::InvalidApiKey,
+            CreateLicensesError::NoCredits => Self::NoCredits,
+            CreateLicensesError::Forbidden => Self::Forbidden,
+            CreateLicensesError::NotFound => Self::NotFound,
+            CreateLicensesError::RateLimited => Self::RateLimited,
+            CreateLicensesError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for CreateLicensesError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::NoCredits => Ok(Self::NoCredits),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for CreateLicensesError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for CreateLicensesError {}
+impl From<api_codes::BadRequest> for CreateLicensesError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for CreateLicensesError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::NoCredits> for CreateLicensesError {
+    fn from(_: api_codes::NoCredits) -> Self {
+        Self::NoCredits
+    }
+}
+impl From<api_codes::Forbidden> for CreateLicensesError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for CreateLicensesError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for CreateLicensesError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for CreateLicensesError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for CreateLicensesError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `GET /v1/apps/{appId}/licenses` can answer. List an app's licenses, a page at a time.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListLicensesError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl ListLicensesError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `GET /v1/apps/{appId}/licenses`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[6]
+    }
+}
+impl From<ListLicensesError> for ApiError {
+    fn from(error: ListLicensesError) -> Self {
+        match error {
+            ListLicensesError::BadRequest => Self::BadRequest,
+            ListLicensesError::InvalidApiKey => Self::InvalidApiKey,
+            ListLicensesError::Forbidden => Self::Forbidden,
+            ListLicensesError::NotFound => Self::NotFound,
+            ListLicensesError::RateLimited => Self::RateLimited,
+            ListLicensesError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for ListLicensesError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for ListLicensesError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for ListLicensesError {}
+impl From<api_codes::BadRequest> for ListLicensesError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for ListLicensesError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for ListLicensesError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for ListLicensesError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for ListLicensesError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for ListLicensesError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for ListLicensesError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `POST /v1/apps/{appId}/access-rules` can answer. Add an allow or deny entry (HWID, IP address or network) to an app.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateAccessRuleError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl CreateAccessRuleError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `POST /v1/apps/{appId}/access-rules`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[7]
+    }
+}
+impl From<CreateAccessRuleError> for ApiError {
+    fn from(error: CreateAccessRuleError) -> Self {
+        match error {
+            CreateAccessRuleError::BadRequest => Self::BadRequest,
+            CreateAccessRuleError::InvalidApiKey => Self::InvalidApiKey,
+            CreateAccessRuleError::Forbidden => Self::Forbidden,
+            CreateAccessRuleError::NotFound => Self::NotFound,
+            CreateAccessRuleError::RateLimited => Self::RateLimited,
+            CreateAccessRuleError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for CreateAccessRuleError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for CreateAccessRuleError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for CreateAccessRuleError {}
+impl From<api_codes::BadRequest> for CreateAccessRuleError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for CreateAccessRuleError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for CreateAccessRuleError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for CreateAccessRuleError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for CreateAccessRuleError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for CreateAccessRuleError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for CreateAccessRuleError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `GET /v1/apps/{appId}/access-rules` can answer. List an app's allow and deny entries.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListAccessRulesError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl ListAccessRulesError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `GET /v1/apps/{appId}/access-rules`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[8]
+    }
+}
+impl From<ListAccessRulesError> for ApiError {
+    fn from(error: ListAccessRulesError) -> Self {
+        match error {
+            ListAccessRulesError::BadRequest => Self::BadRequest,
+            ListAccessRulesError::InvalidApiKey => Self::InvalidApiKey,
+            ListAccessRulesError::Forbidden => Self::Forbidden,
+            ListAccessRulesError::NotFound => Self::NotFound,
+            ListAccessRulesError::RateLimited => Self::RateLimited,
+            ListAccessRulesError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for ListAccessRulesError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for ListAccessRulesError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for ListAccessRulesError {}
+impl From<api_codes::BadRequest> for ListAccessRulesError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for ListAccessRulesError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for ListAccessRulesError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for ListAccessRulesError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for ListAccessRulesError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for ListAccessRulesError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for ListAccessRulesError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `DELETE /v1/apps/{appId}/access-rules/{ruleId}` can answer. Delete an allow or deny entry.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteAccessRuleError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl DeleteAccessRuleError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `DELETE /v1/apps/{appId}/access-rules/{ruleId}`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[9]
+    }
+}
+impl From<DeleteAccessRuleError> for ApiError {
+    fn from(error: DeleteAccessRuleError) -> Self {
+        match error {
+            DeleteAccessRuleError::BadRequest => Self::BadRequest,
+            DeleteAccessRuleError::InvalidApiKey => Self::InvalidApiKey,
+            DeleteAccessRuleError::Forbidden => Self::Forbidden,
+            DeleteAccessRuleError::NotFound => Self::NotFound,
+            DeleteAccessRuleError::RateLimited => Self::RateLimited,
+            DeleteAccessRuleError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for DeleteAccessRuleError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for DeleteAccessRuleError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for DeleteAccessRuleError {}
+impl From<api_codes::BadRequest> for DeleteAccessRuleError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for DeleteAccessRuleError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for DeleteAccessRuleError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for DeleteAccessRuleError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for DeleteAccessRuleError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for DeleteAccessRuleError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for DeleteAccessRuleError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `GET /v1/licenses/{key}` can answer. One license, with its bound devices.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetLicenseError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl GetLicenseError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `GET /v1/licenses/{key}`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[10]
+    }
+}
+impl From<GetLicenseError> for ApiError {
+    fn from(error: GetLicenseError) -> Self {
+        match error {
+            GetLicenseError::BadRequest => Self::BadRequest,
+            GetLicenseError::InvalidApiKey => Self::InvalidApiKey,
+            GetLicenseError::Forbidden => Self::Forbidden,
+            GetLicenseError::NotFound => Self::NotFound,
+            GetLicenseError::RateLimited => Self::RateLimited,
+            GetLicenseError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for GetLicenseError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for GetLicenseError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for GetLicenseError {}
+impl From<api_codes::BadRequest> for GetLicenseError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for GetLicenseError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for GetLicenseError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for GetLicenseError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for GetLicenseError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for GetLicenseError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for GetLicenseError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `POST /v1/licenses/{key}/revoke` can answer. Revoke a license: validations and heartbeats answer `revoked` from then on.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RevokeLicenseError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl RevokeLicenseError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `POST /v1/licenses/{key}/revoke`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[11]
+    }
+}
+impl From<RevokeLicenseError> for ApiError {
+    fn from(error: RevokeLicenseError) -> Self {
+        match error {
+            RevokeLicenseError::BadRequest => Self::BadRequest,
+            RevokeLicenseError::InvalidApiKey => Self::InvalidApiKey,
+            RevokeLicenseError::Forbidden => Self::Forbidden,
+            RevokeLicenseError::NotFound => Self::NotFound,
+            RevokeLicenseError::RateLimited => Self::RateLimited,
+            RevokeLicenseError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for RevokeLicenseError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for RevokeLicenseError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for RevokeLicenseError {}
+impl From<api_codes::BadRequest> for RevokeLicenseError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for RevokeLicenseError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for RevokeLicenseError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for RevokeLicenseError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for RevokeLicenseError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for RevokeLicenseError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for RevokeLicenseError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `POST /v1/licenses/{key}/reset-hwids` can answer. Unbind every device of a license; their sessions end.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResetHwidsError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl ResetHwidsError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `POST /v1/licenses/{key}/reset-hwids`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[12]
+    }
+}
+impl From<ResetHwidsError> for ApiError {
+    fn from(error: ResetHwidsError) -> Self {
+        match error {
+            ResetHwidsError::BadRequest => Self::BadRequest,
+            ResetHwidsError::InvalidApiKey => Self::InvalidApiKey,
+            ResetHwidsError::Forbidden => Self::Forbidden,
+            ResetHwidsError::NotFound => Self::NotFound,
+            ResetHwidsError::RateLimited => Self::RateLimited,
+            ResetHwidsError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for ResetHwidsError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for ResetHwidsError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for ResetHwidsError {}
+impl From<api_codes::BadRequest> for ResetHwidsError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for ResetHwidsError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for ResetHwidsError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for ResetHwidsError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for ResetHwidsError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for ResetHwidsError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for ResetHwidsError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `POST /v1/licenses/{key}/extend` can answer. Extend a license by days, to a date, or for a lifetime.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExtendLicenseError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl ExtendLicenseError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `POST /v1/licenses/{key}/extend`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[13]
+    }
+}
+impl From<ExtendLicenseError> for ApiError {
+    fn from(error: ExtendLicenseError) -> Self {
+        match error {
+            ExtendLicenseError::BadRequest => Self::BadRequest,
+            ExtendLicenseError::InvalidApiKey => Self::InvalidApiKey,
+            ExtendLicenseError::Forbidden => Self::Forbidden,
+            ExtendLicenseError::NotFound => Self::NotFound,
+            ExtendLicenseError::RateLimited => Self::RateLimited,
+            ExtendLicenseError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for ExtendLicenseError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for ExtendLicenseError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for ExtendLicenseError {}
+impl From<api_codes::BadRequest> for ExtendLicenseError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for ExtendLicenseError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for ExtendLicenseError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for ExtendLicenseError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for ExtendLicenseError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for ExtendLicenseError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for ExtendLicenseError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `POST /v1/webhooks` can answer. Register a webhook URL.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CreateWebhookError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl CreateWebhookError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `POST /v1/webhooks`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[14]
+    }
+}
+impl From<CreateWebhookError> for ApiError {
+    fn from(error: CreateWebhookError) -> Self {
+        match error {
+            CreateWebhookError::BadRequest => Self::BadRequest,
+            CreateWebhookError::InvalidApiKey => Self::InvalidApiKey,
+            CreateWebhookError::RateLimited => Self::RateLimited,
+            CreateWebhookError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for CreateWebhookError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for CreateWebhookError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for CreateWebhookError {}
+impl From<api_codes::BadRequest> for CreateWebhookError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for CreateWebhookError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::RateLimited> for CreateWebhookError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for CreateWebhookError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for CreateWebhookError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `GET /v1/webhooks` can answer. List the account's webhooks.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListWebhooksError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl ListWebhooksError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `GET /v1/webhooks`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[15]
+    }
+}
+impl From<ListWebhooksError> for ApiError {
+    fn from(error: ListWebhooksError) -> Self {
+        match error {
+            ListWebhooksError::BadRequest => Self::BadRequest,
+            ListWebhooksError::InvalidApiKey => Self::InvalidApiKey,
+            ListWebhooksError::RateLimited => Self::RateLimited,
+            ListWebhooksError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for ListWebhooksError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for ListWebhooksError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for ListWebhooksError {}
+impl From<api_codes::BadRequest> for ListWebhooksError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for ListWebhooksError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::RateLimited> for ListWebhooksError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for ListWebhooksError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for ListWebhooksError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `DELETE /v1/webhooks/{id}` can answer. Delete a webhook (another account's is `not_found`: its existence is not revealed).
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteWebhookError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl DeleteWebhookError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `DELETE /v1/webhooks/{id}`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[16]
+    }
+}
+impl From<DeleteWebhookError> for ApiError {
+    fn from(error: DeleteWebhookError) -> Self {
+        match error {
+            DeleteWebhookError::BadRequest => Self::BadRequest,
+            DeleteWebhookError::InvalidApiKey => Self::InvalidApiKey,
+            DeleteWebhookError::NotFound => Self::NotFound,
+            DeleteWebhookError::RateLimited => Self::RateLimited,
+            DeleteWebhookError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for DeleteWebhookError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for DeleteWebhookError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for DeleteWebhookError {}
+impl From<api_codes::BadRequest> for DeleteWebhookError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for DeleteWebhookError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::NotFound> for DeleteWebhookError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for DeleteWebhookError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for DeleteWebhookError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for DeleteWebhookError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `GET /health` can answer. Liveness probe: 200 `{"status":"ok"}`, no API key, no rate limit.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetHealthError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+}
+impl GetHealthError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[Self::BadRequest];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `GET /health`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[17]
+    }
+}
+impl From<GetHealthError> for ApiError {
+    fn from(error: GetHealthError) -> Self {
+        match error {
+            GetHealthError::BadRequest => Self::BadRequest,
+        }
+    }
+}
+impl TryFrom<ApiError> for GetHealthError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for GetHealthError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for GetHealthError {}
+impl From<api_codes::BadRequest> for GetHealthError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}

@@ -17,6 +17,10 @@ use crate::{ErrorInfo, Family};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OperationInfo {
+    /// The operation's name (`CreateLicenses`): its OpenAPI `operationId`,
+    /// and, where several operations share a family, the name of its error
+    /// enum (`CreateLicensesError`).
+    pub name: &'static str,
     /// The HTTP method, upper case (`"GET"`).
     pub method: &'static str,
     /// The path template: each `{name}` segment is a parameter.

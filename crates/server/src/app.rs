@@ -63,7 +63,8 @@ fn panic_cause(panic: &(dyn Any + Send)) -> String {
 }
 
 fn api_panic(panic: Box<dyn Any + Send>) -> Response {
-    api::ApiFailure::Internal(panic_cause(panic.as_ref())).into_response()
+    api::ApiFailure::<keyward_errors::ApiError>::internal(panic_cause(panic.as_ref()))
+        .into_response()
 }
 
 fn validate_panic(panic: Box<dyn Any + Send>) -> Response {

@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use keyward_errors::{FieldError, HeartbeatError, ValidateError};
 
-use crate::api::ApiFailure;
+use crate::api::DefaultFailure;
 
 /// Longest accepted URI (path and query), in bytes.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
@@ -54,6 +54,6 @@ pub(crate) fn bad_request_for(path: &str, field: FieldError) -> Response {
     match path {
         "/auth/validate" => crate::auth::failure(ValidateError::BadRequest, Some(vec![field])),
         "/auth/heartbeat" => crate::auth::failure(HeartbeatError::BadRequest, Some(vec![field])),
-        _ => ApiFailure::bad_fields(vec![field]).into_response(),
+        _ => DefaultFailure::bad_fields(vec![field]).into_response(),
     }
 }

@@ -6,6 +6,7 @@
 
 mod changelog;
 mod docs;
+mod operation_errors;
 mod operations;
 mod rust;
 mod schema;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::GeneratedFile;
 use super::docs::{cell, inline};
-use crate::spec::{Operation, Spec};
+use crate::spec::{Operation, Spec, names};
 
 pub const PATH: &str = "docs/errors-by-operation.md";
 
@@ -84,10 +84,20 @@ fn operation(spec: &Spec, op: &Operation, out: &mut String) {
     } else {
         ""
     };
+    // Where operations share a family, each has its own enum.
+    let rust = if spec.has_operation_enums(&op.family) {
+        format!(
+            "`keyward_errors::{}`, into `{rust}`",
+            names::operation_enum(&op.name)
+        )
+    } else {
+        format!("`keyward_errors::{rust}`")
+    };
     let _ = writeln!(
         out,
-        "{} Family `{}` (`keyward_errors::{rust}`).{defaults}\n",
+        "{} Operation `{}`, family `{}` ({rust}).{defaults}\n",
         inline(&op.summary),
+        op.name,
         op.family
     );
     let http = family.is_some_and(|f| f.http);

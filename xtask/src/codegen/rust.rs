@@ -67,7 +67,7 @@ fn rustfmt(source: &str) -> Result<String, String> {
 }
 
 /// The doc comment of spec text, which is prose, never a doctest: see [`doc_lines`].
-fn doc(text: &str) -> TokenStream {
+pub(super) fn doc(text: &str) -> TokenStream {
     doc_attrs(doc_lines(text))
 }
 
@@ -122,15 +122,15 @@ fn doc_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn ident(name: &str) -> syn::Ident {
+pub(super) fn ident(name: &str) -> syn::Ident {
     format_ident!("{}", names::variant(name))
 }
 
-fn type_ident(rust_name: &str) -> syn::Ident {
+pub(super) fn type_ident(rust_name: &str) -> syn::Ident {
     format_ident!("{}", rust_name)
 }
 
-fn table_ident(family: &Family) -> syn::Ident {
+pub(super) fn table_ident(family: &Family) -> syn::Ident {
     format_ident!("{}", names::table(&family.name))
 }
 
@@ -161,6 +161,7 @@ fn file_tokens(spec: &Spec) -> TokenStream {
     let families = spec.families.iter().map(|f| family_enum_tokens(spec, f));
     let envelopes = spec.envelopes.iter().map(|e| envelope_tokens(spec, e));
     let operations = operations_tokens(spec);
+    let operation_errors = super::operation_errors::tokens(spec);
     // Import the envelope field types only where a field uses them: an
     // unused import is a warning in the generated crate.
     let uses = |ty: FieldType| {
@@ -192,6 +193,7 @@ fn file_tokens(spec: &Spec) -> TokenStream {
         #(#families)*
         #(#envelopes)*
         #operations
+        #operation_errors
     }
 }
 
@@ -210,7 +212,7 @@ fn operations_tokens(spec: &Spec) -> TokenStream {
         Some(quote!(&#table[#index]))
     };
     let entries = spec.operations.iter().map(|op| {
-        let (method, path, summary) = (&op.method, &op.path, &op.summary);
+        let (name, method, path, summary) = (&op.name, &op.method, &op.path, &op.summary);
         let family = ident(&op.family);
         let errors = op.errors.iter().filter_map(|c| info(c, false, &op.family));
         let client = op
@@ -219,6 +221,7 @@ fn operations_tokens(spec: &Spec) -> TokenStream {
             .filter_map(|c| info(c, true, &op.family));
         quote! {
             OperationInfo {
+                name: #name,
                 method: #method,
                 path: #path,
                 summary: #summary,
@@ -454,7 +457,7 @@ fn family_tokens(spec: &Spec) -> TokenStream {
     tokens
 }
 
-fn variant_doc(entry: &ErrorEntry) -> String {
+pub(super) fn variant_doc(entry: &ErrorEntry) -> String {
     let mut doc = format!("`{}`", entry.code);
     if let Some(status) = entry.http_status {
         doc.push_str(&format!(" (HTTP {status})"));

@@ -101,6 +101,8 @@ rules! {
     OperationRemoved = "operation-removed", Breaking;
     /// The method or path of an HTTP operation changed (same summary): clients call the old one.
     OperationPathChanged = "operation-path-changed", Breaking;
+    /// An HTTP operation's name changed: its Rust error enum and OpenAPI operationId are renamed.
+    OperationRenamed = "operation-renamed", Breaking;
 
     /// A new code.
     CodeAdded = "code-added", Compatible;

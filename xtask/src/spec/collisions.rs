@@ -6,7 +6,10 @@
 
 use std::collections::HashMap;
 
-use super::{Checker, Envelope, ErrorEntry, Family, RetryClass, Span, UserAction, names};
+use super::operations::has_operation_enums;
+use super::{
+    Checker, Envelope, ErrorEntry, Family, Operation, RetryClass, Span, UserAction, names,
+};
 
 /// The first entry that produced a name: where it is and how to call it.
 struct Claim {
@@ -28,6 +31,7 @@ impl Checker<'_> {
         families: &[Family],
         envelopes: &[Envelope],
         errors: &[ErrorEntry],
+        operations: &[Operation],
     ) {
         self.variants(
             user_actions
@@ -89,6 +93,32 @@ impl Checker<'_> {
                     ),
                 );
             }
+        }
+
+        for family in families
+            .iter()
+            .filter(|f| has_operation_enums(operations, &f.name))
+        {
+            self.claim_type(
+                &mut types,
+                &names::defaults_enum(&family.rust_name),
+                &family.rust_name_span,
+                format!("the defaults enum of family `{}`", family.name),
+            );
+        }
+        // A name used twice is reported as such by the operations check.
+        let mut named = std::collections::HashSet::new();
+        for op in operations
+            .iter()
+            .filter(|op| has_operation_enums(operations, &op.family))
+            .filter(|op| named.insert(op.name.as_str()))
+        {
+            self.claim_type(
+                &mut types,
+                &names::operation_enum(&op.name),
+                &op.name_span,
+                format!("the error enum of operation `{}`", op.name),
+            );
         }
 
         for envelope in envelopes {

@@ -210,6 +210,9 @@ pub struct OperationDefaults {
 /// One HTTP operation (`[[operation]]`) and every code it can answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operation {
+    /// UpperCamelCase and unique (`CreateLicenses`).
+    pub name: String,
+    pub name_span: Span,
     /// Upper case: `GET`, `POST`, ...
     pub method: String,
     /// The path template, e.g. `/v1/apps/{appId}/licenses`.
@@ -303,6 +306,12 @@ impl Spec {
 
     pub fn user_action(&self, name: &str) -> Option<&UserAction> {
         self.user_actions.iter().find(|a| a.name == name)
+    }
+
+    /// Whether each operation of `family` gets its own error enum (see
+    /// [`operations::has_operation_enums`]).
+    pub fn has_operation_enums(&self, family: &str) -> bool {
+        operations::has_operation_enums(&self.operations, family)
     }
 
     /// The errors of one family, in spec order.
@@ -778,6 +787,7 @@ impl Checker<'_> {
             &families,
             &envelopes,
             &errors,
+            &operations,
         );
 
         let acknowledgements = raw

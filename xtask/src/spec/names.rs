@@ -34,6 +34,29 @@ pub fn alias(family: &str, envelope_rust_name: &str) -> String {
     format!("{}{envelope_rust_name}", family.to_upper_camel_case())
 }
 
+/// The error enum of one operation (`CreateLicenses` -> `CreateLicensesError`).
+pub fn operation_enum(operation: &str) -> String {
+    format!("{operation}Error")
+}
+
+/// The enum of the codes every operation of a family answers unless it opts
+/// out (`ApiError` -> `ApiErrorDefaults`).
+pub fn defaults_enum(family_rust_name: &str) -> String {
+    format!("{family_rust_name}Defaults")
+}
+
+/// The module of a family's code markers: one unit struct per code, which
+/// converts into every operation error that may answer it (`api_codes`).
+pub fn code_module(family: &str) -> String {
+    format!("{}_codes", family.to_snake_case())
+}
+
+/// Whether `name` is an UpperCamelCase ASCII identifier (`CreateLicenses`).
+pub fn is_type_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 /// The static table of a family's codes.
 pub fn table(family: &str) -> String {
     format!("{}_ERRORS", family.to_uppercase())

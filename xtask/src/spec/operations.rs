@@ -15,8 +15,15 @@ use indexmap::IndexMap;
 use toml::Spanned;
 
 use super::raw::{RawOperation, RawOperationDefaults};
-use super::{Checker, ErrorEntry, Family, Operation, OperationDefaults, Span};
+use super::{Checker, ErrorEntry, Family, Operation, OperationDefaults, Span, names};
 use crate::diagnostic::Diagnostic;
+
+/// Whether each operation of `family` gets its own error enum: when several
+/// operations share the family. The family enum of a family with one
+/// operation (`ValidateError`) already is that operation's error.
+pub fn has_operation_enums(operations: &[Operation], family: &str) -> bool {
+    operations.iter().filter(|op| op.family == family).count() > 1
+}
 
 /// The methods an operation may have.
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -95,9 +102,28 @@ impl Checker<'_> {
 
         let mut operations: Vec<Operation> = Vec::new();
         let mut routes: HashMap<(String, String), Span> = HashMap::new();
+        let mut names: HashMap<String, Span> = HashMap::new();
         for raw in raw_operations {
             let span = raw.span();
             let raw = raw.into_inner();
+            let name = raw.name.get_ref().clone();
+            if !names::is_type_name(&name) {
+                self.error(
+                    raw.name.span(),
+                    format!(
+                        "operation name `{name}` must be UpperCamelCase ASCII (`CreateLicenses`)"
+                    ),
+                );
+            } else if let Some(first) = names.insert(name.clone(), raw.name.span()) {
+                let (line, _, _) = crate::diagnostic::locate(self.source, first.start);
+                let diagnostic = Diagnostic::at(
+                    self.source,
+                    raw.name.span(),
+                    format!("duplicate operation name `{name}` (first used on line {line})"),
+                )
+                .related(self.source, first, "first used here");
+                self.report(diagnostic);
+            }
             let method = raw.method.get_ref().clone();
             if !METHODS.contains(&method.as_str()) {
                 self.error(
@@ -162,6 +188,8 @@ impl Checker<'_> {
             };
             all.sort_by_key(order);
             operations.push(Operation {
+                name,
+                name_span: raw.name.span(),
                 method,
                 path,
                 summary,

@@ -133,6 +133,8 @@ pub struct RawOperationDefaults {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawOperation {
+    /// UpperCamelCase: names the operation's error enum and OpenAPI operationId.
+    pub name: Spanned<String>,
     pub method: Spanned<String>,
     pub path: Spanned<String>,
     pub summary: Spanned<String>,

@@ -6,6 +6,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::fields::Fields;
+use keyward_errors::{CreateAccessRuleError, DeleteAccessRuleError, ListAccessRulesError};
+
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
 use crate::ipnet::IpNet;
 use crate::state::AppState;
@@ -19,7 +21,7 @@ pub async fn create(
     caller: Caller,
     path: Segments,
     ApiJson(body): ApiJson,
-) -> ApiResult<(StatusCode, Json<AccessRule>)> {
+) -> ApiResult<(StatusCode, Json<AccessRule>), CreateAccessRuleError> {
     let mut f = Fields::new(&body, &["list", "kind", "value"]);
     let list_text = f.required_string("list", 10);
     let kind_text = f.required_string("kind", 10);
@@ -57,7 +59,7 @@ pub async fn create(
         .store()
         .add_access_rule(caller.account_id, path.at(0), list, kind, value, now)
         .await
-        .map_err(|err| ApiFailure::from_store(err, "app"))?;
+        .map_err(|err| ApiFailure::from_owned(err, "app"))?;
     Ok((StatusCode::CREATED, Json(rule)))
 }
 
@@ -66,12 +68,12 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     path: Segments,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Value>, ListAccessRulesError> {
     let rules = state
         .store()
         .list_access_rules(caller.account_id, path.at(0))
         .await
-        .map_err(|err| ApiFailure::from_store(err, "app"))?;
+        .map_err(|err| ApiFailure::from_owned(err, "app"))?;
     Ok(Json(json!({ "rules": rules })))
 }
 
@@ -80,7 +82,7 @@ pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     path: Segments,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<StatusCode, DeleteAccessRuleError> {
     let Ok(rule_id) = path.at(1).parse::<i64>() else {
         return Err(ApiFailure::not_found("access rule not found"));
     };
@@ -88,6 +90,6 @@ pub async fn delete(
         .store()
         .delete_access_rule(caller.account_id, path.at(0), rule_id)
         .await
-        .map_err(|err| ApiFailure::from_store(err, "access rule"))?;
+        .map_err(|err| ApiFailure::from_owned(err, "access rule"))?;
     Ok(StatusCode::NO_CONTENT)
 }

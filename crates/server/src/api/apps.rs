@@ -6,6 +6,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::fields::Fields;
+use keyward_errors::{CreateAppError, GetAppError, ListAppsError, UpdateAppError};
+
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
 use crate::secret::{new_app_id, new_app_secret};
 use crate::state::AppState;
@@ -23,7 +25,7 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson,
-) -> ApiResult<(StatusCode, Json<CreatedApp>)> {
+) -> ApiResult<(StatusCode, Json<CreatedApp>), CreateAppError> {
     let mut f = Fields::new(
         &body,
         &["name", "hwidSlots", "variables", "allowlistRequired"],
@@ -39,8 +41,8 @@ pub async fn create(
         variables,
         allowlist_required,
     };
-    let public_id = new_app_id().map_err(|err| ApiFailure::Internal(err.to_string()))?;
-    let secret = new_app_secret().map_err(|err| ApiFailure::Internal(err.to_string()))?;
+    let public_id = new_app_id().map_err(|err| ApiFailure::internal(err.to_string()))?;
+    let secret = new_app_secret().map_err(|err| ApiFailure::internal(err.to_string()))?;
     let now = state.clock().now_unix();
     let created = state
         .store()
@@ -51,7 +53,10 @@ pub async fn create(
 }
 
 /// `GET /v1/apps` → `{"apps": [...]}`.
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Value>, ListAppsError> {
     let apps = state
         .store()
         .list_apps(caller.account_id)
@@ -65,13 +70,13 @@ pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     path: Segments,
-) -> ApiResult<Json<App>> {
+) -> ApiResult<Json<App>, GetAppError> {
     state
         .store()
         .app(caller.account_id, path.at(0))
         .await
         .map(Json)
-        .map_err(|err| ApiFailure::from_store(err, "app"))
+        .map_err(|err| ApiFailure::from_owned(err, "app"))
 }
 
 /// `PATCH /v1/apps/{appId}`: any of `{name, active, hwidSlots, variables,
@@ -81,7 +86,7 @@ pub async fn update(
     caller: Caller,
     path: Segments,
     ApiJson(body): ApiJson,
-) -> ApiResult<Json<App>> {
+) -> ApiResult<Json<App>, UpdateAppError> {
     let mut f = Fields::new(
         &body,
         &[
@@ -105,5 +110,5 @@ pub async fn update(
         .update_app(caller.account_id, path.at(0), patch)
         .await
         .map(Json)
-        .map_err(|err| ApiFailure::from_store(err, "app"))
+        .map_err(|err| ApiFailure::from_owned(err, "app"))
 }

@@ -1,7 +1,8 @@
 //! Reading a JSON request object field by field, collecting every bad field so that one
 //! `bad_request` names them all.
 
-use keyward_errors::FieldError;
+use keyward_errors::api_codes::BadRequest;
+use keyward_errors::{ApiError, FieldError};
 use serde_json::{Map, Value};
 
 use super::error::ApiFailure;
@@ -166,7 +167,10 @@ impl<'a> Fields<'a> {
     }
 
     /// `Ok` when no field was bad, else the `bad_request` naming each bad field.
-    pub fn finish(self) -> Result<(), ApiFailure> {
+    pub fn finish<E>(self) -> Result<(), ApiFailure<E>>
+    where
+        E: From<BadRequest> + Into<ApiError>,
+    {
         if self.errors.is_empty() {
             return Ok(());
         }
@@ -186,9 +190,8 @@ mod tests {
         f.required_string("name", 10);
         f.int("hwidSlots", 1, 16);
         f.object("variables");
-        let Err(ApiFailure::Error(err)) = f.finish() else {
-            panic!("expected bad_request");
-        };
+        let failure = f.finish::<ApiError>().expect_err("expected bad_request");
+        let err = failure.error_response().expect("a spec answer");
         let text = format!("{err:?}");
         for field in ["name", "hwidSlots", "variables", "extra"] {
             assert!(text.contains(field), "{field} missing in {text}");

@@ -11,6 +11,11 @@ use keyward_errors::FieldError;
 use serde_json::{Value, json};
 
 use super::fields::Fields;
+use keyward_errors::{
+    CreateLicensesError, ExtendLicenseError, GetLicenseError, ListLicensesError, ResetHwidsError,
+    RevokeLicenseError,
+};
+
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
 use crate::secret::new_license_key;
 use crate::state::AppState;
@@ -32,7 +37,7 @@ pub async fn create(
     caller: Caller,
     path: Segments,
     ApiJson(body): ApiJson,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Value>), CreateLicensesError> {
     let now = state.clock().now_unix();
     let mut f = Fields::new(
         &body,
@@ -55,12 +60,12 @@ pub async fn create(
     let keys = (0..count)
         .map(|_| new_license_key())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|err| ApiFailure::Internal(err.to_string()))?;
+        .map_err(|err| ApiFailure::internal(err.to_string()))?;
     let licenses = state
         .store()
         .create_licenses(caller.account_id, path.at(0), spec, keys, now)
         .await
-        .map_err(|err| ApiFailure::from_store(err, "app"))?;
+        .map_err(|err| ApiFailure::from_charge(err, "app"))?;
     Ok((StatusCode::CREATED, Json(json!({ "licenses": licenses }))))
 }
 
@@ -70,7 +75,7 @@ pub async fn list(
     caller: Caller,
     path: Segments,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> ApiResult<Json<LicensePage>> {
+) -> ApiResult<Json<LicensePage>, ListLicensesError> {
     let Ok(Query(query)) = query else {
         return Err(ApiFailure::bad_field("query", "could not be decoded"));
     };
@@ -111,7 +116,7 @@ pub async fn list(
         .list_licenses(caller.account_id, path.at(0), after, limit)
         .await
         .map(Json)
-        .map_err(|err| ApiFailure::from_store(err, "app"))
+        .map_err(|err| ApiFailure::from_owned(err, "app"))
 }
 
 /// `GET /v1/licenses/{key}`.
@@ -119,13 +124,13 @@ pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     path: Segments,
-) -> ApiResult<Json<License>> {
+) -> ApiResult<Json<License>, GetLicenseError> {
     state
         .store()
         .license(caller.account_id, path.at(0))
         .await
         .map(Json)
-        .map_err(|err| ApiFailure::from_store(err, "license"))
+        .map_err(|err| ApiFailure::from_owned(err, "license"))
 }
 
 /// `POST /v1/licenses/{key}/revoke` (no body).
@@ -133,13 +138,13 @@ pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
     path: Segments,
-) -> ApiResult<Json<License>> {
+) -> ApiResult<Json<License>, RevokeLicenseError> {
     state
         .store()
         .revoke_license(caller.account_id, path.at(0))
         .await
         .map(Json)
-        .map_err(|err| ApiFailure::from_store(err, "license"))
+        .map_err(|err| ApiFailure::from_owned(err, "license"))
 }
 
 /// `POST /v1/licenses/{key}/reset-hwids` (no body).
@@ -147,13 +152,13 @@ pub async fn reset_hwids(
     State(state): State<AppState>,
     caller: Caller,
     path: Segments,
-) -> ApiResult<Json<License>> {
+) -> ApiResult<Json<License>, ResetHwidsError> {
     state
         .store()
         .reset_hwids(caller.account_id, path.at(0))
         .await
         .map(Json)
-        .map_err(|err| ApiFailure::from_store(err, "license"))
+        .map_err(|err| ApiFailure::from_owned(err, "license"))
 }
 
 /// `POST /v1/licenses/{key}/extend`: exactly one of `{days}`, `{expiresAt}`,
@@ -163,7 +168,7 @@ pub async fn extend(
     caller: Caller,
     path: Segments,
     ApiJson(body): ApiJson,
-) -> ApiResult<Json<License>> {
+) -> ApiResult<Json<License>, ExtendLicenseError> {
     let now = state.clock().now_unix();
     let mut f = Fields::new(&body, &["days", "expiresAt", "lifetime"]);
     let days = f.int("days", 1, MAX_DAYS);
@@ -193,5 +198,5 @@ pub async fn extend(
         .extend_license(caller.account_id, path.at(0), extension, now)
         .await
         .map(Json)
-        .map_err(|err| ApiFailure::from_store(err, "license"))
+        .map_err(|err| ApiFailure::from_owned(err, "license"))
 }

@@ -18,10 +18,10 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, Uri, header};
 use axum::routing::{delete, get, post};
-use keyward_errors::{ApiError, ApiErrorResponse};
+use keyward_errors::api_codes::InvalidApiKey;
 use serde_json::Value;
 
-pub use error::{ApiFailure, ApiResult};
+pub use error::{ApiFailure, ApiResult, DefaultFailure};
 
 use crate::ratelimit::{ClientKey, Decision};
 use crate::secret::{hash_api_key, is_api_key_shaped};
@@ -74,9 +74,12 @@ pub struct Caller {
 }
 
 impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiFailure;
+    type Rejection = DefaultFailure;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, DefaultFailure> {
         let client = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -91,14 +94,14 @@ impl FromRequestParts<AppState> for Caller {
         if let Some((failures, client)) = failures
             && let Decision::Limited { retry_after } = failures.admit(&client)
         {
-            return Err(rate_limited(retry_after));
+            return Err(ApiFailure::rate_limited(retry_after));
         }
         // A failed check counts against the client; one too many is `rate_limited`.
         let refuse = |message: &'static str| match failures
             .map(|(failures, client)| failures.failed(&client))
         {
-            Some(Decision::Limited { retry_after }) => rate_limited(retry_after),
-            _ => ApiFailure::invalid_api_key(message),
+            Some(Decision::Limited { retry_after }) => ApiFailure::rate_limited(retry_after),
+            _ => ApiFailure::with_message(InvalidApiKey, message),
         };
         let key = parts
             .headers
@@ -113,21 +116,14 @@ impl FromRequestParts<AppState> for Caller {
         let hash = hash_api_key(key);
         let account_id = match state.store().authenticate(hash.clone()).await {
             Ok(id) => id,
-            Err(err) if err.is_internal() => return Err(ApiFailure::Internal(err.to_string())),
+            Err(err) if err.is_internal() => return Err(ApiFailure::internal(err.to_string())),
             Err(_) => return Err(refuse("unknown or revoked API key")),
         };
         match state.api_limiter().check(&hash) {
             Decision::Allowed => Ok(Self { account_id }),
-            Decision::Limited { retry_after } => Err(rate_limited(retry_after)),
+            Decision::Limited { retry_after } => Err(ApiFailure::rate_limited(retry_after)),
         }
     }
-}
-
-/// 429 `rate_limited` with `Retry-After`.
-fn rate_limited(retry_after: std::time::Duration) -> ApiFailure {
-    ApiErrorResponse::new(ApiError::RateLimited)
-        .with_retry_after(retry_after)
-        .into()
 }
 
 /// A JSON request body, read as a [`Value`]: a wrong content type, an over-long or
@@ -136,9 +132,9 @@ fn rate_limited(retry_after: std::time::Duration) -> ApiFailure {
 pub struct ApiJson(pub Value);
 
 impl FromRequest<AppState> for ApiJson {
-    type Rejection = ApiFailure;
+    type Rejection = DefaultFailure;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiFailure> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, DefaultFailure> {
         let limit = state.max_body_bytes();
         let (parts, body) = request.into_parts();
         let bytes = crate::auth::read_json_body(&parts.headers, body, limit)
@@ -154,9 +150,9 @@ impl FromRequest<AppState> for ApiJson {
 pub struct Segments(pub Vec<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Segments {
-    type Rejection = ApiFailure;
+    type Rejection = DefaultFailure;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiFailure> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, DefaultFailure> {
         let params = axum::extract::RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiFailure::bad_field("path", "could not be decoded"))?;

@@ -6,6 +6,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::fields::Fields;
+use keyward_errors::{CreateWebhookError, DeleteWebhookError, ListWebhooksError};
+
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
 use crate::state::AppState;
 use crate::store::Webhook;
@@ -15,7 +17,7 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson,
-) -> ApiResult<(StatusCode, Json<Webhook>)> {
+) -> ApiResult<(StatusCode, Json<Webhook>), CreateWebhookError> {
     let mut f = Fields::new(&body, &["url", "events"]);
     let url = f.required_string("url", 2048);
     if !url.is_empty()
@@ -36,7 +38,10 @@ pub async fn create(
 }
 
 /// `GET /v1/webhooks` → `{"webhooks": [...]}`.
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Value>, ListWebhooksError> {
     let hooks = state
         .store()
         .list_webhooks(caller.account_id)
@@ -50,7 +55,7 @@ pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     path: Segments,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<StatusCode, DeleteWebhookError> {
     let Ok(id) = path.at(0).parse::<i64>() else {
         return Err(ApiFailure::not_found("webhook not found"));
     };
@@ -58,6 +63,6 @@ pub async fn delete(
         .store()
         .delete_webhook(caller.account_id, id)
         .await
-        .map_err(|err| ApiFailure::from_store(err, "webhook"))?;
+        .map_err(|err| ApiFailure::from_missing(err, "webhook"))?;
     Ok(StatusCode::NO_CONTENT)
 }

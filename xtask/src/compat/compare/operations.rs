@@ -1,7 +1,9 @@
 //! The rules on `[[operation]]`s. An operation is known by its method and
 //! path shape (parameter names do not reach the wire). One that is gone is
-//! breaking: `operation-path-changed` when a new operation of the same
-//! summary took its place, `operation-removed` otherwise. A code an operation
+//! breaking: `operation-path-changed` when a new operation of the same name
+//! (or, failing that, summary) took its place, `operation-removed` otherwise.
+//! A new name for the same route is breaking too (`operation-renamed`): the
+//! name is a Rust type and an OpenAPI operationId. A code an operation
 //! can answer now, or no longer, is compatible: clients keep codes they do
 //! not know, and handle the ones they do wherever they come from.
 
@@ -25,13 +27,33 @@ impl Compare<'_> {
         for old in old_ops {
             let subject = format!("operation/{}", old.route());
             if let Some(index) = find(new_ops, old) {
-                self.operation_codes(old, &new_ops[index]);
+                let new = &new_ops[index];
+                if new.name != old.name {
+                    self.at_new(
+                        Rule::OperationRenamed,
+                        subject.clone(),
+                        &new.name_span,
+                        None,
+                        format!(
+                            "`{}` is now named `{}` (was `{}`): its error enum and operationId change",
+                            new.route(),
+                            new.name,
+                            old.name
+                        ),
+                    );
+                }
+                self.operation_codes(old, new);
                 continue;
             }
             let successor = added
-                .iter_mut()
-                .find(|slot| slot.is_some_and(|new| new.summary == old.summary))
-                .and_then(Option::take);
+                .iter()
+                .position(|slot| slot.is_some_and(|new| new.name == old.name))
+                .or_else(|| {
+                    added
+                        .iter()
+                        .position(|slot| slot.is_some_and(|new| new.summary == old.summary))
+                })
+                .and_then(|index| added[index].take());
             match successor {
                 Some(new) => self.at_new(
                     Rule::OperationPathChanged,
