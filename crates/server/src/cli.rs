@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::admin::{Admin, AdminError};
-use crate::config::{self, Config};
+use crate::config::{self, Config, TlsFiles};
 pub use crate::conn::ConnectionArgs;
 use crate::ipnet::IpNet;
 use crate::ratelimit::RateLimitConfig;
@@ -97,6 +97,13 @@ pub struct ServeArgs {
     /// Connection timeouts and cap.
     #[command(flatten)]
     pub connections: ConnectionArgs,
+    /// Serve HTTPS with this PEM certificate chain (server certificate first); needs
+    /// --tls-key. Both files are reloaded when they change and on SIGHUP.
+    #[arg(long, env = "KEYWARD_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "KEYWARD_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Smallest accepted `--server-secret`.
@@ -139,6 +146,11 @@ impl ServeArgs {
             })
             .collect::<Result<_, _>>()?;
         config.connections = self.connections.config()?;
+        config.tls = self
+            .tls_cert
+            .clone()
+            .zip(self.tls_key.clone())
+            .map(|(cert, key)| TlsFiles { cert, key });
         Ok(config)
     }
 }
@@ -323,6 +335,21 @@ mod tests {
         match cli.command {
             Command::Serve(serve) => serve.config(),
             Command::Admin(_) => Err("not serve".to_owned()),
+        }
+    }
+
+    #[test]
+    fn tls_takes_a_certificate_and_its_key_together() {
+        let config = serve(&["--tls-cert", "c.pem", "--tls-key", "k.pem"]).unwrap();
+        let files = config.tls.expect("TLS on");
+        assert_eq!(
+            (files.cert.to_str(), files.key.to_str()),
+            (Some("c.pem"), Some("k.pem"))
+        );
+        assert!(serve(&[]).unwrap().tls.is_none());
+        for alone in [["--tls-cert", "c.pem"], ["--tls-key", "k.pem"]] {
+            let err = serve(&alone).unwrap_err();
+            assert!(err.contains("--tls-"), "{err}");
         }
     }
 

@@ -8,6 +8,7 @@ use keyward_errors::RATE_LIMIT;
 
 use crate::clock::Clock;
 pub use crate::conn::ConnectionConfig;
+pub use crate::conn::tls::{RELOAD_POLL as TLS_RELOAD_POLL, TlsFiles};
 use crate::ipnet::IpNet;
 use crate::ratelimit::{DEFAULT_MAX_KEYS, RateLimitConfig};
 use crate::secret::Secret;
@@ -52,6 +53,9 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Connection timeouts and cap.
     pub connections: ConnectionConfig,
+    /// Serve HTTPS with this certificate and key (reloaded when they change or on
+    /// SIGHUP); `None`: plain HTTP, for a TLS-terminating proxy in front.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Config {
@@ -71,6 +75,7 @@ impl Config {
             clock: Clock::system(),
             metrics_listen: None,
             connections: ConnectionConfig::default(),
+            tls: None,
         }
     }
 }

@@ -151,7 +151,7 @@ impl Exporter {
             cap: limits.cap.min(MAX_SCRAPERS),
             ..limits
         };
-        crate::conn::serve_connections(self.listener, app, limits, shutdown).await;
+        crate::conn::serve_connections(self.listener, app, limits, None, shutdown).await;
         upkeep.abort();
     }
 }

@@ -12,6 +12,7 @@ use crate::admin::Admin;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::conn::Limits;
+use crate::conn::tls::{Tls, TlsError};
 use crate::metrics::Exporter;
 use crate::secret::Secret;
 use crate::state::AppState;
@@ -40,6 +41,9 @@ pub enum ServerError {
     /// The OS random number generator failed.
     #[error("the OS random number generator failed")]
     Random,
+    /// The TLS certificate or key cannot be used.
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
 }
 
 /// A server running in the background of the current tokio runtime.
@@ -128,6 +132,7 @@ async fn bind_metrics(config: &Config) -> Result<Option<Exporter>, ServerError> 
 /// listening.
 pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
     let (state, store) = prepare(&config).await?;
+    let tls = config.tls.clone().map(Tls::load).transpose()?;
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let metrics = bind_metrics(&config).await?;
@@ -143,6 +148,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
         state,
         store.clone(),
         limits,
+        tls,
         async move {
             let _ = stopped.await;
         },
@@ -163,11 +169,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let (state, store) = prepare(&config).await?;
+    let tls = config.tls.clone().map(Tls::load).transpose()?;
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
     let limits = Limits::new(config.connections);
     tracing::info!(
         %addr,
+        scheme = if tls.is_some() { "https" } else { "http" },
         db = %config.db_path.display(),
         open_file_limit = %limits
             .open_file_limit
@@ -180,7 +188,7 @@ pub async fn serve(
         let addr = exporter.local_addr().map_err(ServerError::Serve)?;
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
     }
-    run(listener, metrics, state, store, limits, shutdown)
+    run(listener, metrics, state, store, limits, tls, shutdown)
         .await
         .map_err(ServerError::Serve)
 }
@@ -193,6 +201,7 @@ async fn run(
     state: AppState,
     store: Store,
     limits: Limits,
+    tls: Option<Tls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), std::io::Error> {
     let (stop_flusher, mut flusher_stopped) = oneshot::channel::<()>();
@@ -215,8 +224,18 @@ async fn run(
             let _ = metrics_stopped.await;
         }))
     });
+    let (stop_reloads, reloads_stopped) = oneshot::channel::<()>();
+    let reloads = tls.clone().map(|tls| {
+        tokio::spawn(tls.watch(async move {
+            let _ = reloads_stopped.await;
+        }))
+    });
     let app = crate::app::router(state, exporter.is_some());
-    crate::conn::serve_connections(listener, app, limits, shutdown).await;
+    crate::conn::serve_connections(listener, app, limits, tls, shutdown).await;
+    let _ = stop_reloads.send(());
+    if let Some(reloads) = reloads {
+        let _ = reloads.await;
+    }
     let _ = stop_metrics.send(());
     if let Some(exporter) = exporter {
         let _ = exporter.await;

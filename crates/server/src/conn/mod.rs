@@ -4,6 +4,7 @@
 
 mod files;
 mod service;
+pub mod tls;
 mod watchdog;
 
 use std::future::Future;
@@ -21,6 +22,7 @@ use tokio::time::Instant;
 
 use self::files::{connection_cap, open_file_limit};
 use self::service::ConnService;
+use self::tls::Tls;
 use self::watchdog::{ConnState, TrackedIo, expired};
 
 /// Default [`ConnectionConfig::header_timeout`].
@@ -137,11 +139,14 @@ impl Limits {
 }
 
 /// Accepts and serves connections on `listener` with `router`, at most `limits.cap` at
-/// once, until `shutdown` completes; then stops accepting and waits for open requests.
+/// once, over TLS when `tls` is given, until `shutdown` completes; then stops accepting
+/// and waits for open requests. A TLS handshake counts as part of the first request
+/// head, under the header timeout.
 pub(crate) async fn serve_connections(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    tls: Option<Tls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let Limits { config, cap, .. } = limits;
@@ -180,12 +185,29 @@ pub(crate) async fn serve_connections(
             state: Arc::clone(&state),
             request_timeout: config.request_timeout,
         };
-        let io = TokioIo::new(TrackedIo::new(stream, Arc::clone(&state)));
-        let connection = graceful.watch(http.serve_connection(io, service));
+        let io = TrackedIo::new(stream, Arc::clone(&state));
+        let (watcher, http, tls) = (graceful.watcher(), http.clone(), tls.clone());
         tokio::spawn(async move {
             let _permit = permit;
+            let served = async move {
+                match tls {
+                    None => {
+                        let _ = watcher
+                            .watch(http.serve_connection(TokioIo::new(io), service))
+                            .await;
+                    }
+                    Some(tls) => {
+                        // A failed handshake is the client's; it is not logged.
+                        if let Ok(stream) = tls.acceptor.accept(io).await {
+                            let _ = watcher
+                                .watch(http.serve_connection(TokioIo::new(stream), service))
+                                .await;
+                        }
+                    }
+                }
+            };
             tokio::select! {
-                _ = connection => {}
+                () = served => {}
                 () = expired(state, timeouts) => {}
             }
         });
