@@ -173,6 +173,10 @@ fn every_client_row() {
     }
 }
 
+/// Validate codes of the reference service's current (Ed25519-era) protocol that its
+/// error table does not list: they belong to the reference too, not to Keyward.
+const VALIDATE_SINCE_PROTOCOL_V2: &[&str] = &["replay_detected"];
+
 #[test]
 fn no_code_outside_the_reference_unless_marked_as_extension() {
     fn check<E: ErrorCode>(reference: &[&str]) {
@@ -188,7 +192,13 @@ fn no_code_outside_the_reference_unless_marked_as_extension() {
         }
     }
     check::<ApiError>(&API.iter().map(|r| r.1).collect::<Vec<_>>());
-    check::<ValidateError>(&VALIDATE.iter().map(|r| r.0).collect::<Vec<_>>());
+    check::<ValidateError>(
+        &VALIDATE
+            .iter()
+            .map(|r| r.0)
+            .chain(VALIDATE_SINCE_PROTOCOL_V2.iter().copied())
+            .collect::<Vec<_>>(),
+    );
     check::<HeartbeatError>(&HEARTBEAT.iter().map(|r| r.0).collect::<Vec<_>>());
     check::<ClientError>(&CLIENT.iter().map(|r| r.0).collect::<Vec<_>>());
 }

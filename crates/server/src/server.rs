@@ -20,6 +20,8 @@ use crate::store::{Store, StoreError};
 
 /// How often the heartbeat counts kept in memory are written.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// How often validate nonces past the replay window are forgotten.
+const FORGET_NONCES_EVERY: Duration = Duration::from_secs(60);
 
 /// Why a server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -207,12 +209,16 @@ async fn run(
     let (stop_flusher, mut flusher_stopped) = oneshot::channel::<()>();
     let flusher = tokio::spawn({
         let store = store.clone();
+        let clock = state.clock().clone();
         async move {
             let mut ticks = tokio::time::interval(FLUSH_EVERY);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut nonce_ticks = tokio::time::interval(FORGET_NONCES_EVERY);
+            nonce_ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
                     _ = ticks.tick() => flush(&store).await,
+                    _ = nonce_ticks.tick() => forget_old_nonces(&store, &clock).await,
                     _ = &mut flusher_stopped => break,
                 }
             }
@@ -245,6 +251,12 @@ async fn run(
     let _ = flusher.await;
     flush(&store).await;
     Ok(())
+}
+
+async fn forget_old_nonces(store: &Store, clock: &Clock) {
+    if let Err(err) = store.forget_old_nonces(clock.now_unix()).await {
+        tracing::warn!(error = %err, "forgetting old validate nonces failed; retrying later");
+    }
 }
 
 async fn flush(store: &Store) {

@@ -11,7 +11,7 @@ use super::{Admitted, SessionFor, admit, failure, internal_response, session_res
 use crate::state::AppState;
 use crate::store::ValidateInput;
 
-/// Checks, in order: `bad_request` → `rate_limited` → `invalid_app` → `app_disabled` →
+/// Checks, in order: `bad_request` → `rate_limited` → `invalid_app` → `replay_detected` → `app_disabled` →
 /// `no_credits` → `blocked` → `invalid_key` → `revoked` → `expired` → `hwid_mismatch`,
 /// then binds the HWID, charges one credit and answers the signed session.
 pub async fn validate(
@@ -33,6 +33,7 @@ pub async fn validate(
         app_secret: req.app_secret.clone(),
         license_key: req.license_key.clone(),
         hwid: req.hwid.clone(),
+        nonce: req.nonce.as_str().to_owned(),
         ip,
     };
     match state.store().validate(input, now).await {

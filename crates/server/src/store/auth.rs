@@ -16,6 +16,10 @@ use crate::secret::constant_time_eq;
 /// costs one credit.
 pub const HEARTBEATS_PER_CREDIT: i64 = 10;
 
+/// How long a validate nonce is remembered per app: a repeat within it is
+/// `replay_detected`. The SDKs send no timestamp, so only this memory bounds a replay.
+pub const REPLAY_WINDOW_SECS: i64 = 86_400;
+
 /// What `/auth/validate` asks the store.
 #[derive(Clone)]
 pub struct ValidateInput {
@@ -27,6 +31,8 @@ pub struct ValidateInput {
     pub license_key: String,
     /// Device HWID.
     pub hwid: String,
+    /// The request's nonce.
+    pub nonce: String,
     /// Client IP.
     pub ip: IpAddr,
 }
@@ -38,6 +44,7 @@ impl fmt::Debug for ValidateInput {
             .field("app_secret", &"<redacted>")
             .field("license_key", &crate::secret::key_tag(&self.license_key))
             .field("hwid", &self.hwid)
+            .field("nonce", &self.nonce)
             .field("ip", &self.ip)
             .finish()
     }
@@ -272,6 +279,32 @@ fn blocked(c: &Connection, app: &AppState, hwid: &str, ip: IpAddr) -> Result<boo
     Ok(app.allowlist_required && !allowed)
 }
 
+/// Records `nonce` for `app`; `false` when it was already seen within the replay window
+/// (a nonce seen before it counts as new, and its time is renewed).
+fn first_use(c: &Connection, app: i64, nonce: &str, now: i64) -> Result<bool, StoreError> {
+    let changed = c
+        .prepare_cached(
+            "INSERT INTO seen_nonces (app_id, nonce, seen_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (app_id, nonce) DO UPDATE SET seen_at = excluded.seen_at
+                 WHERE seen_at <= ?4",
+        )?
+        .execute(params![
+            app,
+            nonce,
+            now,
+            now.saturating_sub(REPLAY_WINDOW_SECS)
+        ])?;
+    Ok(changed == 1)
+}
+
+/// Forgets the nonces seen at or before `before`; returns how many.
+pub(super) fn forget_nonces(c: &Connection, before: i64) -> Result<usize, StoreError> {
+    Ok(
+        c.prepare_cached("DELETE FROM seen_nonces WHERE seen_at <= ?1")?
+            .execute([before])?,
+    )
+}
+
 /// The checks of `/auth/validate`, in order, then bind and charge.
 pub(super) fn validate(
     c: &Connection,
@@ -283,6 +316,11 @@ pub(super) fn validate(
     };
     if !constant_time_eq(app.secret.as_bytes(), input.app_secret.as_bytes()) || !app.active {
         return Ok(Err(ValidateError::InvalidApp));
+    }
+    // Recorded whatever follows (the transaction commits failures too), so that no
+    // authenticated request is answered twice.
+    if !first_use(c, app.id, &input.nonce, now)? {
+        return Ok(Err(ValidateError::ReplayDetected));
     }
     if app.suspended {
         return Ok(Err(ValidateError::AppDisabled));

@@ -728,6 +728,14 @@ impl Store {
             .await
     }
 
+    /// Forgets the validate nonces older than the replay window at `now`.
+    pub async fn forget_old_nonces(&self, now: i64) -> Result<usize, StoreError> {
+        let before = now.saturating_sub(auth::REPLAY_WINDOW_SECS);
+        self.worker
+            .call(Sessions::Unchanged, move |c| auth::forget_nonces(c, before))
+            .await
+    }
+
     /// Runs the checks of `/auth/heartbeat` and counts the heartbeat, charging one credit
     /// at every 10th heartbeat of the license.
     pub async fn heartbeat(

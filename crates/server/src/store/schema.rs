@@ -97,6 +97,20 @@ const MIGRATIONS: &[Migration] = &[
         ",
         data: Some(fill_ip_ranges),
     },
+    // 3: the validate nonces of each app, remembered for the replay window
+    // (`auth::REPLAY_WINDOW_SECS`), so that a repeat is `replay_detected`, across restarts.
+    Migration {
+        sql: r"
+        CREATE TABLE seen_nonces (
+            app_id  INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+            nonce   TEXT NOT NULL,
+            seen_at INTEGER NOT NULL,
+            PRIMARY KEY (app_id, nonce)
+        ) WITHOUT ROWID;
+        CREATE INDEX seen_nonces_age ON seen_nonces(seen_at);
+        ",
+        data: None,
+    },
 ];
 
 /// Migration 2's data step: the address range of every IP rule stored before it.
