@@ -16,8 +16,17 @@ use serde_json::{Value, json};
 
 const HWID: &str = "4f2c0e9b7d1a5c3e8f6b2d4a9c7e1f3b5d8a2c4e6f9b1d3a5c7e9f2b4d6a8c0e";
 
+/// Sends `body` (with a fresh nonce when it carries a well-formed one: a repeated nonce
+/// is `replay_detected`) and expects `error`.
 async fn validate_fails(server: &TestServer, body: &Value, error: ValidateError) -> Value {
-    expect_validate_failure(post(server, "/auth/validate", body).await, error).await
+    let mut body = body.clone();
+    let well_formed = body["nonce"]
+        .as_str()
+        .is_some_and(|n| keyward_protocol::Nonce::parse(n).is_ok());
+    if well_formed {
+        body["nonce"] = json!(nonce());
+    }
+    expect_validate_failure(post(server, "/auth/validate", &body).await, error).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,15 +206,11 @@ async fn x_forwarded_for_only_from_trusted_proxies() {
         .unwrap();
         let seed = server.seed().await.unwrap();
         add_access_rule(&server, &seed, "deny", "ip", "203.0.113.0/24").await;
-        let body = json!({
-            "appId": seed.app_id, "appSecret": seed.app_secret, "licenseKey": seed.license_key,
-            "hwid": HWID, "nonce": "0123456789abcdef0123456789abcdef",
-        });
         let forwarded = |xff: &str| {
             client()
                 .post(server.url("/auth/validate"))
                 .header("x-forwarded-for", xff)
-                .json(&body)
+                .json(&validate_body(&seed, HWID, &nonce()))
                 .send()
         };
         let from_denied = forwarded("203.0.113.7").await.unwrap();
