@@ -97,6 +97,7 @@ fixture_tests! {
     operation_renamed => "operation-renamed",
     code_added => "code-added",
     code_retired => "code-retired",
+    code_replaced => "code-replaced",
     family_added => "family-added",
     history_changed => "history-changed",
     description_changed => "description-changed",

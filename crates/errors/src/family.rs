@@ -33,6 +33,9 @@ pub struct ErrorInfo {
     /// Spec version in which the code was retired: it is never sent again and
     /// never reused, but clients still understand it.
     pub retired: Option<&'static str>,
+    /// For a retired code: the code sent in its place since (`system_error` for the
+    /// auth families' `internal_error`).
+    pub replaced_by: Option<&'static str>,
     /// A Keyward extension beyond the public error reference.
     pub extension: bool,
 }

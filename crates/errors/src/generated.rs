@@ -624,6 +624,7 @@ static API_ERRORS: [ErrorInfo; 7] = [
         http_status: Some(400),
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -637,6 +638,7 @@ static API_ERRORS: [ErrorInfo; 7] = [
         http_status: Some(401),
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -650,6 +652,7 @@ static API_ERRORS: [ErrorInfo; 7] = [
         http_status: Some(402),
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -663,6 +666,7 @@ static API_ERRORS: [ErrorInfo; 7] = [
         http_status: Some(403),
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -676,6 +680,7 @@ static API_ERRORS: [ErrorInfo; 7] = [
         http_status: Some(404),
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -689,6 +694,7 @@ static API_ERRORS: [ErrorInfo; 7] = [
         http_status: Some(429),
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -702,6 +708,7 @@ static API_ERRORS: [ErrorInfo; 7] = [
         http_status: Some(500),
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
 ];
@@ -862,7 +869,10 @@ pub enum ValidateError {
     /// `internal_error`: Unexpected server error while validating. Retry the request. If persistent, contact support.
     ///
     /// A Keyward extension beyond the public error reference.
+    #[deprecated(note = "retired in spec 1.3.0; replaced by `system_error`")]
     InternalError,
+    /// `system_error`: Unexpected server error while validating. The reference service's code for it (its SDKs know no other); Keyward sent `internal_error` before 1.3.0, and still sends that to a Keyward client built against an older spec, which retries it. Retry the request. If persistent, contact support.
+    SystemError,
     /// A code this version does not know (sent by a newer server), kept verbatim.
     ///
     /// Do not match on this variant: see the enum's "Matching" section.
@@ -889,6 +899,7 @@ impl ValidateError {
         Self::BadRequest,
         Self::RateLimited,
         Self::InternalError,
+        Self::SystemError,
     ];
     /// The error for `code`; a code this version does not know is kept in the catch-all variant. Never fails.
     #[must_use]
@@ -916,6 +927,7 @@ impl ValidateError {
             "bad_request" => Some(Self::BadRequest),
             "rate_limited" => Some(Self::RateLimited),
             "internal_error" => Some(Self::InternalError),
+            "system_error" => Some(Self::SystemError),
             _ => None,
         }
     }
@@ -936,6 +948,7 @@ impl ValidateError {
             Self::BadRequest => Some(&VALIDATE_ERRORS[9]),
             Self::RateLimited => Some(&VALIDATE_ERRORS[10]),
             Self::InternalError => Some(&VALIDATE_ERRORS[11]),
+            Self::SystemError => Some(&VALIDATE_ERRORS[12]),
             Self::Unknown(_) => None,
         }
     }
@@ -956,6 +969,7 @@ impl ValidateError {
             Self::BadRequest => "bad_request",
             Self::RateLimited => "rate_limited",
             Self::InternalError => "internal_error",
+            Self::SystemError => "system_error",
             Self::Unknown(raw) => raw.as_str(),
         }
     }
@@ -1032,7 +1046,7 @@ impl ValidateError {
         Self::ALL.iter().cloned()
     }
 }
-static VALIDATE_ERRORS: [ErrorInfo; 12] = [
+static VALIDATE_ERRORS: [ErrorInfo; 13] = [
     ErrorInfo {
         family: Family::Validate,
         code: "invalid_app",
@@ -1044,6 +1058,7 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1057,6 +1072,7 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1070,6 +1086,7 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1083,6 +1100,7 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1096,6 +1114,7 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1109,6 +1128,7 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1122,6 +1142,7 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         http_status: None,
         since: "1.3.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1135,6 +1156,7 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1148,6 +1170,7 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1161,6 +1184,7 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1174,6 +1198,7 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         http_status: None,
         since: "1.1.0",
         retired: None,
+        replaced_by: None,
         extension: true,
     },
     ErrorInfo {
@@ -1186,8 +1211,23 @@ static VALIDATE_ERRORS: [ErrorInfo; 12] = [
         retry_class: RetryClass::Transient,
         http_status: None,
         since: "1.1.0",
-        retired: None,
+        retired: Some("1.3.0"),
+        replaced_by: Some("system_error"),
         extension: true,
+    },
+    ErrorInfo {
+        family: Family::Validate,
+        code: "system_error",
+        description: "Unexpected server error while validating. The reference service's code for it (its SDKs know no other); Keyward sent `internal_error` before 1.3.0, and still sends that to a Keyward client built against an older spec, which retries it. Retry the request. If persistent, contact support.",
+        user_message: "Authentication service temporarily unavailable. Please try again later.",
+        user_action: UserAction::TryLater,
+        user_facing: false,
+        retry_class: RetryClass::Transient,
+        http_status: None,
+        since: "1.3.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
     },
 ];
 impl ErrorCode for ValidateError {
@@ -1341,7 +1381,10 @@ pub enum HeartbeatError {
     /// `internal_error`: Unexpected server error during the heartbeat. Retry the request. If persistent, contact support.
     ///
     /// A Keyward extension beyond the public error reference.
+    #[deprecated(note = "retired in spec 1.3.0; replaced by `system_error`")]
     InternalError,
+    /// `system_error`: Unexpected server error during the heartbeat. The reference service's code for it (its SDKs know no other); Keyward sent `internal_error` before 1.3.0, and still sends that to a Keyward client built against an older spec, which retries it. Retry the request. If persistent, contact support.
+    SystemError,
     /// A code this version does not know (sent by a newer server), kept verbatim.
     ///
     /// Do not match on this variant: see the enum's "Matching" section.
@@ -1364,6 +1407,7 @@ impl HeartbeatError {
         Self::BadRequest,
         Self::RateLimited,
         Self::InternalError,
+        Self::SystemError,
     ];
     /// The error for `code`; a code this version does not know is kept in the catch-all variant. Never fails.
     #[must_use]
@@ -1387,6 +1431,7 @@ impl HeartbeatError {
             "bad_request" => Some(Self::BadRequest),
             "rate_limited" => Some(Self::RateLimited),
             "internal_error" => Some(Self::InternalError),
+            "system_error" => Some(Self::SystemError),
             _ => None,
         }
     }
@@ -1403,6 +1448,7 @@ impl HeartbeatError {
             Self::BadRequest => Some(&HEARTBEAT_ERRORS[5]),
             Self::RateLimited => Some(&HEARTBEAT_ERRORS[6]),
             Self::InternalError => Some(&HEARTBEAT_ERRORS[7]),
+            Self::SystemError => Some(&HEARTBEAT_ERRORS[8]),
             Self::Unknown(_) => None,
         }
     }
@@ -1419,6 +1465,7 @@ impl HeartbeatError {
             Self::BadRequest => "bad_request",
             Self::RateLimited => "rate_limited",
             Self::InternalError => "internal_error",
+            Self::SystemError => "system_error",
             Self::Unknown(raw) => raw.as_str(),
         }
     }
@@ -1495,7 +1542,7 @@ impl HeartbeatError {
         Self::ALL.iter().cloned()
     }
 }
-static HEARTBEAT_ERRORS: [ErrorInfo; 8] = [
+static HEARTBEAT_ERRORS: [ErrorInfo; 9] = [
     ErrorInfo {
         family: Family::Heartbeat,
         code: "session_expired",
@@ -1507,6 +1554,7 @@ static HEARTBEAT_ERRORS: [ErrorInfo; 8] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1520,6 +1568,7 @@ static HEARTBEAT_ERRORS: [ErrorInfo; 8] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1533,6 +1582,7 @@ static HEARTBEAT_ERRORS: [ErrorInfo; 8] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1546,6 +1596,7 @@ static HEARTBEAT_ERRORS: [ErrorInfo; 8] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1559,6 +1610,7 @@ static HEARTBEAT_ERRORS: [ErrorInfo; 8] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1572,6 +1624,7 @@ static HEARTBEAT_ERRORS: [ErrorInfo; 8] = [
         http_status: None,
         since: "1.2.0",
         retired: None,
+        replaced_by: None,
         extension: true,
     },
     ErrorInfo {
@@ -1585,6 +1638,7 @@ static HEARTBEAT_ERRORS: [ErrorInfo; 8] = [
         http_status: None,
         since: "1.1.0",
         retired: None,
+        replaced_by: None,
         extension: true,
     },
     ErrorInfo {
@@ -1597,8 +1651,23 @@ static HEARTBEAT_ERRORS: [ErrorInfo; 8] = [
         retry_class: RetryClass::Transient,
         http_status: None,
         since: "1.1.0",
-        retired: None,
+        retired: Some("1.3.0"),
+        replaced_by: Some("system_error"),
         extension: true,
+    },
+    ErrorInfo {
+        family: Family::Heartbeat,
+        code: "system_error",
+        description: "Unexpected server error during the heartbeat. The reference service's code for it (its SDKs know no other); Keyward sent `internal_error` before 1.3.0, and still sends that to a Keyward client built against an older spec, which retries it. Retry the request. If persistent, contact support.",
+        user_message: "Authentication service temporarily unavailable. Please try again later.",
+        user_action: UserAction::TryLater,
+        user_facing: false,
+        retry_class: RetryClass::Transient,
+        http_status: None,
+        since: "1.3.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
     },
 ];
 impl ErrorCode for HeartbeatError {
@@ -1890,6 +1959,7 @@ static CLIENT_ERRORS: [ErrorInfo; 4] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1903,6 +1973,7 @@ static CLIENT_ERRORS: [ErrorInfo; 4] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1916,6 +1987,7 @@ static CLIENT_ERRORS: [ErrorInfo; 4] = [
         http_status: None,
         since: "1.0.0",
         retired: None,
+        replaced_by: None,
         extension: false,
     },
     ErrorInfo {
@@ -1929,6 +2001,7 @@ static CLIENT_ERRORS: [ErrorInfo; 4] = [
         http_status: None,
         since: "1.1.0",
         retired: None,
+        replaced_by: None,
         extension: true,
     },
 ];
@@ -2356,7 +2429,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             &VALIDATE_ERRORS[8],
             &VALIDATE_ERRORS[9],
             &VALIDATE_ERRORS[10],
-            &VALIDATE_ERRORS[11],
+            &VALIDATE_ERRORS[12],
         ],
         client_errors: &[
             &CLIENT_ERRORS[0],
@@ -2379,7 +2452,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             &HEARTBEAT_ERRORS[4],
             &HEARTBEAT_ERRORS[5],
             &HEARTBEAT_ERRORS[6],
-            &HEARTBEAT_ERRORS[7],
+            &HEARTBEAT_ERRORS[8],
         ],
         client_errors: &[
             &CLIENT_ERRORS[0],

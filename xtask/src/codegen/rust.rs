@@ -595,6 +595,7 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
         let status = opt_u16(e.http_status);
         let since = e.since.to_string();
         let retired = opt_str(e.retired.as_ref().map(|v| v.to_string()).as_deref());
+        let replaced_by = opt_str(e.replaced_by.as_deref());
         let extension = e.extension;
         quote! {
             ErrorInfo {
@@ -608,6 +609,7 @@ fn family_enum_tokens(spec: &Spec, family: &Family) -> TokenStream {
                 http_status: #status,
                 since: #since,
                 retired: #retired,
+                replaced_by: #replaced_by,
                 extension: #extension,
             }
         }

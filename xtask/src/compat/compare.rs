@@ -819,6 +819,39 @@ impl Compare<'_> {
         }
     }
 
+    /// A code retired in favour of one the old spec does not have: a client built
+    /// against the old spec receives the replacement as an unknown code, with its
+    /// family's fallback retry class instead of the one the retired code had.
+    fn replacement(&mut self, old: &ErrorEntry, new: &ErrorEntry) {
+        let Some(by) = &new.replaced_by else {
+            return;
+        };
+        let known = self
+            .old
+            .errors
+            .iter()
+            .any(|e| e.family == new.family && &e.code == by);
+        if known {
+            return;
+        }
+        let fallback = self
+            .old
+            .families
+            .iter()
+            .find(|f| f.name == old.family)
+            .map_or("", |f| f.unknown_retry.as_str());
+        self.at_new(
+            Rule::CodeReplaced,
+            format!("{}/{}", new.family, new.code),
+            &new.span,
+            Some("replaced_by"),
+            format!(
+                "`{}` is replaced by `{by}`, which clients of the old spec do not know: they treat it as an unknown `{}` code (retry `{fallback}`), not as `{}` (retry `{}`)",
+                old.code, old.family, old.code, old.retry
+            ),
+        );
+    }
+
     fn error_pair(&mut self, old: &ErrorEntry, new: &ErrorEntry) {
         let subject = format!("{}/{}", new.family, new.code);
         let span = new.span.clone();
@@ -856,6 +889,7 @@ impl Compare<'_> {
                     Some("retired"),
                     format!("`{}` retired in {retired}{by}", new.code),
                 );
+                self.replacement(old, new);
             }
             (Some(before), Some(after)) => {
                 if before != after || old.replaced_by != new.replaced_by {

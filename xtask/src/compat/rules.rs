@@ -101,6 +101,8 @@ rules! {
     OperationRemoved = "operation-removed", Breaking;
     /// The method or path of an HTTP operation changed (same summary): clients call the old one.
     OperationPathChanged = "operation-path-changed", Breaking;
+    /// A code was retired in favour of a new one: clients of the old spec receive an unknown code.
+    CodeReplaced = "code-replaced", Breaking;
     /// An HTTP operation's name changed: its Rust error enum and OpenAPI operationId are renamed.
     OperationRenamed = "operation-renamed", Breaking;
 
