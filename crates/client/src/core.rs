@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use keyward_errors::{ClientError, HeartbeatError, RetryPolicy, ValidateError};
 use keyward_protocol::check_response;
 use keyward_protocol::{
-    CheckedResponse, HeartbeatRequest, Nonce, ResponseError, SessionToken, ValidateRequest,
-    VerifiedSession, derive_key,
+    CheckedResponse, HeartbeatRequest, Nonce, ResponseError, SPEC_VERSION_HEADER, SessionToken,
+    ValidateRequest, VerifiedSession, derive_key,
 };
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 
@@ -322,6 +322,7 @@ impl Inner {
             .http
             .post(url.as_str())
             .header(CONTENT_TYPE, "application/json")
+            .header(SPEC_VERSION_HEADER, keyward_errors::SPEC_VERSION)
             .body(body)
             .send()
             .await

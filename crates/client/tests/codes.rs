@@ -217,18 +217,24 @@ async fn no_credits_is_transient_and_retried_as_the_policy_says() {
 #[tokio::test]
 async fn injected_server_codes_follow_their_class() {
     let env = Env::start().await;
-    // internal_error on a 500 with a JSON body: read as the family's code, transient.
+    // system_error (HTTP 200, as every auth failure): transient.
     env.proxy.set_default(
         VALIDATE,
-        Action::failure(500, ValidateError::InternalError.code()),
+        Action::failure(200, ValidateError::SystemError.code()),
     );
     login_fails(
         &env,
         env.builder(),
         &env.seed.license_key,
-        ValidateError::InternalError,
+        ValidateError::SystemError,
     )
     .await;
+    // The internal_error an older server sends on a 500 is still understood and retried.
+    #[allow(deprecated)]
+    let retired = ValidateError::InternalError;
+    env.proxy
+        .set_default(VALIDATE, Action::failure(500, retired.code()));
+    login_fails(&env, env.builder(), &env.seed.license_key, retired).await;
 
     // A code this version does not know: kept verbatim, generic text, permanent.
     env.proxy
@@ -255,7 +261,7 @@ async fn injected_server_codes_follow_their_class() {
     env.proxy.script(
         VALIDATE,
         [
-            Action::failure(200, ValidateError::InternalError.code()),
+            Action::failure(200, ValidateError::SystemError.code()),
             Action::text(503, "<html>down</html>"),
         ],
     );
@@ -473,14 +479,14 @@ async fn heartbeat_throttling_and_unknown_codes() {
     assert!(gap >= Duration::from_secs(1), "waited {gap:?}");
     assert!(recorder.events().is_empty());
 
-    // internal_error: transient, reported after the policy's attempts.
+    // system_error: transient, reported after the policy's attempts.
     env.proxy.reset_counts();
     env.proxy.set_default(
         HEARTBEAT,
-        Action::failure(500, HeartbeatError::InternalError.code()),
+        Action::failure(200, HeartbeatError::SystemError.code()),
     );
     let event = recorder.wait().await;
-    assert_heartbeat(&event, HeartbeatError::InternalError);
+    assert_heartbeat(&event, HeartbeatError::SystemError);
     assert_eq!(env.proxy.count(HEARTBEAT), attempts(RetryClass::Transient));
     drop(client);
 

@@ -44,7 +44,7 @@ async fn logs_carry_codes_and_no_secrets() {
     // Success, heartbeats, a retry, a permanent failure, a possible attack.
     env.proxy.script(
         VALIDATE,
-        [Action::failure(200, ValidateError::InternalError.code())],
+        [Action::failure(200, ValidateError::SystemError.code())],
     );
     let session = client.login(&env.seed.license_key).await.unwrap();
     env.proxy.wait_for(HEARTBEAT, 2).await;
@@ -58,7 +58,7 @@ async fn logs_carry_codes_and_no_secrets() {
 
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     for code in [
-        ValidateError::InternalError.code(),
+        ValidateError::SystemError.code(),
         ValidateError::InvalidKey.code(),
         ClientError::SignatureMismatch.code(),
     ] {

@@ -65,6 +65,6 @@ pub use verify::{
     CheckedResponse, ResponseError, VerifiedPayload, VerifiedSession, check_response, check_signed,
 };
 pub use wire::{
-    FieldError, HeartbeatRequest, SessionPayload, SignedResponse, Status, StatusError,
-    ValidateRequest,
+    FieldError, HeartbeatRequest, SPEC_VERSION_HEADER, SessionPayload, SignedResponse, Status,
+    StatusError, ValidateRequest,
 };

@@ -18,6 +18,11 @@ use thiserror::Error;
 use crate::fields::{self, BodyError, Field, Named};
 use crate::nonce::Nonce;
 
+/// The request header in which Keyward's SDK names the error spec version it was built
+/// against (`keyward_errors::SPEC_VERSION`), so that a server sends a code retired since
+/// (`internal_error`) to clients that know nothing newer. Reference SDKs send none.
+pub const SPEC_VERSION_HEADER: &str = "keyward-spec-version";
+
 /// Longest accepted `appId`, in bytes.
 pub const APP_ID_MAX_LEN: usize = 128;
 /// Longest accepted `appSecret`, in bytes.

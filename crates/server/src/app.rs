@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use keyward_errors::{HeartbeatError, ValidateError};
 use tower_http::catch_panic::CatchPanicLayer;
 
+use crate::auth::client_spec::ClientSpec;
 use crate::request_id;
 use crate::state::AppState;
 use crate::{access_log, api, auth};
@@ -68,11 +69,19 @@ fn api_panic(panic: Box<dyn Any + Send>) -> Response {
 }
 
 fn validate_panic(panic: Box<dyn Any + Send>) -> Response {
-    auth::internal_response(ValidateError::InternalError, panic_cause(panic.as_ref()))
+    auth::internal_response(
+        ClientSpec::default(),
+        ValidateError::SystemError,
+        panic_cause(panic.as_ref()),
+    )
 }
 
 fn heartbeat_panic(panic: Box<dyn Any + Send>) -> Response {
-    auth::internal_response(HeartbeatError::InternalError, panic_cause(panic.as_ref()))
+    auth::internal_response(
+        ClientSpec::default(),
+        HeartbeatError::SystemError,
+        panic_cause(panic.as_ref()),
+    )
 }
 
 #[cfg(test)]
@@ -119,12 +128,13 @@ mod tests {
             .oneshot(Request::post("/auth/validate").body(Body::empty()).unwrap())
             .await
             .unwrap();
-        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        // Every auth failure is HTTP 200, an internal one included.
+        assert_eq!(response.status(), StatusCode::OK);
         let body = axum::body::to_bytes(response.into_body(), 4096)
             .await
             .unwrap();
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(json["status"], "failed");
-        assert_eq!(json["error"], ValidateError::InternalError.code());
+        assert_eq!(json["error"], ValidateError::SystemError.code());
     }
 }

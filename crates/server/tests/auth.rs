@@ -302,12 +302,12 @@ async fn a_validate_waits_no_longer_than_the_busy_timeout() {
     )
     .await;
     let waited = sent.elapsed();
-    expect_validate_failure(response, ValidateError::InternalError).await;
+    expect_validate_failure(response, ValidateError::SystemError).await;
     assert!(
         waited > Duration::from_secs(4) && waited < Duration::from_millis(6500),
         "answered after {waited:?}"
     );
-    expect_validate_failure(first.await.unwrap(), ValidateError::InternalError).await;
+    expect_validate_failure(first.await.unwrap(), ValidateError::SystemError).await;
     release.send(()).unwrap();
     other_process.await.unwrap();
     assert_eq!(
@@ -426,14 +426,36 @@ async fn validate_internal_error_on_a_failing_database() {
         &validate_body(&seed, HWID, &nonce()),
     )
     .await;
-    expect_validate_failure(response, ValidateError::InternalError).await;
-    let response = post(
-        &server,
-        "/auth/heartbeat",
-        &heartbeat_body(&seed, &session.payload.session_token, HWID, &nonce()),
-    )
-    .await;
-    expect_heartbeat_failure(response, HeartbeatError::InternalError).await;
+    expect_validate_failure(response, ValidateError::SystemError).await;
+    let heartbeat = || heartbeat_body(&seed, &session.payload.session_token, HWID, &nonce());
+    let response = post(&server, "/auth/heartbeat", &heartbeat()).await;
+    expect_heartbeat_failure(response, HeartbeatError::SystemError).await;
+
+    // A Keyward client built against spec 1.2.0 (it sends no spec header) gets the
+    // `internal_error` it knows and retries, with its HTTP 500; one that names the current
+    // spec gets `system_error`.
+    let as_client = |path: &str, body: Value, spec: Option<&str>| {
+        let mut request = client()
+            .post(server.url(path))
+            .header("user-agent", "keyward-client/0.1.0")
+            .json(&body);
+        if let Some(spec) = spec {
+            request = request.header("keyward-spec-version", spec);
+        }
+        request.send()
+    };
+    let legacy = as_client("/auth/validate", validate_body(&seed, HWID, &nonce()), None);
+    #[allow(deprecated)]
+    expect_validate_failure(legacy.await.unwrap(), ValidateError::InternalError).await;
+    let legacy = as_client("/auth/heartbeat", heartbeat(), Some("1.2.0"));
+    #[allow(deprecated)]
+    expect_heartbeat_failure(legacy.await.unwrap(), HeartbeatError::InternalError).await;
+    let current = as_client(
+        "/auth/validate",
+        validate_body(&seed, HWID, &nonce()),
+        Some(keyward_errors::SPEC_VERSION),
+    );
+    expect_validate_failure(current.await.unwrap(), ValidateError::SystemError).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

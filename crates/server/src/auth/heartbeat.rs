@@ -24,6 +24,7 @@ pub async fn heartbeat(
     let Admitted {
         request: req,
         request_id,
+        client,
         ..
     } = match admit::<HeartbeatRequest>(&state, peer, request).await {
         Ok(admitted) => admitted,
@@ -65,9 +66,9 @@ pub async fn heartbeat(
             request_id,
         ) {
             Ok(response) => response,
-            Err(cause) => internal_response(HeartbeatError::InternalError, cause),
+            Err(cause) => internal_response(client, HeartbeatError::SystemError, cause),
         },
         Ok(Err(code)) => failure(code, None),
-        Err(err) => internal_response(HeartbeatError::InternalError, err.to_string()),
+        Err(err) => internal_response(client, HeartbeatError::SystemError, err.to_string()),
     }
 }

@@ -2,9 +2,11 @@
 //! wire format of `keyward-protocol`.
 //!
 //! Failures are HTTP 200 with the generated [`AuthFailure`] envelope; `rate_limited` adds
-//! `Retry-After`; an unexpected failure (`internal_error`) is HTTP 500 with the same
-//! envelope, its cause logged under the request id.
+//! `Retry-After`; an unexpected failure is `system_error`, its cause logged under the
+//! request id (a Keyward client built against an older spec gets the `internal_error` it
+//! knows, with the HTTP 500 it expects: see [`client_spec`]).
 
+pub mod client_spec;
 mod heartbeat;
 mod validate;
 
@@ -23,6 +25,7 @@ use serde::Serialize;
 pub use heartbeat::heartbeat;
 pub use validate::validate;
 
+use self::client_spec::ClientSpec;
 use crate::ratelimit::{ClientKey, Decision};
 use crate::request_id::{AnswerError, InternalCause};
 use crate::state::AppState;
@@ -56,10 +59,21 @@ pub(crate) fn throttled<E: ErrorCode + Serialize>(error: E, retry_after: Duratio
     response
 }
 
-/// An `internal_error` failure: HTTP 500, the cause kept for the log only.
-pub(crate) fn internal_response<E: ErrorCode + Serialize>(error: E, cause: String) -> Response {
+/// An internal failure, `error` (the family's `system_error`) as `client` knows it; the
+/// cause is kept for the log only. A retired code (the `internal_error` older Keyward
+/// clients get) goes with HTTP 500, as those clients expect; every other failure of the
+/// auth endpoints is HTTP 200, which the reference SDKs need.
+pub(crate) fn internal_response<E: ErrorCode + Serialize + Clone>(
+    client: ClientSpec,
+    error: E,
+    cause: String,
+) -> Response {
+    let error = client.answer(error);
+    let retired = error.info().is_some_and(|info| info.retired.is_some());
     let mut response = failure(error, None);
-    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    if retired {
+        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    }
     response.extensions_mut().insert(InternalCause(cause));
     response
 }
@@ -185,6 +199,8 @@ pub(crate) struct Admitted<T> {
     pub(crate) request: T,
     pub(crate) request_id: Option<String>,
     pub(crate) ip: IpAddr,
+    /// The spec the client knows.
+    pub(crate) client: ClientSpec,
 }
 
 /// The first checks of both auth endpoints, in order: a JSON body within the size limit
@@ -209,6 +225,7 @@ pub(crate) async fn admit<T: AuthRequest>(
         request: parsed,
         request_id,
         ip,
+        client: ClientSpec::of(&parts.headers),
     })
 }
 

@@ -23,6 +23,7 @@ pub async fn validate(
         request: req,
         request_id,
         ip,
+        client,
     } = match admit::<ValidateRequest>(&state, peer, request).await {
         Ok(admitted) => admitted,
         Err(response) => return response,
@@ -51,9 +52,9 @@ pub async fn validate(
             request_id,
         ) {
             Ok(response) => response,
-            Err(cause) => internal_response(ValidateError::InternalError, cause),
+            Err(cause) => internal_response(client, ValidateError::SystemError, cause),
         },
         Ok(Err(code)) => failure(code, None),
-        Err(err) => internal_response(ValidateError::InternalError, err.to_string()),
+        Err(err) => internal_response(client, ValidateError::SystemError, err.to_string()),
     }
 }

@@ -72,8 +72,8 @@ pub async fn expect_validate_failure(
     response: Response,
     error: keyward_errors::ValidateError,
 ) -> Value {
-    let internal = error == keyward_errors::ValidateError::InternalError;
-    expect_auth_failure(response, error.code(), internal, validate_schema()).await
+    let retired = error.info().is_some_and(|info| info.retired.is_some());
+    expect_auth_failure(response, error.code(), retired, validate_schema()).await
 }
 
 /// Asserts a heartbeat failure with its exact wire body (`details` checked separately).
@@ -81,12 +81,13 @@ pub async fn expect_heartbeat_failure(
     response: Response,
     error: keyward_errors::HeartbeatError,
 ) -> Value {
-    let internal = error == keyward_errors::HeartbeatError::InternalError;
-    expect_auth_failure(response, error.code(), internal, heartbeat_schema()).await
+    let retired = error.info().is_some_and(|info| info.retired.is_some());
+    expect_auth_failure(response, error.code(), retired, heartbeat_schema()).await
 }
 
-/// An auth failure: HTTP 500 for `internal_error`, else 200; the endpoint's schema; and
-/// the exact body, but for the `details` a `bad_request` carries.
+/// An auth failure: HTTP 500 for the retired `internal_error` (which only older Keyward
+/// clients get), else 200; the endpoint's schema; and the exact body, but for the
+/// `details` a `bad_request` carries.
 async fn expect_auth_failure(
     response: Response,
     code: &str,
