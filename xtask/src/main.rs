@@ -88,6 +88,9 @@ fn main() -> ExitCode {
             };
             let out = out.unwrap_or(root);
             xtask::codegen(&spec_path, &display, &out, check).map(|outcome| {
+                for warning in &outcome.warnings {
+                    anstream::eprintln!("{}\n", warning.render(true));
+                }
                 if check {
                     eprintln!("codegen: {} generated files are up to date", outcome.fresh);
                 } else if outcome.stale.is_empty() {
