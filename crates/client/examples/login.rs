@@ -8,6 +8,9 @@
 //! cargo run -p keyward-client --example login
 //! ```
 //!
+//! The screens are in the operating system's language when the SDK ships it (on Linux,
+//! `LANG=de_DE.UTF-8 cargo run -p keyward-client --example login` shows them in German).
+//!
 //! Or against a running server, with your app and a license key:
 //!
 //! ```sh
@@ -63,7 +66,7 @@ fn show(title: &str, client: &blocking::Client, key: &str) {
         }
         Err(error) => {
             println!("    Screen: {}", error.user_message());
-            println!("    Action: {}", error.user_action().label());
+            println!("    Action: {}", error.action_label());
             if let Some(link) = error.renewal_link() {
                 println!("    Link:   {link}");
             }
@@ -72,6 +75,11 @@ fn show(title: &str, client: &blocking::Client, key: &str) {
 }
 
 fn main() {
+    // What `Builder::locale` defaults to: the end user's language, from the OS.
+    println!(
+        "Language of the screens: {}",
+        keyward_client::default_locale()
+    );
     if let Ok(url) = std::env::var("KEYWARD_URL") {
         let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("set {name}"));
         let c = client(
