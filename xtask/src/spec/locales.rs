@@ -341,18 +341,22 @@ impl<'a> FileChecker<'a> {
         may_be_partial: bool,
     ) -> HashMap<String, Translation> {
         self.check_tag(tag);
+        let by_id: HashMap<&str, &SourceText> = texts.iter().map(|t| (t.id.as_str(), t)).collect();
+        let mut translations = HashMap::new();
+        let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
         let resource = match fluent_syntax::parser::parse(self.source) {
             Ok(resource) => resource,
             Err((resource, errors)) => {
                 for error in errors {
-                    self.parse_error(&error);
+                    // An empty message is there, only empty: not missing too.
+                    if let Some(id) = self.parse_error(&error) {
+                        let known = by_id.get_key_value(id.as_str()).map(|(known, _)| *known);
+                        seen.extend(known.map(|known| (known, error.pos.clone())));
+                    }
                 }
                 resource
             }
         };
-        let by_id: HashMap<&str, &SourceText> = texts.iter().map(|t| (t.id.as_str(), t)).collect();
-        let mut translations = HashMap::new();
-        let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
         for entry in &resource.body {
             match entry {
                 ast::Entry::Message(message) => {
@@ -388,7 +392,9 @@ impl<'a> FileChecker<'a> {
             }
         }
         if !may_be_partial {
-            let end = self.source.len()..self.source.len();
+            // Where a missing message would be added: after the last line.
+            let last = self.source.trim_end().len();
+            let end = last..last;
             for text in texts {
                 if !seen.contains_key(text.id.as_str()) {
                     self.errors.push(
@@ -422,14 +428,17 @@ impl<'a> FileChecker<'a> {
         }
     }
 
-    fn parse_error(&mut self, error: &ParserError) {
-        let message = match &error.kind {
-            ErrorKind::ExpectedMessageField { entry_id } => {
-                format!("message `{entry_id}` is empty")
-            }
-            kind => format!("invalid Fluent syntax: {kind}"),
+    /// Reports a syntax error; the ID of an empty message.
+    fn parse_error(&mut self, error: &ParserError) -> Option<String> {
+        let (message, empty) = match &error.kind {
+            ErrorKind::ExpectedMessageField { entry_id } => (
+                format!("message `{entry_id}` is empty"),
+                Some(entry_id.clone()),
+            ),
+            kind => (format!("invalid Fluent syntax: {kind}"), None),
         };
         self.error(error.pos.clone(), message);
+        empty
     }
 
     fn orphan(&mut self, id: &str, span: Range<usize>, texts: &[SourceText]) {
@@ -484,7 +493,7 @@ impl<'a> FileChecker<'a> {
                 }
             }
         }
-        if text.trim().is_empty() {
+        if usable && text.trim().is_empty() {
             self.error(id_span.clone(), format!("message `{id}` is empty"));
             usable = false;
         }
