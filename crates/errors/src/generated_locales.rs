@@ -65,10 +65,10 @@ impl Locale {
         }
     }
 }
-/// Every end-user text in every locale: `TEXTS[locale as usize][text]`, the
+/// Every end-user text in every locale: `LOCALE_TEXTS[locale as usize][text]`, the
 /// texts in the order of `spec/locales/en.ftl`, each locale complete (what it
 /// leaves to its parent is copied in).
-static TEXTS: [[&str; 41]; 7] = [
+static LOCALE_TEXTS: [[&str; 41]; 7] = [
     // en
     [
         // action-none
@@ -679,7 +679,7 @@ impl UserAction {
             Self::CheckConnection => 5,
             Self::SignInAgain => 6,
         };
-        TEXTS[locale as usize][text]
+        LOCALE_TEXTS[locale as usize][text]
     }
 }
 #[allow(deprecated)]
@@ -698,7 +698,7 @@ impl ApiError {
             Self::InternalError => 13,
             Self::Unknown(_) => 14,
         };
-        TEXTS[locale as usize][text]
+        LOCALE_TEXTS[locale as usize][text]
     }
 }
 #[allow(deprecated)]
@@ -721,7 +721,7 @@ impl ValidateError {
             Self::InternalError => 25,
             Self::Unknown(_) => 26,
         };
-        TEXTS[locale as usize][text]
+        LOCALE_TEXTS[locale as usize][text]
     }
 }
 #[allow(deprecated)]
@@ -741,7 +741,7 @@ impl HeartbeatError {
             Self::InternalError => 34,
             Self::Unknown(_) => 35,
         };
-        TEXTS[locale as usize][text]
+        LOCALE_TEXTS[locale as usize][text]
     }
 }
 #[allow(deprecated)]
@@ -757,6 +757,6 @@ impl ClientError {
             Self::InvalidResponse => 39,
             Self::Unknown(_) => 40,
         };
-        TEXTS[locale as usize][text]
+        LOCALE_TEXTS[locale as usize][text]
     }
 }

@@ -94,10 +94,10 @@ fn rust(spec: &Spec, locales: &Locales, texts: &[SourceText]) -> String {
 
     let _ = writeln!(
         out,
-        "/// Every end-user text in every locale: `TEXTS[locale as usize][text]`, the\n\
+        "/// Every end-user text in every locale: `LOCALE_TEXTS[locale as usize][text]`, the\n\
          /// texts in the order of `spec/locales/en.ftl`, each locale complete (what it\n\
          /// leaves to its parent is copied in).\n\
-         static TEXTS: [[&str; {}]; {}] = [",
+         static LOCALE_TEXTS: [[&str; {}]; {}] = [",
         texts.len(),
         tags.len()
     );
@@ -131,7 +131,7 @@ fn rust(spec: &Spec, locales: &Locales, texts: &[SourceText]) -> String {
          /// [`UserAction::label`] in `locale`.\n\
          #[must_use]\n#[inline]\n\
          pub const fn label_in(self, locale: Locale) -> &'static str {{\n\
-         let text = match self {{\n{action_arms}}};\nTEXTS[locale as usize][text]\n}}\n}}"
+         let text = match self {{\n{action_arms}}};\nLOCALE_TEXTS[locale as usize][text]\n}}\n}}"
     );
     for family in &spec.families {
         let mut arms: String = spec
@@ -160,7 +160,7 @@ fn rust(spec: &Spec, locales: &Locales, texts: &[SourceText]) -> String {
              /// [`{ty}::user_message`] in `locale`.\n\
              #[must_use]\n#[inline]\n\
              pub const fn user_message_in(&self, locale: Locale) -> &'static str {{\n\
-             let text = match self {{\n{arms}}};\nTEXTS[locale as usize][text]\n}}\n}}"
+             let text = match self {{\n{arms}}};\nLOCALE_TEXTS[locale as usize][text]\n}}\n}}"
         );
     }
     out
