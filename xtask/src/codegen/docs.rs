@@ -226,11 +226,7 @@ fn render_locales(out: &mut String, spec: &Spec, locales: &Locales) {
         } else {
             format!("{} (`{parent}`)", total - translated)
         };
-        let coverage = if total == 0 {
-            100
-        } else {
-            translated * 100 / total
-        };
+        let coverage = (translated * 100).checked_div(total).unwrap_or(100);
         let _ = writeln!(
             out,
             "| `{}` | `{}` | {translated} | {inherited} | {stale} | {coverage}% |",

@@ -416,7 +416,7 @@ impl<'a> FileChecker<'a> {
 
     fn check_tag(&mut self, tag: &str) {
         match tag.parse::<unic_langid::LanguageIdentifier>() {
-            Ok(langid) if langid.to_string() != tag => self.error(
+            Ok(langid) if langid != tag => self.error(
                 0..0,
                 format!("the file name's tag `{tag}` is not in canonical BCP 47 form: name it `{langid}.ftl`"),
             ),
@@ -531,7 +531,7 @@ impl<'a> FileChecker<'a> {
             );
             usable = false;
         }
-        usable.then(|| Translation { text, stale })
+        usable.then_some(Translation { text, stale })
     }
 
     /// Checks the `# source: HASH` comment; whether the translation is stale.
