@@ -21,7 +21,7 @@
 
 use std::time::Duration;
 
-use keyward_client::{Error, FailureReason, HeartbeatMode, blocking};
+use keyward_client::{Error, FailureReason, HeartbeatMode, Locale, blocking};
 use keyward_server::store::{NewApp, NewLicenses};
 use keyward_server::{Config, TestServer};
 use serde_json::{Map, json};
@@ -51,7 +51,7 @@ fn show(title: &str, client: &blocking::Client, key: &str) {
     println!("\n== {title}");
     match client.login(key) {
         Ok(session) => {
-            println!("    Screen: Welcome! Your license is active.");
+            println!("    Screen: {}", welcome(keyward_client::default_locale()));
             println!(
                 "    Session expires at (unix): {}",
                 session.expires_at_unix()
@@ -71,6 +71,19 @@ fn show(title: &str, client: &blocking::Client, key: &str) {
                 println!("    Link:   {link}");
             }
         }
+    }
+}
+
+/// The app's own text, in the language the SDK shows its texts in.
+fn welcome(locale: Locale) -> &'static str {
+    match locale {
+        Locale::De => "Willkommen! Ihre Lizenz ist aktiv.",
+        Locale::Es => "¡Te damos la bienvenida! Tu licencia está activa.",
+        Locale::Fr => "Bienvenue ! Votre licence est active.",
+        Locale::Ja => "ようこそ。ライセンスは有効です。",
+        Locale::PtBr => "Boas-vindas! Sua licença está ativa.",
+        Locale::ZhHans => "欢迎！您的许可证已激活。",
+        _ => "Welcome! Your license is active.",
     }
 }
 
