@@ -2,7 +2,7 @@
 //! read into the generated tables; every refusal names `FILE:LINE:COL`; a
 //! stale translation is an error under `--check` and a warning otherwise.
 
-use std::process::Command;
+mod support;
 
 use xtask::codegen;
 use xtask::spec::Spec;
@@ -361,19 +361,7 @@ fn codegen_warns_and_check_refuses_a_stale_translation() {
     std::fs::write(&spec_path, changed).expect("write spec");
     std::fs::write(spec_dir.join("locales/de.ftl"), GERMAN).expect("write de.ftl");
     let out = dir.path().join("out");
-    let run = |check: bool| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        command
-            .arg("codegen")
-            .arg("--spec")
-            .arg(&spec_path)
-            .arg("--out")
-            .arg(&out);
-        if check {
-            command.arg("--check");
-        }
-        command.env("NO_COLOR", "1").output().expect("run xtask")
-    };
+    let run = |check: bool| support::run_codegen(&spec_path, &out, check);
     let generated = run(false);
     let stderr = String::from_utf8_lossy(&generated.stderr);
     assert!(generated.status.success(), "{stderr}");

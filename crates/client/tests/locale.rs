@@ -70,51 +70,45 @@ async fn child_default_locale() {
     );
 }
 
+/// Runs [`child_default_locale`] with `LANG=lang` (and `LANGUAGE` if given) and asserts
+/// it passed, that is its default locale is `expected`.
+fn assert_child_picks(language: Option<&str>, lang: &str, expected: Locale) {
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut command = Command::new(&exe);
+    command
+        .args(["--exact", "child_default_locale", "--nocapture"])
+        // sys-locale reads LANGUAGE, LC_ALL and LC_MESSAGES before LANG.
+        .env_remove("LANGUAGE")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", lang)
+        .env(CHILD_EXPECTS, expected.tag());
+    if let Some(language) = language {
+        command.env("LANGUAGE", language);
+    }
+    let output = command.output().expect("run the test binary");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "LANGUAGE={language:?} LANG={lang}:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn the_default_locale_follows_the_os_language() {
-    let exe = std::env::current_exe().expect("the test binary");
     for (lang, expected) in [
         ("de_DE.UTF-8", Locale::De),
         ("zh_CN.UTF-8", Locale::ZhHans),
         ("pt_BR.UTF-8", Locale::PtBr),
         ("C.UTF-8", Locale::En),
     ] {
-        let output = Command::new(&exe)
-            .args(["--exact", "child_default_locale", "--nocapture"])
-            // sys-locale reads LANGUAGE, LC_ALL and LC_MESSAGES before LANG.
-            .env_remove("LANGUAGE")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .env("LANG", lang)
-            .env(CHILD_EXPECTS, expected.tag())
-            .output()
-            .expect("run the test binary");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success() && stdout.contains("1 passed"),
-            "LANG={lang}:\n{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_child_picks(None, lang, expected);
     }
 }
 
 #[test]
 fn languages_earlier_in_the_os_list_win() {
-    let exe = std::env::current_exe().expect("the test binary");
-    let output = Command::new(&exe)
-        .args(["--exact", "child_default_locale", "--nocapture"])
-        // GNU's LANGUAGE list comes first: Traditional Chinese is not shipped, French is.
-        .env("LANGUAGE", "zh_TW:fr_FR")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", "de_DE.UTF-8")
-        .env(CHILD_EXPECTS, Locale::Fr.tag())
-        .output()
-        .expect("run the test binary");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    // GNU's LANGUAGE list comes first: Traditional Chinese is not shipped, French is.
+    assert_child_picks(Some("zh_TW:fr_FR"), "de_DE.UTF-8", Locale::Fr);
 }
