@@ -18,7 +18,10 @@
 //! English, a Fluent construct the generated tables cannot hold (terms,
 //! attributes, selectors, references), a missing or malformed hash, or a
 //! stale one (the English changed since): an error under `--check`, a
-//! warning otherwise.
+//! warning otherwise. Outside `--check` the stale text is still used: whoever
+//! changes an English text can regenerate and test at once, a reworded
+//! sentence's old translation is usually closer than English on a German
+//! screen, and CI's `--check` keeps it from shipping.
 //!
 //! A locale whose tag has a shipped ancestor (`pt-BR` beside `pt`, `en-GB`
 //! beside English) may leave messages out: they come from that ancestor.
