@@ -21,6 +21,7 @@ cases=(
   "keyward-errors + schemars|keyward-errors = { path = \"$root/crates/errors\", features = [\"schemars\"] }"
   "keyward-errors + http|keyward-errors = { path = \"$root/crates/errors\", features = [\"http\"] }"
   "keyward-errors + axum|keyward-errors = { path = \"$root/crates/errors\", features = [\"axum\"] }"
+  "keyward-errors + locales|keyward-errors = { path = \"$root/crates/errors\", features = [\"locales\"] }"
 )
 
 # Fetch everything first so downloads never count.

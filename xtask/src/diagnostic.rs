@@ -23,6 +23,8 @@ pub struct Diagnostic {
     pub related: Vec<(Range<usize>, String)>,
     /// A hint, for example a did-you-mean.
     pub help: Option<String>,
+    /// A warning: reported, but it does not stop the task.
+    pub warning: bool,
 }
 
 impl Diagnostic {
@@ -37,6 +39,7 @@ impl Diagnostic {
             message: message.into(),
             related: Vec::new(),
             help: None,
+            warning: false,
         }
     }
 
@@ -44,6 +47,13 @@ impl Diagnostic {
     #[must_use]
     pub fn related(mut self, source: &str, span: Range<usize>, label: impl Into<String>) -> Self {
         self.related.push((clamp(source, span), label.into()));
+        self
+    }
+
+    /// Makes it a warning.
+    #[must_use]
+    pub fn warning(mut self) -> Self {
+        self.warning = true;
         self
     }
 
@@ -116,7 +126,12 @@ impl Diagnostics {
                         .label(label.as_str()),
                 );
             }
-            let mut group = Level::ERROR
+            let level = if problem.warning {
+                Level::WARNING
+            } else {
+                Level::ERROR
+            };
+            let mut group = level
                 .primary_title(problem.message.as_str())
                 .element(snippet);
             if let Some(help) = &problem.help {
@@ -125,8 +140,12 @@ impl Diagnostics {
             let report: [Group<'_>; 1] = [group];
             out.push_str(renderer.render(&report).trim_end());
         }
-        if self.problems.len() > 1 {
-            out.push_str(&format!("\n\n{} errors in the spec", self.problems.len()));
+        let warnings = self.problems.iter().filter(|p| p.warning).count();
+        let errors = self.problems.len() - warnings;
+        if errors > 1 {
+            out.push_str(&format!("\n\n{errors} errors in the spec"));
+        } else if warnings > 1 && errors == 0 {
+            out.push_str(&format!("\n\n{warnings} warnings in the spec"));
         }
         out
     }

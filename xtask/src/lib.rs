@@ -26,6 +26,8 @@ pub const SPEC_PATH: &str = "spec/errors.toml";
 #[derive(Debug)]
 pub enum TaskError {
     Spec(diagnostic::Diagnostics),
+    /// Problems in several files (the locale files beside the spec), one entry each.
+    Files(Vec<diagnostic::Diagnostics>),
     Message(String),
 }
 
@@ -34,6 +36,11 @@ impl TaskError {
     pub fn render(&self, styled: bool) -> String {
         match self {
             TaskError::Spec(diagnostics) => diagnostics.render(styled),
+            TaskError::Files(files) => files
+                .iter()
+                .map(|diagnostics| diagnostics.render(styled))
+                .collect::<Vec<_>>()
+                .join("\n\n"),
             TaskError::Message(message) => format!("error: {message}"),
         }
     }
@@ -62,9 +69,19 @@ impl From<spec::SpecError> for TaskError {
     }
 }
 
-/// `cargo xtask codegen`: loads the spec and brings every generated file up
+impl From<spec::locales::LocalesError> for TaskError {
+    fn from(err: spec::locales::LocalesError) -> Self {
+        match err {
+            spec::locales::LocalesError::Invalid(files) => TaskError::Files(files),
+            spec::locales::LocalesError::Io(message) => TaskError::Message(message),
+        }
+    }
+}
+
+/// `cargo xtask codegen`: loads the spec and the locale files beside it
+/// (`locales/*.ftl` next to the spec file) and brings every generated file up
 /// to date under `out_dir`; with `check`, writes nothing and fails if any
-/// file is stale.
+/// file is stale or any translation is.
 pub fn codegen(
     spec_path: &Path,
     display_path: &str,
@@ -72,8 +89,18 @@ pub fn codegen(
     check: bool,
 ) -> Result<codegen::SyncReport, TaskError> {
     let spec = spec::Spec::load(spec_path, display_path)?;
-    let files = codegen::generate(&spec)?;
-    let outcome = codegen::sync(&files, out_dir, check)?;
+    let locales_dir = spec_path
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("locales");
+    let display_dir = match display_path.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/locales"),
+        None => "locales".to_owned(),
+    };
+    let loaded = spec::locales::load(&locales_dir, &display_dir, &spec, check)?;
+    let files = codegen::generate_localized(&spec, &loaded.locales)?;
+    let mut outcome = codegen::sync(&files, out_dir, check)?;
+    outcome.warnings = loaded.warnings;
     if check && !outcome.stale.is_empty() {
         return Err(codegen::stale_message(&outcome.stale).into());
     }

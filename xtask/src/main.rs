@@ -14,9 +14,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Generate the error-model crate, JSON Schemas and docs from spec/errors.toml.
+    /// Generate the error-model crate, JSON Schemas and docs from spec/errors.toml and
+    /// its translations (spec/locales/*.ftl).
     Codegen {
-        /// Change nothing; fail if any generated file is stale.
+        /// Change nothing; fail if any generated file or any translation is stale.
         #[arg(long)]
         check: bool,
         /// The spec to read (default: spec/errors.toml of the workspace).
@@ -88,6 +89,9 @@ fn main() -> ExitCode {
             };
             let out = out.unwrap_or(root);
             xtask::codegen(&spec_path, &display, &out, check).map(|outcome| {
+                for warning in &outcome.warnings {
+                    anstream::eprintln!("{}\n", warning.render(true));
+                }
                 if check {
                     eprintln!("codegen: {} generated files are up to date", outcome.fresh);
                 } else if outcome.stale.is_empty() {

@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
+mod support;
+
 use xtask::codegen::{self, GeneratedFile};
 use xtask::spec::Spec;
 
@@ -178,19 +180,7 @@ fn a_new_code_reaches_the_enum_the_schema_and_the_docs() {
     std::fs::write(&spec_path, source).expect("write spec");
     let out = dir.path().join("out");
 
-    let run = |check: bool| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        command
-            .arg("codegen")
-            .arg("--spec")
-            .arg(&spec_path)
-            .arg("--out")
-            .arg(&out);
-        if check {
-            command.arg("--check");
-        }
-        command.output().expect("run xtask")
-    };
+    let run = |check: bool| support::run_codegen(&spec_path, &out, check);
     let generated = run(false);
     assert!(
         generated.status.success(),

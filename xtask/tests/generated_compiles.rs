@@ -5,7 +5,7 @@
 //! texts) are checked; the accepted ones, the real spec and the minimal
 //! fixture are each generated into a copy of keyward-errors' hand-written
 //! sources, and one `cargo check --offline` over all of them, with warnings
-//! denied and the `schemars` feature on, must pass.
+//! denied and the `schemars` and `locales` features on, must pass.
 //!
 //! Dependencies are cached in `target/generated-compiles/`, so after the
 //! first run this costs the sample crates' own check.
@@ -69,18 +69,21 @@ fn write_sample(dir: &Path, name: &str, generated: &[codegen::GeneratedFile]) {
     let src = dir.join("src");
     std::fs::create_dir_all(&src).expect("create sample");
     std::fs::write(dir.join("Cargo.toml"), manifest(name)).expect("write manifest");
-    let rust = generated
-        .iter()
-        .find(|f| f.path == Path::new("crates/errors/src/generated.rs"))
-        .expect("generated.rs");
+    let generated_names = ["generated.rs", "generated_locales.rs"];
     for entry in std::fs::read_dir(root().join("crates/errors/src")).expect("read sources") {
         let path = entry.expect("entry").path();
         let file_name = path.file_name().expect("a file name");
-        if file_name != "generated.rs" {
+        if !generated_names.iter().any(|name| file_name == *name) {
             std::fs::copy(&path, src.join(file_name)).expect("copy source");
         }
     }
-    std::fs::write(src.join("generated.rs"), &rust.contents).expect("write generated.rs");
+    for name in generated_names {
+        let file = generated
+            .iter()
+            .find(|f| f.path == Path::new("crates/errors/src").join(name))
+            .unwrap_or_else(|| panic!("{name} is generated"));
+        std::fs::write(src.join(name), &file.contents).expect("write a generated file");
+    }
 }
 
 #[test]
@@ -120,6 +123,7 @@ fn accepted_specs_generate_crates_that_compile() {
         let package = format!("sample-{name}");
         write_sample(&scratch.path().join(&package), &package, &files);
         features.push(format!("{package}/schemars"));
+        features.push(format!("{package}/locales"));
         members.push(format!("\"{package}\""));
     }
     // The workspace's own inherited settings, and its lock file so that

@@ -8,6 +8,9 @@
 //! cargo run -p keyward-client --example login
 //! ```
 //!
+//! The screens are in the operating system's language when the SDK ships it (on Linux,
+//! `LANG=de_DE.UTF-8 cargo run -p keyward-client --example login` shows them in German).
+//!
 //! Or against a running server, with your app and a license key:
 //!
 //! ```sh
@@ -18,7 +21,7 @@
 
 use std::time::Duration;
 
-use keyward_client::{Error, FailureReason, HeartbeatMode, blocking};
+use keyward_client::{Error, FailureReason, HeartbeatMode, Locale, blocking};
 use keyward_server::store::{NewApp, NewLicenses};
 use keyward_server::{Config, TestServer};
 use serde_json::{Map, json};
@@ -48,7 +51,7 @@ fn show(title: &str, client: &blocking::Client, key: &str) {
     println!("\n== {title}");
     match client.login(key) {
         Ok(session) => {
-            println!("    Screen: Welcome! Your license is active.");
+            println!("    Screen: {}", welcome(keyward_client::default_locale()));
             println!(
                 "    Session expires at (unix): {}",
                 session.expires_at_unix()
@@ -63,7 +66,7 @@ fn show(title: &str, client: &blocking::Client, key: &str) {
         }
         Err(error) => {
             println!("    Screen: {}", error.user_message());
-            println!("    Action: {}", error.user_action().label());
+            println!("    Action: {}", error.action_label());
             if let Some(link) = error.renewal_link() {
                 println!("    Link:   {link}");
             }
@@ -71,7 +74,25 @@ fn show(title: &str, client: &blocking::Client, key: &str) {
     }
 }
 
+/// The app's own text, in the language the SDK shows its texts in.
+fn welcome(locale: Locale) -> &'static str {
+    match locale {
+        Locale::De => "Willkommen! Ihre Lizenz ist aktiv.",
+        Locale::Es => "¡Te damos la bienvenida! Tu licencia está activa.",
+        Locale::Fr => "Bienvenue ! Votre licence est active.",
+        Locale::Ja => "ようこそ。ライセンスは有効です。",
+        Locale::PtBr => "Boas-vindas! Sua licença está ativa.",
+        Locale::ZhHans => "欢迎！您的许可证已激活。",
+        _ => "Welcome! Your license is active.",
+    }
+}
+
 fn main() {
+    // What `Builder::locale` defaults to: the end user's language, from the OS.
+    println!(
+        "Language of the screens: {}",
+        keyward_client::default_locale()
+    );
     if let Ok(url) = std::env::var("KEYWARD_URL") {
         let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("set {name}"));
         let c = client(

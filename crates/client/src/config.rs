@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use keyward_errors::Locale;
+
 use crate::error::{BuildError, Error, FailureReason};
 
 /// Default connect timeout.
@@ -61,6 +63,7 @@ pub struct Builder {
     heartbeat_interval: Duration,
     hwid: Option<String>,
     renewal_url: Option<String>,
+    locale: Option<Locale>,
     on_failure: Option<FailureCallback>,
     backoff_scale: f64,
 }
@@ -80,6 +83,7 @@ impl fmt::Debug for Builder {
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("hwid", &self.hwid)
             .field("renewal_url", &self.renewal_url)
+            .field("locale", &self.locale)
             .field(
                 "on_failure",
                 &self.on_failure.as_ref().map(|_| "<callback>"),
@@ -101,6 +105,7 @@ impl Default for Builder {
             heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
             hwid: None,
             renewal_url: None,
+            locale: None,
             on_failure: None,
             backoff_scale: 1.0,
         }
@@ -191,6 +196,17 @@ impl Builder {
         self
     }
 
+    /// The language of [`Error::user_message`] and [`Error::action_label`]. Default: the
+    /// best shipped locale for the operating system's preferred languages (read when the
+    /// client is built; on Linux and other Unixes `LANGUAGE`, `LC_ALL`, `LC_MESSAGES`
+    /// and `LANG`), English when none matches. An app with its own language setting
+    /// passes it here, for example `Locale::negotiate(["de-AT"])`.
+    #[must_use]
+    pub fn locale(mut self, locale: Locale) -> Self {
+        self.locale = Some(locale);
+        self
+    }
+
     /// Called with [`FailureReason::LoginFailed`] when a login fails, and with
     /// [`FailureReason::HeartbeatFailed`] when the background heartbeat ends the session.
     ///
@@ -275,6 +291,7 @@ impl Builder {
             heartbeat_interval: self.heartbeat_interval,
             hwid,
             renewal_url: self.renewal_url.map(Arc::from),
+            locale: self.locale.unwrap_or_else(default_locale),
             on_failure: self.on_failure,
             backoff_scale: self.backoff_scale,
         })
@@ -293,6 +310,13 @@ pub(crate) struct Config {
     pub(crate) heartbeat_interval: Duration,
     pub(crate) hwid: String,
     pub(crate) renewal_url: Option<Arc<str>>,
+    pub(crate) locale: Locale,
     pub(crate) on_failure: Option<FailureCallback>,
     pub(crate) backoff_scale: f64,
+}
+
+/// The locale a client uses unless [`Builder::locale`] sets one: the best shipped locale
+/// for the operating system's preferred languages, English when none matches.
+pub fn default_locale() -> Locale {
+    Locale::negotiate(sys_locale::get_locales())
 }

@@ -270,7 +270,9 @@ impl Inner {
     }
 
     fn finish(&self, error: Error) -> Error {
-        error.with_renewal_url(self.cfg.renewal_url.clone())
+        error
+            .with_renewal_url(self.cfg.renewal_url.clone())
+            .with_locale(self.cfg.locale)
     }
 
     /// One attempt with a fresh nonce.

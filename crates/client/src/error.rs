@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use keyward_errors::{
-    ClientError, Family, HeartbeatError, RetryClass, RetryPolicy, UserAction, ValidateError,
+    ClientError, Family, HeartbeatError, Locale, RetryClass, RetryPolicy, UserAction, ValidateError,
 };
 use thiserror::Error;
 
@@ -57,8 +57,9 @@ pub(crate) type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Everything that can go wrong in the SDK.
 ///
 /// - for logs: [`Error::code`] (the actual error code) and `Display` (developer text);
-/// - for the screen: [`Error::user_message`], [`Error::user_action`] and
-///   [`Error::renewal_link`] — generic texts from the error spec, never an internal code;
+/// - for the screen: [`Error::user_message`], [`Error::action_label`] (in the
+///   [`crate::Builder::locale`]), [`Error::user_action`] and [`Error::renewal_link`] —
+///   generic texts from the error spec, never an internal code;
 /// - for decisions: [`Error::kind`], [`Error::retry_class`], [`Error::is_security_alert`].
 ///
 /// [`std::error::Error::source`] gives the underlying network or parse failure, when
@@ -77,6 +78,7 @@ pub struct Error {
     #[source]
     source: Option<Source>,
     renewal_url: Option<Arc<str>>,
+    locale: Locale,
 }
 
 /// The ` (cause)` that `Display` appends when there is a source.
@@ -97,6 +99,7 @@ impl Error {
             kind,
             source: None,
             renewal_url: None,
+            locale: Locale::En,
         }
     }
 
@@ -105,11 +108,17 @@ impl Error {
             kind: ErrorKind::Client(error),
             source: Some(source.into()),
             renewal_url: None,
+            locale: Locale::En,
         }
     }
 
     pub(crate) fn with_renewal_url(mut self, url: Option<Arc<str>>) -> Self {
         self.renewal_url = url;
+        self
+    }
+
+    pub(crate) fn with_locale(mut self, locale: Locale) -> Self {
+        self.locale = locale;
         self
     }
 
@@ -137,18 +146,30 @@ impl Error {
         }
     }
 
-    /// The only text an end user should see. Internal codes get a generic text, and an
-    /// unknown code gets its family's generic text.
+    /// The only text an end user should see, in [`Error::locale`]. Internal codes get a
+    /// generic text, and an unknown code gets its family's generic text.
     pub fn user_message(&self) -> &'static str {
         match &self.kind {
-            ErrorKind::Validate(e) => e.user_message(),
-            ErrorKind::Heartbeat(e) => e.user_message(),
-            ErrorKind::Client(e) => e.user_message(),
+            ErrorKind::Validate(e) => e.user_message_in(self.locale),
+            ErrorKind::Heartbeat(e) => e.user_message_in(self.locale),
+            ErrorKind::Client(e) => e.user_message_in(self.locale),
         }
     }
 
-    /// What the end user can do about it ([`UserAction::label`] is the text for a button
-    /// or a hint).
+    /// What the end user can do about it, in [`Error::locale`]: the text for a button or
+    /// a hint.
+    pub fn action_label(&self) -> &'static str {
+        self.user_action().label_in(self.locale)
+    }
+
+    /// The language of [`Error::user_message`] and [`Error::action_label`]: the
+    /// [`crate::Builder::locale`] of the client that returned the error (English for an
+    /// error made from a bare code).
+    pub fn locale(&self) -> Locale {
+        self.locale
+    }
+
+    /// What the end user can do about it ([`Error::action_label`] is its text).
     pub fn user_action(&self) -> UserAction {
         match &self.kind {
             ErrorKind::Validate(e) => e.user_action(),

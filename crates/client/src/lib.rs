@@ -4,8 +4,9 @@
 //! - [`Client`] for async code (tokio) and [`blocking::Client`] for plain blocking code,
 //!   over one shared core; both are built with a [`Builder`].
 //! - One error type, [`Error`]: [`Error::code`] is for logs, [`Error::user_message`],
-//!   [`Error::user_action`] and [`Error::renewal_link`] are for the screen (they never
-//!   reveal an internal code).
+//!   [`Error::action_label`] and [`Error::renewal_link`] are for the screen (they never
+//!   reveal an internal code), in the user's language: [`Builder::locale`], by default
+//!   the operating system's preferred languages.
 //! - Retries follow the retry class of each error code in the error spec
 //!   (`docs/errors.md`) and nothing else: exponential backoff with jitter for transient
 //!   and throttled codes and for network failures, honouring `Retry-After`, with a fresh
@@ -26,7 +27,7 @@
 //!     .heartbeat(HeartbeatMode::Server, Duration::from_secs(300))
 //!     .renewal_url("https://example.com/renew")
 //!     .on_failure(|reason: FailureReason, error: &keyward_client::Error| {
-//!         eprintln!("[{reason}] {} {}", error.user_message(), error.user_action().label());
+//!         eprintln!("[{reason}] {} {}", error.user_message(), error.action_label());
 //!     })
 //!     .build_blocking()?;
 //! match client.login("K7QX-92MD-P4ZL-W8RT") {
@@ -54,11 +55,13 @@ mod session;
 pub use client::Client;
 pub use config::{
     Builder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_REQUEST_TIMEOUT,
-    HeartbeatMode,
+    HeartbeatMode, default_locale,
 };
 pub use error::{BuildError, Error, ErrorKind, FailureReason};
 pub use hwid::default_hwid;
-pub use keyward_errors::{ClientError, HeartbeatError, RetryClass, UserAction, ValidateError};
+pub use keyward_errors::{
+    ClientError, HeartbeatError, Locale, RetryClass, UserAction, ValidateError,
+};
 pub use session::Session;
 
 // The README's snippets, as doctests of the one crate that depends on everything they use

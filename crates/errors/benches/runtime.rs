@@ -1,7 +1,8 @@
 //! Runtime cost of the generated error model beside a `HashMap` registry
 //! baseline (what a hand-rolled, string-keyed registry would cost), in one run.
 //!
-//! `cargo bench -p keyward-errors --bench runtime`
+//! `cargo bench -p keyward-errors --bench runtime` (add `--features locales` for the
+//! localized lookup and the negotiation beside the English lookup).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -86,6 +87,18 @@ fn bench(c: &mut Criterion) {
     group.bench_function("hashmap/user_message", |b| {
         b.iter(|| registry.by_code[black_box(code)].user_message.len())
     });
+    // The same text in a language chosen at run time (feature `locales`):
+    // `cargo bench -p keyward-errors --bench runtime --features locales`.
+    #[cfg(feature = "locales")]
+    {
+        let locale = keyward_errors::Locale::negotiate(["de-DE"]);
+        group.bench_function("keyward/user_message_in", |b| {
+            b.iter(|| black_box(&error).user_message_in(black_box(locale)).len())
+        });
+        group.bench_function("keyward/negotiate", |b| {
+            b.iter(|| keyward_errors::Locale::negotiate(black_box(["de-AT", "en-US"])))
+        });
+    }
     group.finish();
 
     let body = ApiErrorBody {

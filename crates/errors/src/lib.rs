@@ -47,6 +47,22 @@
 //! - `schemars`: `JsonSchema` for every enum and envelope.
 //! - `http`: [`ApiError::status_code`] as an `http::StatusCode`.
 //! - `axum`: `IntoResponse` for [`ApiError`] and [`ApiErrorResponse`] (implies `http`).
+//! - `locales`: the end-user texts in every shipped language (`spec/locales/*.ftl`):
+//!   `Locale`, its negotiation from the user's preferred languages, and
+//!   `user_message_in` / `label_in` beside `user_message` / `label`:
+//!
+//! ```
+//! # #[cfg(feature = "locales")] {
+//! use keyward_errors::{Locale, ValidateError};
+//!
+//! let locale = Locale::negotiate(["de-AT", "en-US"]);
+//! assert_eq!(locale, Locale::De);
+//! let error = ValidateError::Expired;
+//! assert_eq!(error.user_message_in(locale), "Ihre Lizenz ist abgelaufen.");
+//! assert_eq!(error.user_message_in(Locale::En), error.user_message());
+//! assert_eq!(error.user_action().label_in(locale), "Verlängern Sie Ihre Lizenz.");
+//! # }
+//! ```
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 // Pure lookups and builder steps are useless when their result is dropped.
@@ -55,6 +71,10 @@
 mod envelope;
 mod family;
 mod generated;
+#[cfg(feature = "locales")]
+mod generated_locales;
+#[cfg(feature = "locales")]
+mod locale;
 mod name;
 mod operation;
 mod retry;
@@ -69,6 +89,8 @@ pub use axum_response::ApiErrorResponse;
 pub use envelope::{Failed, FieldError};
 pub use family::{ErrorCode, ErrorInfo, FamilyInfo, UnknownCode};
 pub use generated::*;
+#[cfg(feature = "locales")]
+pub use generated_locales::Locale;
 pub use name::UnknownName;
 pub use operation::OperationInfo;
 pub use retry::{Jitter, RateLimit, RetryPolicy};

@@ -34,7 +34,7 @@ impl UnknownName {
         &self.name
     }
 
-    /// What was being parsed: `"user action"`, `"retry class"` or `"family"`.
+    /// What was being parsed: `"user action"`, `"retry class"`, `"family"` or `"locale"`.
     #[must_use]
     pub fn kind(&self) -> &'static str {
         self.kind

@@ -1,4 +1,4 @@
-//! The optional features: `schemars`, `http` and `axum`.
+//! The optional features: `schemars`, `http` and `axum` (`locales`: tests/locales.rs).
 
 #[cfg(feature = "schemars")]
 #[test]

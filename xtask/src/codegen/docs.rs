@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::GeneratedFile;
 use crate::spec::Spec;
+use crate::spec::locales::{Locales, source_texts};
 
 pub const PATH: &str = "docs/errors.md";
 
@@ -56,11 +57,11 @@ fn escape_html(text: &str, out: &mut String) {
     }
 }
 
-pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
-    vec![GeneratedFile::new(PATH, render(spec))]
+pub fn generate(spec: &Spec, locales: &Locales) -> Vec<GeneratedFile> {
+    vec![GeneratedFile::new(PATH, render(spec, locales))]
 }
 
-fn render(spec: &Spec) -> String {
+fn render(spec: &Spec, locales: &Locales) -> String {
     let mut out = super::markdown_header();
     // `write!` to a String cannot fail.
     let _ = writeln!(out, "# Keyward error reference\n");
@@ -86,7 +87,7 @@ fn render(spec: &Spec) -> String {
     }
     let _ = writeln!(
         out,
-        "- [Retry classes](#retry-classes)\n- [User actions](#user-actions)\n- [Rate limits](#rate-limits)\n"
+        "- [Retry classes](#retry-classes)\n- [User actions](#user-actions)\n- [Locales](#locales)\n- [Rate limits](#rate-limits)\n"
     );
 
     for family in &spec.families {
@@ -180,6 +181,8 @@ fn render(spec: &Spec) -> String {
         );
     }
 
+    render_locales(&mut out, spec, locales);
+
     let _ = writeln!(out, "\n## Rate limits\n");
     let _ = writeln!(
         out,
@@ -187,6 +190,49 @@ fn render(spec: &Spec) -> String {
         spec.rate_limit.burst_per_second, spec.rate_limit.sustained_per_second
     );
     out
+}
+
+/// How much of every end-user text each locale translates.
+fn render_locales(out: &mut String, spec: &Spec, locales: &Locales) {
+    let texts = source_texts(spec);
+    let total = texts.len();
+    let _ = writeln!(out, "\n## Locales\n");
+    let _ = writeln!(
+        out,
+        "The {total} end-user texts above (every user message, unknown-code message and action label) \
+         in each language keyward-errors ships (feature `locales`). English is the spec's own; \
+         each other locale is a Project Fluent file checked by `cargo xtask codegen`. \
+         A text a locale leaves out comes from its parent; a stale one was translated from an \
+         English text that has changed since (refused by `--check`).\n"
+    );
+    let _ = writeln!(
+        out,
+        "| Locale | File | Translated | From the parent | Stale | Coverage |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| `en` | `spec/errors.toml` (the source) | {total} | - | - | 100% |"
+    );
+    for locale in &locales.locales {
+        let translated = texts
+            .iter()
+            .filter(|t| locale.translations.contains_key(&t.id))
+            .count();
+        let stale = locale.translations.values().filter(|t| t.stale).count();
+        let parent = locale.parent.as_deref().unwrap_or("en");
+        let inherited = if translated == total {
+            "-".to_owned()
+        } else {
+            format!("{} (`{parent}`)", total - translated)
+        };
+        let coverage = (translated * 100).checked_div(total).unwrap_or(100);
+        let _ = writeln!(
+            out,
+            "| `{}` | `{}` | {translated} | {inherited} | {stale} | {coverage}% |",
+            locale.tag, locale.path
+        );
+    }
 }
 
 fn yes_no(value: bool) -> &'static str {

@@ -6,6 +6,7 @@
 
 mod changelog;
 mod docs;
+mod locales;
 mod operation_errors;
 mod operations;
 mod rust;
@@ -13,7 +14,9 @@ mod schema;
 
 use std::path::{Path, PathBuf};
 
+use crate::diagnostic::Diagnostics;
 use crate::spec::Spec;
+use crate::spec::locales::Locales;
 
 /// The command that regenerates every generated file; named in each header.
 pub const COMMAND: &str = "cargo xtask codegen";
@@ -39,11 +42,17 @@ impl GeneratedFile {
     }
 }
 
-/// Every generated file of `spec`, in a fixed order.
+/// Every generated file of `spec` with no translations, in a fixed order.
 pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
+    generate_localized(spec, &Locales::default())
+}
+
+/// Every generated file of `spec` and its checked `locales`, in a fixed order.
+pub fn generate_localized(spec: &Spec, locales: &Locales) -> Result<Vec<GeneratedFile>, String> {
     let mut files = rust::generate(spec)?;
+    files.extend(locales::generate(spec, locales)?);
     files.extend(schema::generate(spec));
-    files.extend(docs::generate(spec));
+    files.extend(docs::generate(spec, locales));
     files.extend(operations::generate(spec));
     files.extend(changelog::generate(spec));
     Ok(files)
@@ -56,6 +65,8 @@ pub struct SyncReport {
     pub stale: Vec<PathBuf>,
     /// Files already up to date.
     pub fresh: usize,
+    /// Problems that did not stop the run (stale translations, outside `--check`).
+    pub warnings: Vec<Diagnostics>,
 }
 
 /// Compares every generated file with `out_dir`; writes the stale ones unless `check`.

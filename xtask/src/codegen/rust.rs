@@ -33,7 +33,7 @@ pub fn generate(spec: &Spec) -> Result<Vec<GeneratedFile>, String> {
 }
 
 /// Formats with the toolchain's rustfmt, as `cargo fmt` would.
-fn rustfmt(source: &str) -> Result<String, String> {
+pub(super) fn rustfmt(source: &str) -> Result<String, String> {
     let rustfmt = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_owned());
     let mut child = Command::new(&rustfmt)
         .args(["--edition", "2024", "--emit", "stdout", "--quiet"])

@@ -3,6 +3,7 @@
 //! generator; every problem is a [`Diagnostic`] with its place in the file.
 
 mod collisions;
+pub mod locales;
 pub mod names;
 mod operations;
 mod raw;

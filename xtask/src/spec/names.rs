@@ -73,6 +73,10 @@ pub const UNKNOWN_VARIANT: &str = "Unknown";
 /// envelope of one of these names would shadow it or be shadowed.
 pub const RESERVED_TYPES: &[(&str, &str)] = &[
     ("UserAction", "the generated enum of user actions"),
+    (
+        "Locale",
+        "the generated enum of locales (feature `locales`)",
+    ),
     ("RetryClass", "the generated enum of retry classes"),
     ("Family", "the generated enum of families"),
     ("Duration", "imported from std::time"),

@@ -7,7 +7,7 @@ pub mod proxy;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use keyward_client::{Builder, Client, Error, FailureReason, HeartbeatMode, UserAction};
+use keyward_client::{Builder, Client, Error, FailureReason, HeartbeatMode, Locale, UserAction};
 use keyward_server::store::{ListKind, NewApp, NewLicenses, RuleKind};
 use keyward_server::{Config, Seed, TestServer};
 use serde_json::{Map, json};
@@ -60,6 +60,8 @@ impl Env {
             .request_timeout(Duration::from_secs(3))
             .heartbeat(HeartbeatMode::Server, Duration::from_secs(3600))
             .renewal_url("https://example.com/renew")
+            // The spec's English texts, whatever the machine's language.
+            .locale(Locale::En)
             .backoff_scale(SCALE)
     }
 
