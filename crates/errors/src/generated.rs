@@ -2302,6 +2302,14 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        method: "GET",
+        path: "/openapi.json",
+        summary: "This API's OpenAPI 3.1 document (docs/openapi.json): no API key, no rate limit.",
+        family: Family::Api,
+        errors: &[&API_ERRORS[0]],
+        client_errors: &[],
+    },
+    OperationInfo {
         method: "POST",
         path: "/auth/validate",
         summary: "Check a license key for a device, bind the device, and open a signed session.",

@@ -25,6 +25,7 @@ mod conn;
 mod head_limits;
 pub mod ipnet;
 pub mod metrics;
+pub mod openapi;
 pub mod ratelimit;
 pub mod request_id;
 pub mod secret;
