@@ -22,6 +22,8 @@ mod client_ip;
 pub mod clock;
 pub mod config;
 mod conn;
+#[cfg(feature = "test-util")]
+mod contract;
 mod head_limits;
 pub mod ipnet;
 pub mod metrics;

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -127,6 +128,14 @@ async fn bind_metrics(config: &Config) -> Result<Option<Exporter>, ServerError> 
 /// Starts the server described by `config` in the background and returns once it is
 /// listening.
 pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
+    spawn_wrapped(config, |router| router).await
+}
+
+/// [`spawn`], with `wrap` put around the whole router (the test server's contract check).
+pub(crate) async fn spawn_wrapped(
+    config: Config,
+    wrap: impl FnOnce(Router) -> Router + Send + 'static,
+) -> Result<RunningServer, ServerError> {
     let (state, store) = prepare(&config).await?;
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServerError::Serve)?;
@@ -146,6 +155,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
         async move {
             let _ = stopped.await;
         },
+        wrap,
     ));
     Ok(RunningServer {
         addr,
@@ -180,9 +190,17 @@ pub async fn serve(
         let addr = exporter.local_addr().map_err(ServerError::Serve)?;
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
     }
-    run(listener, metrics, state, store, limits, shutdown)
-        .await
-        .map_err(ServerError::Serve)
+    run(
+        listener,
+        metrics,
+        state,
+        store,
+        limits,
+        shutdown,
+        |router| router,
+    )
+    .await
+    .map_err(ServerError::Serve)
 }
 
 /// Serves until `shutdown` completes and open requests finish, writing the heartbeat
@@ -194,6 +212,7 @@ async fn run(
     store: Store,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    wrap: impl FnOnce(Router) -> Router,
 ) -> Result<(), std::io::Error> {
     let (stop_flusher, mut flusher_stopped) = oneshot::channel::<()>();
     let flusher = tokio::spawn({
@@ -215,7 +234,7 @@ async fn run(
             let _ = metrics_stopped.await;
         }))
     });
-    let app = crate::app::router(state, exporter.is_some());
+    let app = wrap(crate::app::router(state, exporter.is_some()));
     crate::conn::serve_connections(listener, app, limits, shutdown).await;
     let _ = stop_metrics.send(());
     if let Some(exporter) = exporter {
