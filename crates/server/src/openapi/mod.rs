@@ -89,7 +89,7 @@ pub fn document() -> Value {
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
                 .description(Some(
-                    "An API key issued by `keyward-server admin api-key issue`.",
+                    "An API key issued by `keyward-server admin issue-api-key ACCOUNT`.",
                 ))
                 .build(),
         ),
