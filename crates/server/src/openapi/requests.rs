@@ -9,7 +9,8 @@ use keyward_protocol::wire::{
     APP_ID_MAX_LEN, APP_SECRET_MAX_LEN, HWID_MAX_LEN, LICENSE_KEY_MAX_LEN, SESSION_TOKEN_MAX_LEN,
 };
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type,
+    AdditionalProperties, AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder,
+    Schema, SchemaFormat, Type,
 };
 use utoipa::openapi::{Ref, RefOr};
 
@@ -18,6 +19,7 @@ use crate::api::limits::{
     APP_NAME_MAX, EVENT_NAME_MAX, EVENTS_MAX, HWID_SLOTS_MAX, HWID_SLOTS_MIN, LATEST_EXPIRY,
     MAX_BATCH, MAX_DAYS, NOTE_MAX, RULE_VALUE_MAX, URL_MAX,
 };
+use crate::store::RuleKind;
 
 /// Every named request body: its component name and schema.
 pub(super) fn components() -> Vec<(&'static str, Schema)> {
@@ -49,9 +51,7 @@ fn text(max: usize, description: &str) -> ObjectBuilder {
 fn integer(min: i64, max: i64, description: &str) -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
-        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-            utoipa::openapi::KnownFormat::Int64,
-        )))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
         .minimum(Some(min))
         .maximum(Some(max))
         .description(Some(description))
@@ -207,19 +207,46 @@ fn extend_license() -> Schema {
 }
 
 fn create_access_rule() -> Schema {
-    let value = text(
-        RULE_VALUE_MAX,
-        "The HWID, or for `ip` an address or a network (`203.0.113.0/24`), stored canonically.",
-    );
-    strict_object(
-        "An allow or deny entry.",
-        [
-            ("list", Ref::from_schema_name("ListKind").into(), true),
-            ("kind", Ref::from_schema_name("RuleKind").into(), true),
-            ("value", value.into(), true),
-        ],
-    )
-    .into()
+    let kind = |kind: RuleKind| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some([kind.as_str()]))
+    };
+    let hwid = text(RULE_VALUE_MAX, "The device's HWID.");
+    let address = |format: KnownFormat| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(format)))
+    };
+    let ip = AnyOfBuilder::new()
+        .description(Some(
+            "An address or a network (`203.0.113.0/24`), stored canonically.",
+        ))
+        .item(address(KnownFormat::Ipv4))
+        .item(address(KnownFormat::Ipv6))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(RULE_VALUE_MAX))
+                .pattern(Some(r"^[0-9A-Fa-f:.]+/[0-9]{1,3}$")),
+        );
+    let rule = |description: &str, kind: ObjectBuilder, value: RefOr<Schema>| {
+        strict_object(
+            description,
+            [
+                ("list", Ref::from_schema_name("ListKind").into(), true),
+                ("kind", kind.into(), true),
+                ("value", value, true),
+            ],
+        )
+    };
+    OneOfBuilder::new()
+        .description(Some(
+            "An allow or deny entry, of a HWID or of IP addresses.",
+        ))
+        .item(rule("A HWID entry.", kind(RuleKind::Hwid), hwid.into()))
+        .item(rule("An IP entry.", kind(RuleKind::Ip), ip.into()))
+        .into()
 }
 
 fn create_webhook() -> Schema {
