@@ -2,13 +2,15 @@
 # Property-based API tests: Schemathesis, driven by the document the server serves
 # (GET /openapi.json, the same as docs/openapi.json), against the real server built from
 # this checkout, on a free loopback port over a temporary SQLite file. Seeds an account,
-# an API key and credits (admin CLI), then an app, licenses, an access rule and a
-# webhook (Developer API), and lets Schemathesis use them besides the values it makes up.
+# an API key and credits (admin CLI), then an app, licenses, an access rule, a webhook
+# (Developer API) and a session (/auth/validate), and lets Schemathesis use them besides
+# the values it makes up.
 # Fails on a 5xx, a body off its schema, an undeclared status or a wrong content type.
 #
 #   scripts/schemathesis.sh                      # about 2 minutes
 #   MAX_EXAMPLES=10 scripts/schemathesis.sh      # quicker
 #   SEED=1234 scripts/schemathesis.sh            # replay a run (its seed is printed)
+#   ST_ARGS="--report har" scripts/schemathesis.sh   # more Schemathesis options
 #
 # Bounded: MAX_EXAMPLES test cases per operation and phase, and the whole run is cut at
 # TIME_LIMIT seconds (default 240), which fails it.
@@ -74,6 +76,12 @@ APP_SECRET="$(echo "$APP" | field appSecret)"
 LICENSE="$(api_post "/v1/apps/$APP_ID/licenses" '{"count":3,"durationDays":30,"note":"seed"}' | field licenses.0.key)"
 RULE_ID="$(api_post "/v1/apps/$APP_ID/access-rules" '{"list":"deny","kind":"ip","value":"203.0.113.0/24"}' | field id)"
 WEBHOOK_ID="$(api_post /v1/webhooks '{"url":"https://example.com/hook"}' | field id)"
+# A session of one device, so that heartbeats can succeed too.
+HWID="4f2c0e9b7d1a5c3e8f6b2d4a9c7e1f3b5d8a2c4e6f9b1d3a5c7e9f2b4d6a8c0e"
+VALIDATE="$(curl -fsS -H 'Content-Type: application/json' \
+    -d "{\"appId\":\"$APP_ID\",\"appSecret\":\"$APP_SECRET\",\"licenseKey\":\"$LICENSE\",\"hwid\":\"$HWID\",\"nonce\":\"0123456789abcdef0123456789abcdef\"}" \
+    "$BASE/auth/validate")"
+TOKEN="$(echo "$VALIDATE" | field payload | base64 -d | field sessionToken)"
 
 # The seeded values, offered to Schemathesis beside the ones it generates.
 cat >"$WORK/schemathesis.toml" <<TOML
@@ -87,6 +95,10 @@ values = ["$LICENSE"]
 values = [$RULE_ID]
 [dictionaries.webhooks]
 values = [$WEBHOOK_ID]
+[dictionaries.hwids]
+values = ["$HWID"]
+[dictionaries.tokens]
+values = ["$TOKEN"]
 
 [parameters]
 "path.appId" = { dictionary = "apps", probability = 0.7 }
@@ -96,6 +108,8 @@ values = [$WEBHOOK_ID]
 "body.appId" = { dictionary = "apps", probability = 0.7 }
 "body.appSecret" = { dictionary = "secrets", probability = 0.7 }
 "body.licenseKey" = { dictionary = "licenses", probability = 0.7 }
+"body.hwid" = { dictionary = "hwids", probability = 0.7 }
+"body.sessionToken" = { dictionary = "tokens", probability = 0.7 }
 
 [auth.openapi.apiKey]
 bearer = "\${KEYWARD_API_KEY}"
@@ -113,7 +127,7 @@ timeout "$TIME_LIMIT" "$ROOT/target/api-tools/bin/st" --config-file "$WORK/schem
     --rate-limit 40/s \
     --request-timeout 10 \
     --no-color \
-    "${SEED_ARGS[@]}" || status=$?
+    "${SEED_ARGS[@]}" ${ST_ARGS:-} || status=$?
 if [ "$status" -ne 0 ]; then
     if [ "$status" -eq 124 ]; then echo "schemathesis: cut at ${TIME_LIMIT}s" >&2; fi
     echo "schemathesis: failed (exit $status); server log:" >&2
