@@ -96,59 +96,55 @@ fn strict_object(
     )
 }
 
-fn app_name() -> RefOr<Schema> {
-    text(APP_NAME_MAX, "Display name.").into()
-}
-
-fn hwid_slots(description: &str) -> RefOr<Schema> {
-    integer(HWID_SLOTS_MIN, HWID_SLOTS_MAX, description).into()
+/// The fields of an app's create (`creating`: `name` required, defaults said) or update
+/// (`active` too, every field optional) request.
+fn app(description: &str, creating: bool) -> Schema {
+    let default = |text: &'static str| if creating { text } else { "" };
+    let active = (!creating).then(|| {
+        (
+            "active",
+            boolean("Whether validation is enabled.").into(),
+            false,
+        )
+    });
+    let fields = [
+        ("name", text(APP_NAME_MAX, "Display name.").into(), creating),
+        (
+            "hwidSlots",
+            integer(
+                HWID_SLOTS_MIN,
+                HWID_SLOTS_MAX,
+                &format!(
+                    "Devices one license may be bound to.{}",
+                    default(" Default 1.")
+                ),
+            )
+            .into(),
+            false,
+        ),
+        ("variables", variables("app").into(), false),
+        (
+            "allowlistRequired",
+            boolean(&format!(
+                "Whether a device must be on the allow list.{}",
+                default(" Default false.")
+            ))
+            .into(),
+            false,
+        ),
+    ];
+    strict_object(description, active.into_iter().chain(fields)).into()
 }
 
 fn create_app() -> Schema {
-    strict_object(
-        "A new app.",
-        [
-            ("name", app_name(), true),
-            (
-                "hwidSlots",
-                hwid_slots("Devices one license may be bound to; default 1."),
-                false,
-            ),
-            ("variables", variables("app").into(), false),
-            (
-                "allowlistRequired",
-                boolean("Whether a device must be on the allow list; default false.").into(),
-                false,
-            ),
-        ],
-    )
-    .into()
+    app("A new app.", true)
 }
 
 fn update_app() -> Schema {
-    strict_object(
+    app(
         "Changes to an app: each field given is set, the others are left as they are.",
-        [
-            ("name", app_name(), false),
-            (
-                "active",
-                boolean("Whether validation is enabled.").into(),
-                false,
-            ),
-            (
-                "hwidSlots",
-                hwid_slots("Devices one license may be bound to."),
-                false,
-            ),
-            ("variables", variables("app").into(), false),
-            (
-                "allowlistRequired",
-                boolean("Whether a device must be on the allow list.").into(),
-                false,
-            ),
-        ],
+        false,
     )
-    .into()
 }
 
 fn create_licenses() -> Schema {
