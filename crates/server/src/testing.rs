@@ -133,6 +133,19 @@ impl TestServer {
     /// Starts a server after `configure` adjusted the default configuration (database path
     /// and listen address are set by the test server and should be left alone).
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Result<Self, ServerError> {
+        Self::start_checked(configure, true).await
+    }
+
+    /// Like [`TestServer::start_with`], without the contract check (which buffers and
+    /// validates every answer): for benchmarks.
+    pub async fn start_unchecked(configure: impl FnOnce(&mut Config)) -> Result<Self, ServerError> {
+        Self::start_checked(configure, false).await
+    }
+
+    async fn start_checked(
+        configure: impl FnOnce(&mut Config),
+        checked: bool,
+    ) -> Result<Self, ServerError> {
         let dir = tempfile::Builder::new()
             .prefix("keyward-test-")
             .tempdir()
@@ -144,7 +157,11 @@ impl TestServer {
         let contract = Contract::default();
         let checks = contract.clone();
         let running = spawn_wrapped(config, move |router| {
-            router.layer(axum::middleware::from_fn_with_state(checks, check))
+            if checked {
+                router.layer(axum::middleware::from_fn_with_state(checks, check))
+            } else {
+                router
+            }
         })
         .await?;
         Ok(Self {
