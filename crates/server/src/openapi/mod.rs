@@ -192,14 +192,15 @@ fn json_response(
 /// One operation of the document.
 fn build(operation: &OperationInfo) -> utoipa::openapi::path::Operation {
     let bodies = bodies::of(operation.method, operation.path);
-    let parameters = path_parameters(operation.path)
+    let parameters: Vec<_> = path_parameters(operation.path)
         .map(bodies::path_parameter)
-        .chain(bodies::query(operation.method, operation.path));
+        .chain(bodies::query(operation.method, operation.path))
+        .collect();
     let mut builder = OperationBuilder::new()
         .summary(Some(operation.summary))
         .operation_id(Some(operation_id(operation)))
         .tag(operation.family.as_str())
-        .parameters(Some(parameters));
+        .parameters((!parameters.is_empty()).then_some(parameters));
     if operation.answers(ApiError::InvalidApiKey.code()) {
         builder = builder.security(SecurityRequirement::new(API_KEY, Vec::<String>::new()));
     }

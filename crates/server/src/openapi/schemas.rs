@@ -52,7 +52,7 @@ pub(super) enum HealthStatus {
     Ok,
 }
 
-/// A successful `/auth/validate` or `/auth/heartbeat` answer: a [`SessionPayload`]
+/// A successful `/auth/validate` or `/auth/heartbeat` answer: a `SessionPayload`
 /// signed with HMAC-SHA256 (key derived from the app secret and the nonce on validate,
 /// from the session token's key and the nonce on heartbeat; see docs/protocol.md).
 #[derive(ToSchema)]
