@@ -148,3 +148,189 @@ fn authenticated_operations_need_the_api_key() {
         );
     }
 }
+
+/// One field of a request body whose bounds the document states.
+struct Bounded {
+    method: reqwest::Method,
+    path: String,
+    /// A valid body without the field.
+    base: Value,
+    field: &'static str,
+    /// JSON pointer of the field's schema in the document.
+    schema: &'static str,
+    /// How a string value must start (a URL's scheme).
+    prefix: &'static str,
+}
+
+/// The values at a bound (accepted) and just past it (refused) of `schema`.
+fn edges(schema: &Value, prefix: &str) -> Vec<(Value, bool)> {
+    let text = |n: u64| {
+        let n = usize::try_from(n).unwrap();
+        Value::from(format!("{prefix}{}", "a".repeat(n - prefix.len())))
+    };
+    let mut edges = Vec::new();
+    if let Some(max) = schema["maxLength"].as_u64() {
+        edges.extend([(text(max), true), (text(max + 1), false)]);
+    }
+    if let Some(max) = schema["maximum"].as_i64() {
+        edges.extend([(Value::from(max), true), (Value::from(max + 1), false)]);
+    }
+    if let Some(min) = schema["minimum"].as_i64() {
+        edges.extend([(Value::from(min), true), (Value::from(min - 1), false)]);
+    }
+    if let Some(max) = schema["maxItems"].as_u64() {
+        let items = |n: u64| Value::from(vec!["event"; usize::try_from(n).unwrap()]);
+        edges.extend([(items(max), true), (items(max + 1), false)]);
+    }
+    assert!(!edges.is_empty(), "no bounds in {schema}");
+    edges
+}
+
+/// The bounds the document states are the ones the handlers enforce: a value at each
+/// bound is accepted, one past it is `bad_request` naming the field.
+#[tokio::test]
+async fn request_bounds_are_the_handlers() {
+    use reqwest::Method;
+    use serde_json::json;
+
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    // Enough for the largest batch below.
+    server
+        .admin()
+        .add_credits(&seed.account, 10 * keyward_server::SEED_CREDITS)
+        .await
+        .unwrap();
+    let app = format!("/v1/apps/{}", seed.app_id);
+    let case = |method: Method, path: &str, base: Value, field, schema| Bounded {
+        method,
+        path: path.to_owned(),
+        base,
+        field,
+        schema,
+        prefix: "",
+    };
+    let cases = [
+        case(
+            Method::POST,
+            "/v1/apps",
+            json!({}),
+            "name",
+            "/components/schemas/CreateAppRequest/properties/name",
+        ),
+        case(
+            Method::POST,
+            "/v1/apps",
+            json!({"name": "n"}),
+            "hwidSlots",
+            "/components/schemas/CreateAppRequest/properties/hwidSlots",
+        ),
+        case(
+            Method::PATCH,
+            &app,
+            json!({}),
+            "name",
+            "/components/schemas/UpdateAppRequest/properties/name",
+        ),
+        case(
+            Method::PATCH,
+            &app,
+            json!({}),
+            "hwidSlots",
+            "/components/schemas/UpdateAppRequest/properties/hwidSlots",
+        ),
+        case(
+            Method::POST,
+            &format!("{app}/licenses"),
+            json!({}),
+            "count",
+            "/components/schemas/CreateLicensesRequest/properties/count",
+        ),
+        case(
+            Method::POST,
+            &format!("{app}/licenses"),
+            json!({}),
+            "durationDays",
+            "/components/schemas/CreateLicensesRequest/properties/durationDays",
+        ),
+        case(
+            Method::POST,
+            &format!("{app}/licenses"),
+            json!({}),
+            "note",
+            "/components/schemas/CreateLicensesRequest/properties/note",
+        ),
+        case(
+            Method::POST,
+            &format!("/v1/licenses/{}/extend", seed.license_key),
+            json!({}),
+            "days",
+            "/components/schemas/ExtendLicenseRequest/oneOf/0/properties/days",
+        ),
+        case(
+            Method::POST,
+            &format!("{app}/access-rules"),
+            json!({"list": "deny", "kind": "hwid"}),
+            "value",
+            "/components/schemas/CreateAccessRuleRequest/oneOf/0/properties/value",
+        ),
+        Bounded {
+            prefix: "https://",
+            ..case(
+                Method::POST,
+                "/v1/webhooks",
+                json!({}),
+                "url",
+                "/components/schemas/CreateWebhookRequest/properties/url",
+            )
+        },
+        case(
+            Method::POST,
+            "/v1/webhooks",
+            json!({"url": "https://example.com/"}),
+            "events",
+            "/components/schemas/CreateWebhookRequest/properties/events",
+        ),
+    ];
+    let document = document();
+    for case in cases {
+        let schema = document
+            .pointer(case.schema)
+            .unwrap_or_else(|| panic!("{}", case.schema));
+        for (value, accepted) in edges(schema, case.prefix) {
+            let mut body = case.base.clone();
+            body[case.field] = value.clone();
+            let response = common::api(&server, &seed, case.method.clone(), &case.path)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let what = format!(
+                "{} {} {}={}",
+                case.method,
+                case.path,
+                case.field,
+                value.to_string().chars().take(40).collect::<String>()
+            );
+            if accepted {
+                assert!(
+                    response.status().is_success(),
+                    "{what}: {}",
+                    response.status()
+                );
+            } else {
+                let answer =
+                    common::expect_api_error(response, keyward_errors::ApiError::BadRequest).await;
+                assert!(
+                    answer["details"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|bad| bad["field"] == case.field),
+                    "{what}: {answer}"
+                );
+            }
+        }
+    }
+    server.shutdown().await.unwrap();
+}
