@@ -119,6 +119,8 @@ SEED_ARGS=()
 if [ -n "${SEED:-}" ]; then SEED_ARGS=(--seed "$SEED"); fi
 
 status=0
+# Schemathesis keeps a cache in its working directory: the temporary one.
+cd "$WORK"
 timeout "$TIME_LIMIT" "$ROOT/target/api-tools/bin/st" --config-file "$WORK/schemathesis.toml" \
     run "$BASE/openapi.json" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
