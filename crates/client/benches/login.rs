@@ -32,7 +32,7 @@ fn setup() -> Setup {
         .build()
         .unwrap();
     let (server, client, key) = runtime.block_on(async {
-        let server = TestServer::start_with(|config| config.auth_rate_limit = None)
+        let server = TestServer::start_unchecked(|config| config.auth_rate_limit = None)
             .await
             .unwrap();
         let seed = server.seed().await.unwrap();

@@ -2412,6 +2412,15 @@ pub static OPERATIONS: &[OperationInfo] = &[
         client_errors: &[],
     },
     OperationInfo {
+        name: "GetOpenApi",
+        method: "GET",
+        path: "/openapi.json",
+        summary: "This API's OpenAPI 3.1 document (docs/openapi.json): no API key, no rate limit.",
+        family: Family::Api,
+        errors: &[&API_ERRORS[0]],
+        client_errors: &[],
+    },
+    OperationInfo {
         name: "Validate",
         method: "POST",
         path: "/auth/validate",
@@ -4886,6 +4895,75 @@ impl ::std::fmt::Display for GetHealthError {
 }
 impl ::std::error::Error for GetHealthError {}
 impl From<api_codes::BadRequest> for GetHealthError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+/// Every code `GET /openapi.json` can answer. This API's OpenAPI 3.1 document (docs/openapi.json): no API key, no rate limit.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GetOpenApiError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+}
+impl GetOpenApiError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[Self::BadRequest];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `GET /openapi.json`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[18]
+    }
+}
+impl From<GetOpenApiError> for ApiError {
+    fn from(error: GetOpenApiError) -> Self {
+        match error {
+            GetOpenApiError::BadRequest => Self::BadRequest,
+        }
+    }
+}
+impl TryFrom<ApiError> for GetOpenApiError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for GetOpenApiError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for GetOpenApiError {}
+impl From<api_codes::BadRequest> for GetOpenApiError {
     fn from(_: api_codes::BadRequest) -> Self {
         Self::BadRequest
     }

@@ -26,11 +26,18 @@ fn an_operation_answers_only_its_codes() {
     let account = OperationInfo::find("GET", "/v1/account").expect("declared");
     assert!(create.answers(ApiError::NoCredits.code()));
     assert!(!account.answers(ApiError::NoCredits.code()));
-    // The family's defaults are in every list but that of the operation that opts out.
+    // The family's defaults come together: in every list but those of the operations
+    // that opt out (the unauthenticated probes).
     for op in OPERATIONS.iter().filter(|op| op.family == Family::Api) {
         assert_eq!(
             op.answers(ApiError::RateLimited.code()),
-            op.path != "/health",
+            op.answers(ApiError::InvalidApiKey.code()),
+            "{}",
+            op.path
+        );
+        assert_eq!(
+            op.answers(ApiError::RateLimited.code()),
+            op.path.starts_with("/v1/"),
             "{}",
             op.path
         );

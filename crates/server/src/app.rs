@@ -20,6 +20,7 @@ use crate::{access_log, api, auth};
 pub fn router(state: AppState, metrics: bool) -> Router {
     let routes = Router::new()
         .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
         .route(
             "/auth/validate",
             post(auth::validate).layer(CatchPanicLayer::custom(validate_panic)),
@@ -50,6 +51,15 @@ async fn health() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
         r#"{"status":"ok"}"#,
+    )
+        .into_response()
+}
+
+/// `GET /openapi.json`: the document of every route (`crate::openapi`).
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi::served(),
     )
         .into_response()
 }

@@ -22,9 +22,12 @@ mod client_ip;
 pub mod clock;
 pub mod config;
 mod conn;
+#[cfg(feature = "test-util")]
+mod contract;
 mod head_limits;
 pub mod ipnet;
 pub mod metrics;
+pub mod openapi;
 pub mod ratelimit;
 pub mod request_id;
 pub mod secret;

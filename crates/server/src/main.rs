@@ -30,6 +30,10 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match cli.command {
             Command::Admin(args) => run_admin(args).await,
+            Command::Openapi => {
+                print!("{}", keyward_server::openapi::served());
+                ExitCode::SUCCESS
+            }
             Command::Serve(args) => {
                 let config = match args.config() {
                     Ok(config) => config,

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -133,6 +134,14 @@ async fn bind_metrics(config: &Config) -> Result<Option<Exporter>, ServerError> 
 /// Starts the server described by `config` in the background and returns once it is
 /// listening.
 pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
+    spawn_wrapped(config, |router| router).await
+}
+
+/// [`spawn`], with `wrap` put around the whole router (the test server's contract check).
+pub(crate) async fn spawn_wrapped(
+    config: Config,
+    wrap: impl FnOnce(Router) -> Router + Send + 'static,
+) -> Result<RunningServer, ServerError> {
     let (state, store) = prepare(&config).await?;
     let tls = config.tls.clone().map(Tls::load).transpose()?;
     let listener = bind(&config).await?;
@@ -154,6 +163,7 @@ pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
         async move {
             let _ = stopped.await;
         },
+        wrap,
     ));
     Ok(RunningServer {
         addr,
@@ -190,9 +200,18 @@ pub async fn serve(
         let addr = exporter.local_addr().map_err(ServerError::Serve)?;
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
     }
-    run(listener, metrics, state, store, limits, tls, shutdown)
-        .await
-        .map_err(ServerError::Serve)
+    run(
+        listener,
+        metrics,
+        state,
+        store,
+        limits,
+        tls,
+        shutdown,
+        |router| router,
+    )
+    .await
+    .map_err(ServerError::Serve)
 }
 
 /// Serves until `shutdown` completes and open requests finish, writing the heartbeat
@@ -205,6 +224,7 @@ async fn run(
     limits: Limits,
     tls: Option<Tls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    wrap: impl FnOnce(Router) -> Router,
 ) -> Result<(), std::io::Error> {
     let (stop_flusher, mut flusher_stopped) = oneshot::channel::<()>();
     let flusher = tokio::spawn({
@@ -236,7 +256,7 @@ async fn run(
             let _ = reloads_stopped.await;
         }))
     });
-    let app = crate::app::router(state, exporter.is_some());
+    let app = wrap(crate::app::router(state, exporter.is_some()));
     crate::conn::serve_connections(listener, app, limits, tls, shutdown).await;
     let _ = stop_reloads.send(());
     if let Some(reloads) = reloads {

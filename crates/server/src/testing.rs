@@ -25,16 +25,39 @@ use tempfile::TempDir;
 use crate::admin::{Admin, AdminError};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::server::{RunningServer, ServerError, spawn};
+use crate::contract::{Contract, check};
+use crate::server::{RunningServer, ServerError, spawn_wrapped};
 use crate::store::{NewApp, NewLicenses};
 
 /// A running test server; dropping it stops serving (call [`TestServer::shutdown`] to
 /// wait for a graceful stop) and deletes the database.
+///
+/// Every answer it gives is checked against the contract (the private `contract`
+/// module): an undeclared status or code, or a body off the OpenAPI document's schema,
+/// makes dropping or shutting down the server panic with each violation (unless the test
+/// is failing already).
 #[derive(Debug)]
 pub struct TestServer {
     running: RunningServer,
     db_path: PathBuf,
     _dir: TempDir,
+    contract: ContractGuard,
+}
+
+/// Panics with the contract violations when dropped.
+#[derive(Debug)]
+struct ContractGuard(Contract);
+
+impl Drop for ContractGuard {
+    fn drop(&mut self) {
+        let violations = self.0.take();
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!(
+                "answers off the contract (spec/errors.toml, docs/openapi.json):\n{}",
+                violations.join("\n")
+            );
+        }
+    }
 }
 
 /// What [`TestServer::seed`] created.
@@ -110,6 +133,19 @@ impl TestServer {
     /// Starts a server after `configure` adjusted the default configuration (database path
     /// and listen address are set by the test server and should be left alone).
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Result<Self, ServerError> {
+        Self::start_checked(configure, true).await
+    }
+
+    /// Like [`TestServer::start_with`], without the contract check (which buffers and
+    /// validates every answer): for benchmarks.
+    pub async fn start_unchecked(configure: impl FnOnce(&mut Config)) -> Result<Self, ServerError> {
+        Self::start_checked(configure, false).await
+    }
+
+    async fn start_checked(
+        configure: impl FnOnce(&mut Config),
+        checked: bool,
+    ) -> Result<Self, ServerError> {
         let dir = tempfile::Builder::new()
             .prefix("keyward-test-")
             .tempdir()
@@ -118,11 +154,21 @@ impl TestServer {
         let mut config = Config::new(&db_path);
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         configure(&mut config);
-        let running = spawn(config).await?;
+        let contract = Contract::default();
+        let checks = contract.clone();
+        let running = spawn_wrapped(config, move |router| {
+            if checked {
+                router.layer(axum::middleware::from_fn_with_state(checks, check))
+            } else {
+                router
+            }
+        })
+        .await?;
         Ok(Self {
             running,
             db_path,
             _dir: dir,
+            contract: ContractGuard(contract),
         })
     }
 
@@ -144,6 +190,12 @@ impl TestServer {
     /// The server's clock; [`Clock::advance`] moves time for expiry tests.
     pub fn clock(&self) -> &Clock {
         self.running.clock()
+    }
+
+    /// The contract violations of the answers so far (each forgotten once returned, so
+    /// that dropping the server does not report it again).
+    pub fn take_contract_violations(&self) -> Vec<String> {
+        self.contract.0.take()
     }
 
     /// The SQLite file.

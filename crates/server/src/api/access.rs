@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::fields::Fields;
 use keyward_errors::{CreateAccessRuleError, DeleteAccessRuleError, ListAccessRulesError};
 
+use super::limits::{RULE_VALUE_MAX, RULE_WORD_MAX};
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
 use crate::ipnet::IpNet;
 use crate::state::AppState;
@@ -23,9 +24,9 @@ pub async fn create(
     ApiJson(body): ApiJson,
 ) -> ApiResult<(StatusCode, Json<AccessRule>), CreateAccessRuleError> {
     let mut f = Fields::new(&body, &["list", "kind", "value"]);
-    let list_text = f.required_string("list", 10);
-    let kind_text = f.required_string("kind", 10);
-    let value = f.required_string("value", 256);
+    let list_text = f.required_string("list", RULE_WORD_MAX);
+    let kind_text = f.required_string("kind", RULE_WORD_MAX);
+    let value = f.required_string("value", RULE_VALUE_MAX);
     let list = ListKind::parse(&list_text);
     if list.is_none() && !list_text.is_empty() {
         f.error("list", "must be \"allow\" or \"deny\"");

@@ -8,12 +8,11 @@ use serde_json::{Value, json};
 use super::fields::Fields;
 use keyward_errors::{CreateAppError, GetAppError, ListAppsError, UpdateAppError};
 
+use super::limits::{APP_NAME_MAX, HWID_SLOTS_MAX, HWID_SLOTS_MIN};
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
 use crate::secret::{new_app_id, new_app_secret};
 use crate::state::AppState;
 use crate::store::{App, AppPatch, CreatedApp, NewApp};
-
-const NAME_MAX: usize = 100;
 
 fn slots(value: Option<i64>) -> Option<u8> {
     value.and_then(|n| u8::try_from(n).ok())
@@ -30,8 +29,8 @@ pub async fn create(
         &body,
         &["name", "hwidSlots", "variables", "allowlistRequired"],
     );
-    let name = f.required_string("name", NAME_MAX);
-    let hwid_slots = slots(f.int("hwidSlots", 1, 16)).unwrap_or(1);
+    let name = f.required_string("name", APP_NAME_MAX);
+    let hwid_slots = slots(f.int("hwidSlots", HWID_SLOTS_MIN, HWID_SLOTS_MAX)).unwrap_or(1);
     let variables = f.object("variables").unwrap_or_default();
     let allowlist_required = f.bool("allowlistRequired").unwrap_or(false);
     f.finish()?;
@@ -98,9 +97,9 @@ pub async fn update(
         ],
     );
     let patch = AppPatch {
-        name: f.string("name", NAME_MAX),
+        name: f.string("name", APP_NAME_MAX),
         active: f.bool("active"),
-        hwid_slots: slots(f.int("hwidSlots", 1, 16)),
+        hwid_slots: slots(f.int("hwidSlots", HWID_SLOTS_MIN, HWID_SLOTS_MAX)),
         variables: f.object("variables"),
         allowlist_required: f.bool("allowlistRequired"),
     };

@@ -16,18 +16,13 @@ use keyward_errors::{
     RevokeLicenseError,
 };
 
+use super::limits::{DEFAULT_PAGE, LATEST_EXPIRY, MAX_BATCH, MAX_DAYS, MAX_PAGE, NOTE_MAX};
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
 use crate::secret::new_license_key;
 use crate::state::AppState;
 use crate::store::{Extension, License, LicensePage, NewLicenses};
 
-/// Most licenses created by one request.
-pub const MAX_BATCH: i64 = 1000;
-/// Default and largest page size of a license list.
-const DEFAULT_LIMIT: u32 = 50;
-const MAX_LIMIT: i64 = 200;
 const DAY: i64 = 86_400;
-const MAX_DAYS: i64 = 36_500;
 
 /// `POST /v1/apps/{appId}/licenses`: `{count?, expiresAt? | durationDays?, variables?,
 /// note?}` → 201 `{"licenses": [...]}`; costs `count` credits (402 and nothing created
@@ -44,13 +39,13 @@ pub async fn create(
         &["count", "expiresAt", "durationDays", "variables", "note"],
     );
     let count = f.int("count", 1, MAX_BATCH).unwrap_or(1);
-    let expires_at = f.int("expiresAt", now.saturating_add(1), i64::MAX / 2);
+    let expires_at = f.int("expiresAt", now.saturating_add(1), LATEST_EXPIRY);
     let days = f.int("durationDays", 1, MAX_DAYS);
     if expires_at.is_some() && days.is_some() {
         f.error("durationDays", "cannot be combined with expiresAt");
     }
     let variables = f.object("variables").unwrap_or_default();
-    let note = f.string("note", 500);
+    let note = f.string("note", NOTE_MAX);
     f.finish()?;
     let spec = NewLicenses {
         expires_at: expires_at.or(days.map(|d| now.saturating_add(d * DAY))),
@@ -81,14 +76,14 @@ pub async fn list(
     };
     let mut bad = Vec::new();
     let limit = match query.get("limit").map(|v| v.parse::<i64>()) {
-        None => DEFAULT_LIMIT,
-        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => u32::try_from(n).unwrap_or(DEFAULT_LIMIT),
+        None => DEFAULT_PAGE,
+        Some(Ok(n)) if (1..=MAX_PAGE).contains(&n) => u32::try_from(n).unwrap_or(DEFAULT_PAGE),
         Some(_) => {
             bad.push(FieldError::new(
                 "limit",
-                format!("must be an integer from 1 to {MAX_LIMIT}"),
+                format!("must be an integer from 1 to {MAX_PAGE}"),
             ));
-            DEFAULT_LIMIT
+            DEFAULT_PAGE
         }
     };
     let after = match query.get("cursor").map(|v| v.parse::<i64>()) {
@@ -172,7 +167,7 @@ pub async fn extend(
     let now = state.clock().now_unix();
     let mut f = Fields::new(&body, &["days", "expiresAt", "lifetime"]);
     let days = f.int("days", 1, MAX_DAYS);
-    let until = f.int("expiresAt", now.saturating_add(1), i64::MAX / 2);
+    let until = f.int("expiresAt", now.saturating_add(1), LATEST_EXPIRY);
     let lifetime = f.bool("lifetime");
     if lifetime == Some(false) {
         f.error("lifetime", "must be true when given");

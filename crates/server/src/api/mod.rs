@@ -9,6 +9,7 @@ mod apps;
 pub mod error;
 pub mod fields;
 mod licenses;
+pub mod limits;
 mod webhooks;
 
 use axum::Router;

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::fields::Fields;
 use keyward_errors::{CreateWebhookError, DeleteWebhookError, ListWebhooksError};
 
+use super::limits::{EVENT_NAME_MAX, EVENTS_MAX, URL_MAX};
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
 use crate::state::AppState;
 use crate::store::Webhook;
@@ -19,14 +20,16 @@ pub async fn create(
     ApiJson(body): ApiJson,
 ) -> ApiResult<(StatusCode, Json<Webhook>), CreateWebhookError> {
     let mut f = Fields::new(&body, &["url", "events"]);
-    let url = f.required_string("url", 2048);
+    let url = f.required_string("url", URL_MAX);
     if !url.is_empty()
         && (!(url.starts_with("https://") || url.starts_with("http://"))
             || url.chars().any(char::is_whitespace))
     {
         f.error("url", "must be an http:// or https:// URL without spaces");
     }
-    let events = f.string_list("events", 20, 64).unwrap_or_default();
+    let events = f
+        .string_list("events", EVENTS_MAX, EVENT_NAME_MAX)
+        .unwrap_or_default();
     f.finish()?;
     let now = state.clock().now_unix();
     let webhook = state

@@ -47,6 +47,12 @@ impl ClientSpec {
         Self(keyward.then(|| parse(UNDECLARED_KEYWARD_SPEC)).flatten())
     }
 
+    /// Whether the client knows the newest spec (this server's).
+    pub(crate) fn is_newest(self) -> bool {
+        self.0
+            .is_none_or(|known| parse(keyward_errors::SPEC_VERSION).is_none_or(|v| known >= v))
+    }
+
     /// The code to send this client for `error`: `error` itself, unless the client's spec
     /// predates it and knows a retired code that `error` replaced (`internal_error` for
     /// `system_error`).

@@ -73,7 +73,7 @@ impl StoreError {
 }
 
 /// An account of a developer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
     /// Internal id.
@@ -143,7 +143,7 @@ pub struct AppPatch {
 }
 
 /// An app (without its secret).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct App {
     /// Public app id (`app_...`).
@@ -155,6 +155,7 @@ pub struct App {
     /// HWID slots per license.
     pub hwid_slots: u8,
     /// App variables.
+    #[schema(value_type = Object)]
     pub variables: Map<String, Value>,
     /// Whether a device must be on the allow list.
     pub allowlist_required: bool,
@@ -163,7 +164,7 @@ pub struct App {
 }
 
 /// A created app with its secret (shown once by the API).
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedApp {
     /// The app.
@@ -183,7 +184,7 @@ impl fmt::Debug for CreatedApp {
 }
 
 /// Which list an access rule is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ListKind {
     /// Allow list.
@@ -212,7 +213,7 @@ impl ListKind {
 }
 
 /// What an access rule matches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleKind {
     /// A device's HWID.
@@ -241,7 +242,7 @@ impl RuleKind {
 }
 
 /// An allow or deny entry of an app.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessRule {
     /// Rule id.
@@ -268,20 +269,21 @@ pub struct NewLicenses {
 }
 
 /// A license.
-#[derive(Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct License {
     /// The license key (`XXXX-XXXX-XXXX-XXXX`). Secret.
     pub key: String,
     /// Public id of its app.
     pub app_id: String,
-    /// Expiry, `None` for lifetime.
+    /// Expiry (Unix seconds); null for a lifetime license.
     pub expires_at: Option<i64>,
     /// Whether it is revoked.
     pub revoked: bool,
     /// Bound device HWIDs.
     pub hwids: Vec<String>,
     /// License variables.
+    #[schema(value_type = Object)]
     pub variables: Map<String, Value>,
     /// Free-text note.
     pub note: Option<String>,
@@ -315,7 +317,7 @@ pub enum Extension {
 }
 
 /// A page of licenses.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LicensePage {
     /// The licenses, oldest first.
@@ -325,7 +327,7 @@ pub struct LicensePage {
 }
 
 /// A registered webhook.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Webhook {
     /// Webhook id.

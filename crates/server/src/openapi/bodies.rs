@@ -1,0 +1,190 @@
+//! What each operation takes and answers on success, as the handlers do it: the request
+//! body's and the success body's component names, the success status, and the
+//! parameters. The operations themselves (and their errors) come from the spec; an
+//! operation missing here is documented without a body (a test refuses that).
+
+use axum::http::StatusCode;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{KnownFormat, Required, SchemaFormat};
+
+use crate::api::limits::{DEFAULT_PAGE, MAX_PAGE};
+
+/// An operation's bodies.
+pub(super) struct Bodies {
+    /// Component name of the JSON request body, if it takes one.
+    pub request: Option<&'static str>,
+    /// The success status.
+    pub status: StatusCode,
+    /// Component name of the success body (`None`: no body).
+    pub body: Option<&'static str>,
+    /// What the success answer is.
+    pub description: &'static str,
+}
+
+const fn answer(
+    request: Option<&'static str>,
+    status: StatusCode,
+    body: Option<&'static str>,
+    description: &'static str,
+) -> Bodies {
+    Bodies {
+        request,
+        status,
+        body,
+        description,
+    }
+}
+
+/// The bodies of the operation `method` `path` (a template of the spec).
+pub(super) fn of(method: &str, path: &str) -> Option<Bodies> {
+    use StatusCode as S;
+    Some(match (method, path) {
+        ("GET", "/v1/account") => answer(None, S::OK, Some("Account"), "The account."),
+        ("POST", "/v1/apps") => answer(
+            Some("CreateAppRequest"),
+            S::CREATED,
+            Some("CreatedApp"),
+            "The app, with its secret (shown only here).",
+        ),
+        ("GET", "/v1/apps") => answer(None, S::OK, Some("AppList"), "The apps."),
+        ("GET", "/v1/apps/{appId}") => answer(None, S::OK, Some("App"), "The app."),
+        ("PATCH", "/v1/apps/{appId}") => answer(
+            Some("UpdateAppRequest"),
+            S::OK,
+            Some("App"),
+            "The app as changed.",
+        ),
+        ("POST", "/v1/apps/{appId}/licenses") => answer(
+            Some("CreateLicensesRequest"),
+            S::CREATED,
+            Some("CreatedLicenses"),
+            "The licenses.",
+        ),
+        ("GET", "/v1/apps/{appId}/licenses") => {
+            answer(None, S::OK, Some("LicensePage"), "A page of licenses.")
+        }
+        ("POST", "/v1/apps/{appId}/access-rules") => answer(
+            Some("CreateAccessRuleRequest"),
+            S::CREATED,
+            Some("AccessRule"),
+            "The rule.",
+        ),
+        ("GET", "/v1/apps/{appId}/access-rules") => {
+            answer(None, S::OK, Some("AccessRuleList"), "The rules.")
+        }
+        ("DELETE", "/v1/apps/{appId}/access-rules/{ruleId}") => {
+            answer(None, S::NO_CONTENT, None, "Deleted.")
+        }
+        ("GET", "/v1/licenses/{key}") => answer(None, S::OK, Some("License"), "The license."),
+        ("POST", "/v1/licenses/{key}/revoke") => {
+            answer(None, S::OK, Some("License"), "The license, revoked.")
+        }
+        ("POST", "/v1/licenses/{key}/reset-hwids") => answer(
+            None,
+            S::OK,
+            Some("License"),
+            "The license, with no device bound.",
+        ),
+        ("POST", "/v1/licenses/{key}/extend") => answer(
+            Some("ExtendLicenseRequest"),
+            S::OK,
+            Some("License"),
+            "The license, extended.",
+        ),
+        ("POST", "/v1/webhooks") => answer(
+            Some("CreateWebhookRequest"),
+            S::CREATED,
+            Some("Webhook"),
+            "The webhook.",
+        ),
+        ("GET", "/v1/webhooks") => answer(None, S::OK, Some("WebhookList"), "The webhooks."),
+        ("DELETE", "/v1/webhooks/{id}") => answer(None, S::NO_CONTENT, None, "Deleted."),
+        ("GET", "/health") => answer(None, S::OK, Some("Health"), "The server answers."),
+        ("GET", "/openapi.json") => answer(None, S::OK, Some("OpenApiDocument"), "This document."),
+        ("POST", "/auth/validate") => answer(
+            Some("ValidateRequest"),
+            S::OK,
+            Some("SignedSession"),
+            "The signed session.",
+        ),
+        ("POST", "/auth/heartbeat") => answer(
+            Some("HeartbeatRequest"),
+            S::OK,
+            Some("SignedSession"),
+            "A fresh signed session.",
+        ),
+        _ => return None,
+    })
+}
+
+/// The query parameters of the operation `method` `path`.
+pub(super) fn query(method: &str, path: &str) -> Vec<Parameter> {
+    match (method, path) {
+        ("GET", "/v1/apps/{appId}/licenses") => vec![
+            ParameterBuilder::new()
+                .name("limit")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(format!("Page size; default {DEFAULT_PAGE}.")))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1))
+                        .maximum(Some(MAX_PAGE)),
+                ))
+                .build(),
+            ParameterBuilder::new()
+                .name("cursor")
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(
+                    "The `nextCursor` of the previous page; absent: the first page.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some("^[0-9]+$")),
+                ))
+                .build(),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// A path parameter of a template (`{name}`), described by its name.
+pub(super) fn path_parameter(name: &str) -> Parameter {
+    let (schema, description) = match name {
+        "appId" => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1)),
+            "Public app id (`app_...`).",
+        ),
+        "key" => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1)),
+            "The license key (`XXXX-XXXX-XXXX-XXXX`).",
+        ),
+        "ruleId" | "id" => (
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+            "The id the create answer gave.",
+        ),
+        _ => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1)),
+            "",
+        ),
+    };
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description((!description.is_empty()).then_some(description))
+        .schema(Some(schema))
+        .build()
+}
