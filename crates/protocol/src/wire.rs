@@ -419,7 +419,8 @@ impl HeartbeatRequest {
     }
 }
 
-/// The success envelope: `{"status": "success", "payload": "<base64>", "signature": "<hex>"}`.
+/// The success envelope: `{"status": "success", "payload": "<base64>", "signature": "<hex>"}`
+/// in HMAC mode, `{..., "signature": "<base64>", "keyId": "<id>"}` in Ed25519 mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedResponse {
     /// Always [`Status::Success`] when built by this crate.
@@ -427,8 +428,12 @@ pub struct SignedResponse {
     /// Standard base64 (with padding) of the [`SessionPayload`] JSON; the signature covers
     /// this text exactly as sent.
     pub payload: String,
-    /// Lowercase hex HMAC-SHA256 of `payload`'s text.
+    /// Lowercase hex HMAC-SHA256 of `payload`'s text (HMAC mode), or standard base64 of
+    /// its Ed25519 signature (Ed25519 mode).
     pub signature: String,
+    /// The id of the Ed25519 key that signed; absent in HMAC mode.
+    #[serde(default, rename = "keyId", skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
 }
 
 /// The JSON object carried (base64-encoded) in a success envelope's `payload`.
@@ -439,7 +444,9 @@ pub struct SignedResponse {
 pub struct SessionPayload {
     /// The session token to send with heartbeats. Secret.
     pub session_token: String,
-    /// Server time of the response, unix seconds.
+    /// Server time of the response, unix seconds. Read from unix seconds (HMAC era) or
+    /// an ISO 8601 UTC string (protocol v2).
+    #[serde(deserialize_with = "crate::iso_time::deserialize_timestamp")]
     pub timestamp: i64,
     /// Absolute expiry of the session, unix seconds (despite the name).
     pub expires_in: i64,
