@@ -2105,7 +2105,37 @@ pub static OPERATIONS: &[OperationInfo] = &[
     OperationInfo {
         method: "PATCH",
         path: "/v1/apps/{appId}",
-        summary: "Rename, activate or deactivate an app, or change its slots, variables or allow-list requirement.",
+        summary: "Rename, activate or deactivate an app, or change its slots, variables, allow-list requirement or signing mode.",
+        family: Family::Api,
+        errors: &[
+            &API_ERRORS[0],
+            &API_ERRORS[1],
+            &API_ERRORS[3],
+            &API_ERRORS[4],
+            &API_ERRORS[5],
+            &API_ERRORS[6],
+        ],
+        client_errors: &[],
+    },
+    OperationInfo {
+        method: "POST",
+        path: "/v1/apps/{appId}/signing-keys/rotate",
+        summary: "Give an ed25519 app a new active signing key; the old keys stay listed, no longer signing, until deleted.",
+        family: Family::Api,
+        errors: &[
+            &API_ERRORS[0],
+            &API_ERRORS[1],
+            &API_ERRORS[3],
+            &API_ERRORS[4],
+            &API_ERRORS[5],
+            &API_ERRORS[6],
+        ],
+        client_errors: &[],
+    },
+    OperationInfo {
+        method: "DELETE",
+        path: "/v1/apps/{appId}/signing-keys/{keyId}",
+        summary: "Delete a retired signing key (the active key is a `bad_request`: rotate first).",
         family: Family::Api,
         errors: &[
             &API_ERRORS[0],

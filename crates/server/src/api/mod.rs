@@ -9,6 +9,7 @@ mod apps;
 pub mod error;
 pub mod fields;
 mod licenses;
+mod signing_keys;
 mod webhooks;
 
 use axum::Router;
@@ -44,6 +45,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/v1/apps/{app_id}/access-rules/{rule_id}",
             delete(access::delete),
+        )
+        .route(
+            "/v1/apps/{app_id}/signing-keys/rotate",
+            post(signing_keys::rotate),
+        )
+        .route(
+            "/v1/apps/{app_id}/signing-keys/{key_id}",
+            delete(signing_keys::delete),
         )
         .route("/v1/licenses/{key}", get(licenses::get))
         .route("/v1/licenses/{key}/revoke", post(licenses::revoke))

@@ -15,7 +15,7 @@ use crate::store::HeartbeatInput;
 /// `session_expired` (bad MAC, other app or HWID, expired token; or the app deactivated,
 /// the license gone, the HWID unbound) → `app_disabled` → `revoked` → `expired` → `no_credits` (at every 10th
 /// heartbeat of the license), then answers a fresh session signed with the old token's
-/// `sigKey`.
+/// `sigKey` (HMAC apps) or the app's active Ed25519 key.
 pub async fn heartbeat(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

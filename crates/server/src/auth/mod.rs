@@ -16,7 +16,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward_errors::{AuthFailure, ErrorCode, Failed, FieldError, HeartbeatError, ValidateError};
 use keyward_protocol::{
-    HeartbeatRequest, Nonce, SessionPayload, SessionTokenBody, ValidateRequest, sign_response_json,
+    AnswerSigner, HeartbeatRequest, Nonce, SessionPayload, SessionTokenBody, ValidateRequest,
+    sign_answer_json,
 };
 use serde::Serialize;
 
@@ -26,7 +27,7 @@ pub use validate::validate;
 use crate::ratelimit::{ClientKey, Decision};
 use crate::request_id::{AnswerError, InternalCause};
 use crate::state::AppState;
-use crate::store::Grant;
+use crate::store::{AnswerKey, Grant};
 
 /// A failure answer of either family.
 pub(crate) fn failure<E: ErrorCode + Serialize>(
@@ -108,17 +109,31 @@ pub(crate) struct SessionFor {
 }
 
 /// The success answer of both endpoints: a fresh session token for `session`, in a
-/// payload that echoes `nonce`, signed with the key derived from `signing_secret` (the
-/// app secret on validate, the old session's `sigKey` on heartbeat).
+/// payload that echoes `nonce`, signed as the app signs (`grant.answer_key`): in HMAC
+/// mode with the key derived from `hmac_secret` (the app secret on validate, the old
+/// session's `sigKey` on heartbeat), in Ed25519 mode with the app's active key.
 pub(crate) fn session_response(
     state: &AppState,
     session: SessionFor,
     grant: &Grant,
     nonce: &Nonce,
-    signing_secret: &[u8],
+    hmac_secret: &[u8],
     now: i64,
     request_id: Option<String>,
 ) -> Result<Response, String> {
+    let ed25519_key = match &grant.answer_key {
+        AnswerKey::Hmac => None,
+        AnswerKey::Ed25519 { key_id, sealed } => Some(
+            state
+                .key_vault()
+                .open(&session.app_id, key_id, sealed)
+                .map_err(|err| err.to_string())?,
+        ),
+    };
+    let signer = match &ed25519_key {
+        Some(key) => AnswerSigner::Ed25519(key),
+        None => AnswerSigner::Hmac(hmac_secret),
+    };
     let expires_in = now.saturating_add(state.session_ttl_secs());
     let token = state
         .token_key()
@@ -139,8 +154,7 @@ pub(crate) fn session_response(
         license_variables: variables(&grant.license_variables)?,
         request_id,
     };
-    let body =
-        sign_response_json(signing_secret, nonce, &payload).map_err(|err| err.to_string())?;
+    let body = sign_answer_json(signer, nonce, &payload).map_err(|err| err.to_string())?;
     let mut response = Response::new(Body::from(body));
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -65,13 +65,57 @@ impl fmt::Debug for HeartbeatInput {
 }
 
 /// What a successful validate or heartbeat returns: the variables (JSON object text,
-/// shared: heartbeats answered from memory hand out the same text).
+/// shared: heartbeats answered from memory hand out the same text) and how to sign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     /// App variables, JSON object text.
     pub app_variables: Arc<str>,
     /// License variables, JSON object text.
     pub license_variables: Arc<str>,
+    /// The key the answer is signed with.
+    pub answer_key: AnswerKey,
+}
+
+/// How an app's answer is signed, as the store knows it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum AnswerKey {
+    /// HMAC mode: keys derived from the app secret (validate) or the token's `sigKey`.
+    Hmac,
+    /// Ed25519 mode: the app's active key, sealed (`crate::signing_keys` opens it).
+    Ed25519 {
+        /// The key's id (`keyId`).
+        key_id: Arc<str>,
+        /// The sealed private key.
+        sealed: Arc<[u8]>,
+    },
+}
+
+impl fmt::Debug for AnswerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AnswerKey::Hmac => f.write_str("Hmac"),
+            AnswerKey::Ed25519 { key_id, .. } => f
+                .debug_struct("Ed25519")
+                .field("key_id", key_id)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// The stored columns `a.signing, k.key_id, k.sealed` of an app joined with its active key.
+type SigningColumns = (String, Option<String>, Option<Vec<u8>>);
+
+fn answer_key((signing, key_id, sealed): SigningColumns) -> Result<AnswerKey, StoreError> {
+    match (signing.as_str(), key_id, sealed) {
+        ("hmac", ..) => Ok(AnswerKey::Hmac),
+        ("ed25519", Some(key_id), Some(sealed)) => Ok(AnswerKey::Ed25519 {
+            key_id: key_id.into(),
+            sealed: sealed.into(),
+        }),
+        _ => Err(StoreError::Backend(
+            "an ed25519 app without an active signing key".to_owned(),
+        )),
+    }
 }
 
 /// What a heartbeat in the database answered, and the license's state for the session
@@ -102,13 +146,15 @@ struct AppState {
     account_id: i64,
     credits: i64,
     suspended: bool,
+    signing: SigningColumns,
 }
 
 fn app_state(c: &Connection, public_id: &str) -> Result<Option<AppState>, StoreError> {
     Ok(c.prepare_cached(
         "SELECT a.id, a.secret, a.active, a.hwid_slots, a.variables, a.allowlist_required,
-                    acc.id, acc.credits, acc.suspended
+                    acc.id, acc.credits, acc.suspended, a.signing, k.key_id, k.sealed
              FROM apps a JOIN accounts acc ON acc.id = a.account_id
+             LEFT JOIN app_signing_keys k ON k.app_id = a.id AND k.active = 1
              WHERE a.public_id = ?1",
     )?
     .query_row([public_id], |r| {
@@ -122,6 +168,7 @@ fn app_state(c: &Connection, public_id: &str) -> Result<Option<AppState>, StoreE
             account_id: r.get(6)?,
             credits: r.get(7)?,
             suspended: r.get(8)?,
+            signing: (r.get(9)?, r.get(10)?, r.get(11)?),
         })
     })
     .optional()?)
@@ -171,6 +218,7 @@ struct SessionState {
     license_variables: String,
     heartbeats: i64,
     bound: bool,
+    signing: SigningColumns,
 }
 
 fn session_state(
@@ -180,10 +228,12 @@ fn session_state(
     Ok(c.prepare_cached(
         "SELECT a.active, a.variables, acc.id, acc.suspended,
                     l.id, l.expires_at, l.revoked, l.variables, l.heartbeats,
-                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3)
+                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3),
+                    a.signing, k.key_id, k.sealed
              FROM apps a
              JOIN accounts acc ON acc.id = a.account_id
              JOIN licenses l ON l.app_id = a.id AND l.license_key = ?2
+             LEFT JOIN app_signing_keys k ON k.app_id = a.id AND k.active = 1
              WHERE a.public_id = ?1",
     )?
     .query_row(params![input.app_id, input.license_key, input.hwid], |r| {
@@ -198,6 +248,7 @@ fn session_state(
             license_variables: r.get(7)?,
             heartbeats: r.get(8)?,
             bound: r.get(9)?,
+            signing: (r.get(10)?, r.get(11)?, r.get(12)?),
         })
     })
     .optional()?)
@@ -322,6 +373,7 @@ pub(super) fn validate(
     Ok(Ok(Grant {
         app_variables: app.variables.into(),
         license_variables: license.variables.into(),
+        answer_key: answer_key(app.signing)?,
     }))
 }
 
@@ -374,6 +426,7 @@ pub(super) fn heartbeat(
                 Ok(Grant {
                     app_variables: state.app_variables.into(),
                     license_variables: state.license_variables.into(),
+                    answer_key: answer_key(state.signing)?,
                 }),
                 n,
             ),

@@ -97,6 +97,27 @@ const MIGRATIONS: &[Migration] = &[
         ",
         data: Some(fill_ip_ranges),
     },
+    // 3: per-app signing (protocol v2). Apps sign with `hmac` (the default, every existing
+    // app) or `ed25519`; an ed25519 app has one active key and may keep retired ones.
+    // Private keys are stored sealed under the server secret (`crate::signing_keys`).
+    Migration {
+        data: None,
+        sql: r"
+        ALTER TABLE apps ADD COLUMN signing TEXT NOT NULL DEFAULT 'hmac'
+            CHECK (signing IN ('hmac', 'ed25519'));
+        CREATE TABLE app_signing_keys (
+            id         INTEGER PRIMARY KEY,
+            app_id     INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+            key_id     TEXT NOT NULL,
+            public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+            sealed     BLOB NOT NULL,
+            active     INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            UNIQUE (app_id, key_id)
+        );
+        CREATE UNIQUE INDEX app_signing_keys_active ON app_signing_keys(app_id) WHERE active = 1;
+        ",
+    },
 ];
 
 /// Migration 2's data step: the address range of every IP rule stored before it.

@@ -136,6 +136,7 @@ impl Entry {
             grant: Grant {
                 app_variables: "{}".into(),
                 license_variables: "{}".into(),
+                answer_key: super::AnswerKey::Hmac,
             },
             stored: 0,
             in_flight: 0,
@@ -452,6 +453,7 @@ mod tests {
         Grant {
             app_variables: "{}".into(),
             license_variables: "{\"tier\":1}".into(),
+            answer_key: super::super::AnswerKey::Hmac,
         }
     }
 
