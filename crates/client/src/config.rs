@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use keyward_protocol::TrustedKeys;
+
 use crate::error::{BuildError, Error, FailureReason};
 
 /// Default connect timeout.
@@ -63,6 +65,7 @@ pub struct Builder {
     renewal_url: Option<String>,
     on_failure: Option<FailureCallback>,
     backoff_scale: f64,
+    trusted_public_keys: Option<Vec<String>>,
 }
 
 impl fmt::Debug for Builder {
@@ -85,6 +88,7 @@ impl fmt::Debug for Builder {
                 &self.on_failure.as_ref().map(|_| "<callback>"),
             )
             .field("backoff_scale", &self.backoff_scale)
+            .field("trusted_public_keys", &self.trusted_public_keys)
             .finish()
     }
 }
@@ -103,6 +107,7 @@ impl Default for Builder {
             renewal_url: None,
             on_failure: None,
             backoff_scale: 1.0,
+            trusted_public_keys: None,
         }
     }
 }
@@ -121,7 +126,7 @@ impl Builder {
         self
     }
 
-    /// The app's secret (also the root of the response signing key). Required. Never
+    /// The app's secret (in HMAC mode also the root of the response signing key). Required. Never
     /// logged.
     #[must_use]
     pub fn app_secret(mut self, app_secret: impl Into<String>) -> Self {
@@ -206,6 +211,24 @@ impl Builder {
         self
     }
 
+    /// Ed25519 mode: accept only answers signed by one of these public keys (standard
+    /// base64 of the 32 key bytes, as the app's `signingKeys` show them; an entry may also
+    /// be a comma-separated list). For an app whose `signing` is `ed25519`.
+    ///
+    /// Ship the current key and the next one (or the previous one) so that a rotation on
+    /// the server needs no new release: an answer's `keyId` picks the trusted key it is
+    /// checked with, an answer without `keyId` is checked against each. Without this
+    /// setting the client speaks HMAC mode (signatures keyed from the app secret).
+    #[must_use]
+    pub fn trusted_public_keys<I, K>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = K>,
+        K: AsRef<str>,
+    {
+        self.trusted_public_keys = Some(keys.into_iter().map(|k| k.as_ref().to_owned()).collect());
+        self
+    }
+
     /// Test-only (feature `test-util`). Multiplies every backoff delay of the spec's retry policies by
     /// `scale` (in `(0, 1]`; default `1`). The policies themselves (attempt counts,
     /// growth, jitter, which codes retry) are unchanged, and a server's `Retry-After` is
@@ -259,6 +282,25 @@ impl Builder {
         if !(self.backoff_scale > 0.0 && self.backoff_scale <= 1.0) {
             return Err(BuildError::Invalid("backoff_scale must be in (0, 1]"));
         }
+        let trusted_keys = match &self.trusted_public_keys {
+            None => TrustedKeys::new(),
+            Some(entries) => {
+                let mut keys = TrustedKeys::new();
+                for entry in entries {
+                    keys.add_list(entry).map_err(|_| {
+                        BuildError::Invalid(
+                            "a trusted public key is not standard base64 of 32 bytes",
+                        )
+                    })?;
+                }
+                if keys.is_empty() {
+                    return Err(BuildError::Invalid(
+                        "trusted_public_keys needs at least one key",
+                    ));
+                }
+                keys
+            }
+        };
         let hwid = match self.hwid {
             Some(hwid) if hwid.is_empty() => return Err(BuildError::Invalid("hwid is empty")),
             Some(hwid) => hwid,
@@ -277,6 +319,7 @@ impl Builder {
             renewal_url: self.renewal_url.map(Arc::from),
             on_failure: self.on_failure,
             backoff_scale: self.backoff_scale,
+            trusted_keys,
         })
     }
 }
@@ -295,4 +338,6 @@ pub(crate) struct Config {
     pub(crate) renewal_url: Option<Arc<str>>,
     pub(crate) on_failure: Option<FailureCallback>,
     pub(crate) backoff_scale: f64,
+    /// Ed25519 mode's trusted keys; empty in HMAC mode.
+    pub(crate) trusted_keys: TrustedKeys,
 }

@@ -2119,8 +2119,23 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         method: "POST",
+        path: "/v1/apps/{appId}/signing-keys",
+        summary: "Stage the next signing key of an ed25519 app: listed, not signing until the next rotation.",
+        family: Family::Api,
+        errors: &[
+            &API_ERRORS[0],
+            &API_ERRORS[1],
+            &API_ERRORS[3],
+            &API_ERRORS[4],
+            &API_ERRORS[5],
+            &API_ERRORS[6],
+        ],
+        client_errors: &[],
+    },
+    OperationInfo {
+        method: "POST",
         path: "/v1/apps/{appId}/signing-keys/rotate",
-        summary: "Give an ed25519 app a new active signing key; the old keys stay listed, no longer signing, until deleted.",
+        summary: "Make the staged (or else a new) signing key of an ed25519 app active; the old keys stay listed, no longer signing, until deleted.",
         family: Family::Api,
         errors: &[
             &API_ERRORS[0],

@@ -192,10 +192,23 @@ impl TrustedKeys {
     /// skipped), as the reference SDKs accept a single string.
     pub fn parse_list(list: &str) -> Result<Self, InvalidPublicKey> {
         let mut keys = Self::new();
-        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            keys.add(entry)?;
-        }
+        keys.add_list(list)?;
         Ok(keys)
+    }
+
+    /// Trust every key of a comma-separated list ([`TrustedKeys::parse_list`]); on an
+    /// invalid entry, nothing of the list is added.
+    pub fn add_list(&mut self, list: &str) -> Result<&mut Self, InvalidPublicKey> {
+        let keys = list
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(decode_public_key)
+            .collect::<Result<Vec<_>, _>>()?;
+        for key in keys {
+            self.add_key(key_id(&key.to_bytes()), key);
+        }
+        Ok(self)
     }
 
     /// How many keys are trusted.

@@ -381,3 +381,53 @@ async fn private_keys_are_sealed_under_the_server_secret() {
     expect_validate_failure(response, ValidateError::InternalError).await;
     running.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_staged_key_signs_only_once_a_rotation_activates_it() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    let app = patch_app(&server, &seed, json!({"signing": "ed25519"})).await;
+    let current = keys(&app)[0].clone();
+    let path = format!("/v1/apps/{}/signing-keys", seed.app_id);
+    let response = api(&server, &seed, Method::POST, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let staged_app: Value = response.json().await.unwrap();
+    let listed = keys(&staged_app);
+    assert_eq!(listed.len(), 2, "{staged_app}");
+    assert_eq!(listed[0], current);
+    let staged = listed[1].clone();
+    assert_eq!(staged["active"], false);
+
+    let login = validate(&server, &seed).await;
+    assert_ed25519_envelope(&login, current["keyId"].as_str().unwrap());
+
+    let rotated: Value = rotate(&server, &seed).await.json().await.unwrap();
+    let listed = keys(&rotated);
+    assert_eq!(
+        listed.len(),
+        2,
+        "the staged key is activated, no new one: {rotated}"
+    );
+    assert_eq!(listed[0]["keyId"], staged["keyId"]);
+    assert_eq!(listed[0]["active"], true);
+    assert_eq!(listed[1]["keyId"], current["keyId"]);
+    assert_eq!(listed[1]["active"], false);
+    let login = validate(&server, &seed).await;
+    assert_ed25519_envelope(&login, staged["keyId"].as_str().unwrap());
+    assert!(login.check(&trusting(&[&staged])).is_ok());
+
+    // With nothing staged, the next rotation makes a new key.
+    let again: Value = rotate(&server, &seed).await.json().await.unwrap();
+    assert_eq!(keys(&again).len(), 3);
+    let hmac_app = server.seed().await.unwrap();
+    let path = format!("/v1/apps/{}/signing-keys", hmac_app.app_id);
+    let response = api(&server, &hmac_app, Method::POST, &path)
+        .send()
+        .await
+        .unwrap();
+    expect_api_error(response, ApiError::BadRequest).await;
+    server.shutdown().await.unwrap();
+}

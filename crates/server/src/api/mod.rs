@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
             "/v1/apps/{app_id}/access-rules/{rule_id}",
             delete(access::delete),
         )
+        .route("/v1/apps/{app_id}/signing-keys", post(signing_keys::stage))
         .route(
             "/v1/apps/{app_id}/signing-keys/rotate",
             post(signing_keys::rotate),

@@ -1,5 +1,5 @@
-//! `/v1/apps/{appId}/signing-keys`: rotate an ed25519 app's signing key, delete a retired
-//! one. The bodies show public keys only.
+//! `/v1/apps/{appId}/signing-keys`: stage the next signing key of an ed25519 app, rotate
+//! to it, delete a retired one. The bodies show public keys only.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,20 +7,45 @@ use axum::http::StatusCode;
 
 use super::{ApiFailure, ApiResult, Caller, Segments};
 use crate::state::AppState;
-use crate::store::App;
+use crate::store::{App, NewSigningKey};
 
-/// `POST /v1/apps/{appId}/signing-keys/rotate` → 200 with the app: a new active key, the
-/// old ones kept (not signing) until deleted. An `hmac` app is a `bad_request`.
+/// A fresh sealed key for the path's app.
+fn new_key(state: &AppState, app_id: &str) -> ApiResult<NewSigningKey> {
+    state
+        .key_vault()
+        .generate(app_id)
+        .map_err(|err| ApiFailure::Internal(err.to_string()))
+}
+
+/// `POST /v1/apps/{appId}/signing-keys` → 201 with the app: a staged key (listed, not
+/// active), the one the next rotation activates. Ship it in builds before rotating. An
+/// `hmac` app is a `bad_request`.
+pub async fn stage(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Segments,
+) -> ApiResult<(StatusCode, Json<App>)> {
+    let app_id = path.at(0);
+    let key = new_key(&state, &app_id)?;
+    let now = state.clock().now_unix();
+    state
+        .store()
+        .stage_signing_key(caller.account_id, app_id, key, now)
+        .await
+        .map(|app| (StatusCode::CREATED, Json(app)))
+        .map_err(|err| ApiFailure::from_store(err, "app"))
+}
+
+/// `POST /v1/apps/{appId}/signing-keys/rotate` → 200 with the app: the newest staged key,
+/// or a new one, becomes active; the old ones are kept (not signing) until deleted. An
+/// `hmac` app is a `bad_request`.
 pub async fn rotate(
     State(state): State<AppState>,
     caller: Caller,
     path: Segments,
 ) -> ApiResult<Json<App>> {
     let app_id = path.at(0);
-    let key = state
-        .key_vault()
-        .generate(&app_id)
-        .map_err(|err| ApiFailure::Internal(err.to_string()))?;
+    let key = new_key(&state, &app_id)?;
     let now = state.clock().now_unix();
     state
         .store()

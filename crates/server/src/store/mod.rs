@@ -629,7 +629,23 @@ impl Store {
             .await
     }
 
-    /// Makes `key` the active signing key of an ed25519 app, keeping the old ones.
+    /// Adds a staged signing key to an ed25519 app (not signing until a rotation).
+    pub async fn stage_signing_key(
+        &self,
+        account_id: i64,
+        app_id: String,
+        key: NewSigningKey,
+        now: i64,
+    ) -> Result<App, StoreError> {
+        self.worker
+            .call(Sessions::Unchanged, move |c| {
+                signing_keys::stage(c, account_id, &app_id, &key, now)
+            })
+            .await
+    }
+
+    /// Activates the newest staged signing key of an ed25519 app, or `key` when none is
+    /// staged, keeping the old ones.
     pub async fn rotate_signing_key(
         &self,
         account_id: i64,

@@ -98,7 +98,8 @@ const MIGRATIONS: &[Migration] = &[
         data: Some(fill_ip_ranges),
     },
     // 3: per-app signing (protocol v2). Apps sign with `hmac` (the default, every existing
-    // app) or `ed25519`; an ed25519 app has one active key and may keep retired ones.
+    // app) or `ed25519`; an ed25519 app has one active key and may keep retired ones and
+    // staged ones (the next key, made ahead so that builds can trust it before it signs).
     // Private keys are stored sealed under the server secret (`crate::signing_keys`).
     Migration {
         data: None,
@@ -113,6 +114,8 @@ const MIGRATIONS: &[Migration] = &[
             sealed     BLOB NOT NULL,
             active     INTEGER NOT NULL DEFAULT 0,
             created_at INTEGER NOT NULL,
+            -- When it first signed; NULL for a staged key (made ahead of a rotation).
+            activated_at INTEGER,
             UNIQUE (app_id, key_id)
         );
         CREATE UNIQUE INDEX app_signing_keys_active ON app_signing_keys(app_id) WHERE active = 1;

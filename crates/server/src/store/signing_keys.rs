@@ -36,21 +36,50 @@ pub(super) fn list(c: &Connection, app: i64) -> Result<Vec<SigningKeyInfo>, Stor
     .collect()
 }
 
-/// Adds `key` to `app` as its active key, retiring the active one from signing.
-fn insert_active(
+/// Adds `key` to `app`: staged (not signing yet), or as its active key, retiring the
+/// active one from signing.
+fn insert(
     c: &Connection,
     app: i64,
     key: &NewSigningKey,
+    active: bool,
     now: i64,
 ) -> Result<(), StoreError> {
+    if active {
+        retire_active(c, app)?;
+    }
+    c.prepare_cached(
+        "INSERT INTO app_signing_keys
+             (app_id, key_id, public_key, sealed, active, created_at, activated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?5 THEN ?6 END)",
+    )?
+    .execute(params![
+        app,
+        key.key_id,
+        key.public_key,
+        key.sealed,
+        active,
+        now
+    ])?;
+    Ok(())
+}
+
+fn retire_active(c: &Connection, app: i64) -> Result<(), StoreError> {
     c.prepare_cached("UPDATE app_signing_keys SET active = 0 WHERE app_id = ?1 AND active = 1")?
         .execute([app])?;
-    c.prepare_cached(
-        "INSERT INTO app_signing_keys (app_id, key_id, public_key, sealed, active, created_at)
-         VALUES (?1, ?2, ?3, ?4, 1, ?5)",
-    )?
-    .execute(params![app, key.key_id, key.public_key, key.sealed, now])?;
     Ok(())
+}
+
+/// The owned app's internal id, which must sign with Ed25519.
+fn ed25519_app(c: &Connection, account_id: i64, public_id: &str) -> Result<i64, StoreError> {
+    let app = owned(c, account_id, public_id)?;
+    if signing_of(c, app)? != Signing::Ed25519 {
+        return Err(StoreError::Conflict(
+            "the app signs with hmac and has no signing keys: set \"signing\": \"ed25519\" first"
+                .to_owned(),
+        ));
+    }
+    Ok(app)
 }
 
 fn signing_of(c: &Connection, app: i64) -> Result<Signing, StoreError> {
@@ -76,7 +105,7 @@ pub(super) fn set_signing(
                 .query_row([app], |row| row.get(0))
                 .optional()?;
             if has_key.is_none() {
-                insert_active(c, app, first, now)?;
+                insert(c, app, first, true, now)?;
             }
             Signing::Ed25519
         }
@@ -86,6 +115,22 @@ pub(super) fn set_signing(
     Ok(())
 }
 
+/// Adds a staged key: listed, trusted by builds that ship it, signing only once a
+/// rotation activates it.
+pub(super) fn stage(
+    c: &Connection,
+    account_id: i64,
+    public_id: &str,
+    key: &NewSigningKey,
+    now: i64,
+) -> Result<App, StoreError> {
+    let app = ed25519_app(c, account_id, public_id)?;
+    insert(c, app, key, false, now)?;
+    by_internal_id(c, app)
+}
+
+/// Activates the newest staged key, or `key` when none is staged; the active key is kept,
+/// retired from signing.
 pub(super) fn rotate(
     c: &Connection,
     account_id: i64,
@@ -93,14 +138,25 @@ pub(super) fn rotate(
     key: &NewSigningKey,
     now: i64,
 ) -> Result<App, StoreError> {
-    let app = owned(c, account_id, public_id)?;
-    if signing_of(c, app)? != Signing::Ed25519 {
-        return Err(StoreError::Conflict(
-            "the app signs with hmac and has no signing keys: set \"signing\": \"ed25519\" first"
-                .to_owned(),
-        ));
+    let app = ed25519_app(c, account_id, public_id)?;
+    let staged: Option<i64> = c
+        .prepare_cached(
+            "SELECT id FROM app_signing_keys
+             WHERE app_id = ?1 AND active = 0 AND activated_at IS NULL
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([app], |row| row.get(0))
+        .optional()?;
+    match staged {
+        Some(id) => {
+            retire_active(c, app)?;
+            c.prepare_cached(
+                "UPDATE app_signing_keys SET active = 1, activated_at = ?2 WHERE id = ?1",
+            )?
+            .execute([id, now])?;
+        }
+        None => insert(c, app, key, true, now)?,
     }
-    insert_active(c, app, key, now)?;
     by_internal_id(c, app)
 }
 
