@@ -66,6 +66,7 @@ pub struct Builder {
     on_failure: Option<FailureCallback>,
     backoff_scale: f64,
     trusted_public_keys: Option<Vec<String>>,
+    session_ttl: Option<Duration>,
 }
 
 impl fmt::Debug for Builder {
@@ -89,6 +90,7 @@ impl fmt::Debug for Builder {
             )
             .field("backoff_scale", &self.backoff_scale)
             .field("trusted_public_keys", &self.trusted_public_keys)
+            .field("session_ttl", &self.session_ttl)
             .finish()
     }
 }
@@ -108,6 +110,7 @@ impl Default for Builder {
             on_failure: None,
             backoff_scale: 1.0,
             trusted_public_keys: None,
+            session_ttl: None,
         }
     }
 }
@@ -229,6 +232,15 @@ impl Builder {
         self
     }
 
+    /// The session lifetime to ask the server for at login (`ttlSeconds`, whole seconds);
+    /// the server clamps it to between 1 hour and 7 days and keeps it for every heartbeat
+    /// of the session. Default: none asked for, the server's default.
+    #[must_use]
+    pub fn session_ttl(mut self, ttl: Duration) -> Self {
+        self.session_ttl = Some(ttl);
+        self
+    }
+
     /// Test-only (feature `test-util`). Multiplies every backoff delay of the spec's retry policies by
     /// `scale` (in `(0, 1]`; default `1`). The policies themselves (attempt counts,
     /// growth, jitter, which codes retry) are unchanged, and a server's `Retry-After` is
@@ -320,6 +332,10 @@ impl Builder {
             on_failure: self.on_failure,
             backoff_scale: self.backoff_scale,
             trusted_keys,
+            // Whole seconds, at least 1 (0 would ask for the server's default).
+            session_ttl_secs: self
+                .session_ttl
+                .map(|ttl| i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX).max(1)),
         })
     }
 }
@@ -340,4 +356,6 @@ pub(crate) struct Config {
     pub(crate) backoff_scale: f64,
     /// Ed25519 mode's trusted keys; empty in HMAC mode.
     pub(crate) trusted_keys: TrustedKeys,
+    /// `ttlSeconds` of every validate, if any.
+    pub(crate) session_ttl_secs: Option<i64>,
 }

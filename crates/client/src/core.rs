@@ -295,6 +295,7 @@ impl Inner {
                     license_key: license_key.to_owned(),
                     hwid: self.cfg.hwid.clone(),
                     nonce: nonce.clone(),
+                    ttl_seconds: self.cfg.session_ttl_secs,
                 };
                 let key = self
                     .hmac_mode()

@@ -34,6 +34,7 @@ fn token_body() -> SessionTokenBody {
         hwid: HWID.into(),
         sig_key: SigKey::generate().expect("bench setup"),
         expires_in: 1_795_763_132,
+        ttl: 0,
     }
 }
 

@@ -37,6 +37,7 @@ fn success_body() -> (Vec<u8>, String, Nonce, [u8; 32]) {
             hwid: "3b9f2c7e1a5d8f0c4e6b2a9d7f1c3e5a8b0d2f4c6e8a1b3d5f7e9c0a2b4d6f8e".into(),
             sig_key: SigKey::generate().expect("bench setup"),
             expires_in: 1_700_086_400,
+            ttl: 0,
         },
     )
     .expect("bench setup");

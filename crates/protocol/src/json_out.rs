@@ -103,9 +103,10 @@ mod tests {
             license_key in any::<String>(),
             hwid in any::<String>(),
             expires_in in any::<i64>(),
+            ttl in prop_oneof![Just(0i64), any::<i64>()],
         ) {
             let body = crate::SessionTokenBody {
-                app_id, license_key, hwid, expires_in,
+                app_id, license_key, hwid, expires_in, ttl,
                 sig_key: crate::SigKey::from_bytes(&[7; 32]),
             };
             let mut out = Vec::new();

@@ -202,9 +202,24 @@ pub(crate) fn token_body(json: &[u8]) -> Option<SessionTokenBody> {
     let rest = rest.strip_prefix(br#","sigKey":""#)?;
     let (sig_key, rest) = text_then_rest(rest)?;
     let rest = rest.strip_prefix(br#","expiresIn":"#)?;
-    let digits = std::str::from_utf8(rest.strip_suffix(b"}")?).ok()?;
-    // What serde_json reads as an i64: an optional minus, then digits without a leading
-    // zero (`str::parse` alone would also take `+1` and `007`).
+    let numbers = std::str::from_utf8(rest.strip_suffix(b"}")?).ok()?;
+    let (expires_in, ttl) = match numbers.split_once(r#","ttl":"#) {
+        Some((expires_in, ttl)) => (json_i64(expires_in)?, json_i64(ttl)?),
+        None => (json_i64(numbers)?, 0),
+    };
+    Some(SessionTokenBody {
+        app_id: app_id.to_owned(),
+        license_key: license_key.to_owned(),
+        hwid: hwid.to_owned(),
+        sig_key: SigKey::parse(sig_key).ok()?,
+        expires_in,
+        ttl,
+    })
+}
+
+/// What serde_json reads as an i64: an optional minus, then digits without a leading zero
+/// (`str::parse` alone would also take `+1` and `007`).
+fn json_i64(digits: &str) -> Option<i64> {
     let unsigned = digits.strip_prefix('-').unwrap_or(digits);
     if unsigned.is_empty()
         || !unsigned.bytes().all(|b| b.is_ascii_digit())
@@ -212,13 +227,7 @@ pub(crate) fn token_body(json: &[u8]) -> Option<SessionTokenBody> {
     {
         return None;
     }
-    Some(SessionTokenBody {
-        app_id: app_id.to_owned(),
-        license_key: license_key.to_owned(),
-        hwid: hwid.to_owned(),
-        sig_key: SigKey::parse(sig_key).ok()?,
-        expires_in: digits.parse().ok()?,
-    })
+    digits.parse().ok()
 }
 
 /// The text up to the next `"` and what follows that quote, if the text has no escape

@@ -73,6 +73,6 @@ pub use verify::{
     check_signed, check_signed_with_key_id,
 };
 pub use wire::{
-    FieldError, HeartbeatRequest, SessionPayload, SignedResponse, Status, StatusError,
-    ValidateRequest,
+    FieldError, HeartbeatRequest, MAX_SESSION_TTL_SECS, MIN_SESSION_TTL_SECS, SessionPayload,
+    SignedResponse, Status, StatusError, ValidateRequest, session_lifetime,
 };

@@ -338,7 +338,9 @@ pub fn check_response<'a, 'k>(
         };
         let key_id = match env.key_id {
             Some(Field::Text(s)) => Some(s),
-            Some(Field::Other) => return Err(malformed("keyId is not a string")),
+            Some(Field::Integer(_) | Field::Other) => {
+                return Err(malformed("keyId is not a string"));
+            }
             Some(Field::Missing | Field::Null) | None => None,
         };
         let decoded = check_parts(

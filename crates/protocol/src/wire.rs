@@ -175,6 +175,25 @@ pub struct ValidateRequest {
     pub hwid: String,
     /// Fresh per-request nonce.
     pub nonce: Nonce,
+    /// The session lifetime asked for, in seconds (protocol v2; optional). Any integer is
+    /// accepted (saturated to `i64`); the server clamps it ([`session_lifetime`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_seconds: Option<i64>,
+}
+
+/// Shortest session lifetime a validate may ask for, in seconds (1 h).
+pub const MIN_SESSION_TTL_SECS: i64 = 3600;
+/// Longest session lifetime a validate may ask for, in seconds (7 days).
+pub const MAX_SESSION_TTL_SECS: i64 = 604_800;
+
+/// The lifetime of a session whose validate asked for `requested` seconds: the server's
+/// `default` when it asked for none or for less than 1 s, else `requested` clamped to
+/// [[`MIN_SESSION_TTL_SECS`], [`MAX_SESSION_TTL_SECS`]] (never refused).
+pub fn session_lifetime(requested: Option<i64>, default: i64) -> i64 {
+    match requested {
+        Some(secs) if secs > 0 => secs.clamp(MIN_SESSION_TTL_SECS, MAX_SESSION_TTL_SECS),
+        _ => default,
+    }
 }
 
 impl fmt::Debug for ValidateRequest {
@@ -185,6 +204,7 @@ impl fmt::Debug for ValidateRequest {
             .field("license_key", &Redacted)
             .field("hwid", &self.hwid)
             .field("nonce", &self.nonce)
+            .field("ttl_seconds", &self.ttl_seconds)
             .finish()
     }
 }
@@ -259,7 +279,7 @@ impl FieldReader {
                 None
             }
             Field::Text(s) => Some(s),
-            Field::Other => {
+            Field::Integer(_) | Field::Other => {
                 self.errors.push(FieldError::new(name, "must be a string"));
                 None
             }
@@ -275,6 +295,23 @@ impl FieldReader {
                 None
             }
             None => Some(s.into_owned()),
+        }
+    }
+
+    /// An optional integer, saturated to `i64`: `Ok(None)` when missing or `null`.
+    fn integer(&mut self, (name, field): Named<'_>) -> Result<Option<i64>, ()> {
+        match field {
+            Field::Missing | Field::Null => Ok(None),
+            Field::Integer(n) => Ok(Some(i64::try_from(n).unwrap_or(if n < 0 {
+                i64::MIN
+            } else {
+                i64::MAX
+            }))),
+            Field::Text(_) | Field::Other => {
+                self.errors
+                    .push(FieldError::new(name, "must be an integer"));
+                Err(())
+            }
         }
     }
 
@@ -309,7 +346,14 @@ fn check_into(errors: &mut Vec<FieldError>, name: &str, value: &str, max: usize)
 
 impl ValidateRequest {
     /// The wire names of its fields, in order.
-    const FIELDS: [&'static str; 5] = ["appId", "appSecret", "licenseKey", "hwid", "nonce"];
+    const FIELDS: [&'static str; 6] = [
+        "appId",
+        "appSecret",
+        "licenseKey",
+        "hwid",
+        "nonce",
+        "ttlSeconds",
+    ];
 
     /// Parse a request body, reporting every missing, mistyped, empty, over-long or
     /// otherwise bad field (not just the first), in field order. Unknown fields are ignored.
@@ -322,26 +366,31 @@ impl ValidateRequest {
         Self::from_fields(fields::read_value(value, Self::FIELDS).map_err(body_error)?)
     }
 
-    fn from_fields(fields: [Named<'_>; 5]) -> Result<Self, Vec<FieldError>> {
-        let [app_id, app_secret, license_key, hwid, nonce] = fields;
+    fn from_fields(fields: [Named<'_>; 6]) -> Result<Self, Vec<FieldError>> {
+        let [app_id, app_secret, license_key, hwid, nonce, ttl_seconds] = fields;
         let mut r = FieldReader::default();
         let app_id = r.string(app_id, APP_ID_MAX_LEN);
         let app_secret = r.string(app_secret, APP_SECRET_MAX_LEN);
         let license_key = r.string(license_key, LICENSE_KEY_MAX_LEN);
         let hwid = r.string(hwid, HWID_MAX_LEN);
         let nonce = r.nonce(nonce);
-        match (app_id, app_secret, license_key, hwid, nonce) {
-            (Some(app_id), Some(app_secret), Some(license_key), Some(hwid), Some(nonce))
-                if r.errors.is_empty() =>
-            {
-                Ok(ValidateRequest {
-                    app_id,
-                    app_secret,
-                    license_key,
-                    hwid,
-                    nonce,
-                })
-            }
+        let ttl_seconds = r.integer(ttl_seconds);
+        match (app_id, app_secret, license_key, hwid, nonce, ttl_seconds) {
+            (
+                Some(app_id),
+                Some(app_secret),
+                Some(license_key),
+                Some(hwid),
+                Some(nonce),
+                Ok(ttl_seconds),
+            ) if r.errors.is_empty() => Ok(ValidateRequest {
+                app_id,
+                app_secret,
+                license_key,
+                hwid,
+                nonce,
+                ttl_seconds,
+            }),
             _ => Err(r.errors),
         }
     }

@@ -394,6 +394,7 @@ fn heartbeat_round_trip() {
         hwid: "hw".into(),
         sig_key: sig_key.clone(),
         expires_in: 2_000_000_000,
+        ttl: 0,
     };
     let token = SessionToken::issue(server_secret, &body).unwrap();
 

@@ -43,6 +43,7 @@ pub async fn heartbeat(
         license_key,
         hwid,
         sig_key,
+        ttl,
         ..
     } = session;
     let input = HeartbeatInput {
@@ -57,6 +58,7 @@ pub async fn heartbeat(
                 app_id: input.app_id,
                 license_key: input.license_key,
                 hwid: input.hwid,
+                ttl,
             },
             &grant,
             &req.nonce,

@@ -101,11 +101,14 @@ pub(crate) async fn read_json_body(
     })
 }
 
-/// Who a session is for: the app, the license and the device.
+/// Who a session is for (the app, the license and the device), and its lifetime: `0`
+/// for the server's default, else seconds (from validate's `ttlSeconds`, clamped, kept
+/// in the token for every heartbeat).
 pub(crate) struct SessionFor {
     pub(crate) app_id: String,
     pub(crate) license_key: String,
     pub(crate) hwid: String,
+    pub(crate) ttl: i64,
 }
 
 /// The success answer of both endpoints: a fresh session token for `session`, in a
@@ -134,7 +137,12 @@ pub(crate) fn session_response(
         Some(key) => AnswerSigner::Ed25519(key),
         None => AnswerSigner::Hmac(hmac_secret),
     };
-    let expires_in = now.saturating_add(state.session_ttl_secs());
+    let lifetime = if session.ttl > 0 {
+        session.ttl
+    } else {
+        state.session_ttl_secs()
+    };
+    let expires_in = now.saturating_add(lifetime);
     let token = state
         .token_key()
         .issue(&SessionTokenBody {
@@ -143,6 +151,7 @@ pub(crate) fn session_response(
             hwid: session.hwid,
             sig_key: crate::secret::new_sig_key().map_err(|err| err.to_string())?,
             expires_in,
+            ttl: session.ttl,
         })
         .map_err(|err| err.to_string())?;
     let payload = SessionPayload {
