@@ -56,6 +56,7 @@ fn bench_server_path(c: &mut Criterion) {
         app_variables: None,
         license_variables: None,
         request_id: Some("940c737c0000001877c7".into()),
+        ..Default::default()
     };
     let sig_key = body.sig_key.as_str().as_bytes();
     let signed = sign_response(sig_key, &nonce, &payload).expect("bench setup");

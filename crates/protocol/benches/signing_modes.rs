@@ -33,6 +33,7 @@ fn payload(nonce: &Nonce) -> SessionPayload {
         app_variables: app_variables.as_object().cloned(),
         license_variables: license_variables.as_object().cloned(),
         request_id: Some("req_01HF3Z8K2Q7M9X4V6B1N5C0D8E".into()),
+        ..Default::default()
     }
 }
 

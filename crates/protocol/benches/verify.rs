@@ -51,6 +51,7 @@ fn success_body() -> (Vec<u8>, String, Nonce, [u8; 32]) {
         app_variables: app_variables.as_object().cloned(),
         license_variables: license_variables.as_object().cloned(),
         request_id: Some("req_01HF3Z8K2Q7M9X4V6B1N5C0D8E".into()),
+        ..Default::default()
     };
     let resp = sign_response(app_secret, &nonce, &payload).expect("bench setup");
     let body = serde_json::to_vec(&resp).expect("bench setup");

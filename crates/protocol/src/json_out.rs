@@ -87,13 +87,25 @@ mod tests {
             app_variables in variables(),
             license_variables in variables(),
             request_id in proptest::option::of(any::<String>()),
+            extra in (
+                proptest::option::of(any::<String>()),
+                proptest::option::of(proptest::option::of(any::<String>())),
+                proptest::option::of(any::<i64>()),
+                proptest::option::of(any::<i64>()),
+                proptest::option::of(any::<String>()),
+            ),
         ) {
+            let (session_expires_at, license_expires_at, max_hwid_slots, hwid_count, license_label) =
+                extra;
             let payload = crate::SessionPayload {
                 session_token, timestamp, expires_in, nonce, app_variables, license_variables, request_id,
+                session_expires_at, license_expires_at, max_hwid_slots, hwid_count, license_label,
             };
             let mut out = Vec::new();
             payload.write_json(&mut out);
-            prop_assert_eq!(out, serde_json::to_vec(&payload).unwrap());
+            prop_assert_eq!(&out, &serde_json::to_vec(&payload).unwrap());
+            // And reads back as it was, a `null` licenseExpiresAt included.
+            prop_assert!(crate::signing::parse_payload_json(&out).unwrap() == payload);
         }
 
         /// The token body written directly is the body serde_json writes.

@@ -144,6 +144,7 @@ mod tests {
             app_variables: serde_json::from_str(r#"{"tier":"pro \"quoted\" ü"}"#).ok(),
             license_variables: None,
             request_id: Some("req-1".to_owned()),
+            ..Default::default()
         }
     }
 

@@ -488,7 +488,10 @@ pub struct SignedResponse {
 /// The JSON object carried (base64-encoded) in a success envelope's `payload`.
 ///
 /// `Debug` redacts `sessionToken`. Unknown fields are ignored when parsing.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Fields are written in this order: the scalars before the variables objects, since a
+/// reference SDK (C++) takes the first occurrence of a name anywhere in the text.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionPayload {
     /// The session token to send with heartbeats. Secret.
@@ -501,6 +504,26 @@ pub struct SessionPayload {
     pub expires_in: i64,
     /// The request's nonce, echoed.
     pub nonce: String,
+    /// `expiresIn` as ISO 8601 UTC (protocol v2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_expires_at: Option<String>,
+    /// Validate (protocol v2): the license's expiry as ISO 8601 UTC, `Some(None)` (JSON
+    /// `null`) for a lifetime license.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub license_expires_at: Option<Option<String>>,
+    /// Validate (protocol v2): the app's HWID slots per license.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_hwid_slots: Option<i64>,
+    /// Validate (protocol v2): the devices bound to the license after this request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hwid_count: Option<i64>,
+    /// Validate (protocol v2): the license's label, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_label: Option<String>,
     /// Variables of the app, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_variables: Option<Map<String, Value>>,
@@ -525,6 +548,29 @@ impl SessionPayload {
         push_int(out, self.expires_in);
         out.extend_from_slice(br#","nonce":"#);
         push_str(out, &self.nonce);
+        if let Some(at) = &self.session_expires_at {
+            out.extend_from_slice(br#","sessionExpiresAt":"#);
+            push_str(out, at);
+        }
+        if let Some(at) = &self.license_expires_at {
+            out.extend_from_slice(br#","licenseExpiresAt":"#);
+            match at {
+                Some(at) => push_str(out, at),
+                None => out.extend_from_slice(b"null"),
+            }
+        }
+        if let Some(slots) = self.max_hwid_slots {
+            out.extend_from_slice(br#","maxHwidSlots":"#);
+            push_int(out, slots);
+        }
+        if let Some(count) = self.hwid_count {
+            out.extend_from_slice(br#","hwidCount":"#);
+            push_int(out, count);
+        }
+        if let Some(label) = &self.license_label {
+            out.extend_from_slice(br#","licenseLabel":"#);
+            push_str(out, label);
+        }
         if let Some(variables) = &self.app_variables {
             out.extend_from_slice(br#","appVariables":"#);
             push_serde(out, variables);
@@ -548,11 +594,21 @@ impl fmt::Debug for SessionPayload {
             .field("timestamp", &self.timestamp)
             .field("expires_in", &self.expires_in)
             .field("nonce", &self.nonce)
+            .field("session_expires_at", &self.session_expires_at)
+            .field("license_expires_at", &self.license_expires_at)
+            .field("max_hwid_slots", &self.max_hwid_slots)
+            .field("hwid_count", &self.hwid_count)
+            .field("license_label", &self.license_label)
             .field("app_variables", &self.app_variables)
             .field("license_variables", &self.license_variables)
             .field("request_id", &self.request_id)
             .finish()
     }
+}
+
+/// A field that is present, `null` included (`Some(None)`); absence is the `default`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 impl SessionPayload {
@@ -567,6 +623,28 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// Protocol v2's order: every scalar before the variables objects.
+    #[test]
+    fn payload_scalars_come_before_the_variables() {
+        let payload = SessionPayload {
+            session_token: "t".into(),
+            nonce: "n".into(),
+            session_expires_at: Some("s".into()),
+            license_expires_at: Some(None),
+            max_hwid_slots: Some(2),
+            hwid_count: Some(1),
+            license_label: Some("l".into()),
+            app_variables: serde_json::from_str(r#"{"licenseLabel":"x"}"#).ok(),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        payload.write_json(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"sessionToken":"t","timestamp":0,"expiresIn":0,"nonce":"n","sessionExpiresAt":"s","licenseExpiresAt":null,"maxHwidSlots":2,"hwidCount":1,"licenseLabel":"l","appVariables":{"licenseLabel":"x"}}"#
+        );
+    }
 
     proptest! {
         /// The one-pass check agrees with the definition on any text.

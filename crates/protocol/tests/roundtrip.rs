@@ -21,6 +21,7 @@ fn payload(nonce: &Nonce) -> SessionPayload {
         app_variables: None,
         license_variables: Some(lic),
         request_id: None,
+        ..Default::default()
     }
 }
 

@@ -50,6 +50,7 @@ fn payload() -> SessionPayload {
         app_variables: Some(vars),
         license_variables: None,
         request_id: Some("req-1".into()),
+        ..Default::default()
     }
 }
 

@@ -84,6 +84,7 @@ impl Env {
                     expires_at,
                     variables: Map::new(),
                     note: None,
+                    label: None,
                 },
             )
             .await

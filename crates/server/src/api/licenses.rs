@@ -23,9 +23,11 @@ const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: i64 = 200;
 const DAY: i64 = 86_400;
 const MAX_DAYS: i64 = 36_500;
+/// Longest license `label`, in characters.
+const LABEL_MAX: usize = 100;
 
 /// `POST /v1/apps/{appId}/licenses`: `{count?, expiresAt? | durationDays?, variables?,
-/// note?}` → 201 `{"licenses": [...]}`; costs `count` credits (402 and nothing created
+/// note?, label?}` → 201 `{"licenses": [...]}`; costs `count` credits (402 and nothing created
 /// when the account has fewer).
 pub async fn create(
     State(state): State<AppState>,
@@ -36,7 +38,14 @@ pub async fn create(
     let now = state.clock().now_unix();
     let mut f = Fields::new(
         &body,
-        &["count", "expiresAt", "durationDays", "variables", "note"],
+        &[
+            "count",
+            "expiresAt",
+            "durationDays",
+            "variables",
+            "note",
+            "label",
+        ],
     );
     let count = f.int("count", 1, MAX_BATCH).unwrap_or(1);
     let expires_at = f.int("expiresAt", now.saturating_add(1), i64::MAX / 2);
@@ -46,11 +55,13 @@ pub async fn create(
     }
     let variables = f.object("variables").unwrap_or_default();
     let note = f.string("note", 500);
+    let label = f.string("label", LABEL_MAX);
     f.finish()?;
     let spec = NewLicenses {
         expires_at: expires_at.or(days.map(|d| now.saturating_add(d * DAY))),
         variables,
         note,
+        label,
     };
     let keys = (0..count)
         .map(|_| new_license_key())

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use keyward_errors::{AuthFailure, ErrorCode, Failed, FieldError, HeartbeatError, ValidateError};
 use keyward_protocol::{
     AnswerSigner, HeartbeatRequest, Nonce, SessionPayload, SessionTokenBody, ValidateRequest,
-    sign_answer_json,
+    iso_time, sign_answer_json,
 };
 use serde::Serialize;
 
@@ -159,6 +159,22 @@ pub(crate) fn session_response(
         timestamp: now,
         expires_in,
         nonce: nonce.as_str().to_owned(),
+        session_expires_at: iso_time::format_unix(expires_in),
+        // A lifetime license is `null`; an expiry past year 9999 is left out.
+        license_expires_at: grant
+            .license
+            .as_ref()
+            .and_then(|license| match license.expires_at {
+                None => Some(None),
+                Some(at) => iso_time::format_unix(at).map(Some),
+            }),
+        max_hwid_slots: grant.license.as_ref().map(|license| license.max_hwid_slots),
+        hwid_count: grant.license.as_ref().map(|license| license.hwid_count),
+        license_label: grant
+            .license
+            .as_ref()
+            .and_then(|license| license.label.clone())
+            .filter(|label| !label.is_empty()),
         app_variables: variables(&grant.app_variables)?,
         license_variables: variables(&grant.license_variables)?,
         request_id,

@@ -74,6 +74,22 @@ pub struct Grant {
     pub license_variables: Arc<str>,
     /// The key the answer is signed with.
     pub answer_key: AnswerKey,
+    /// Validate only: what the payload tells about the license (protocol v2's extra
+    /// fields). Heartbeats, answered from memory too, carry none.
+    pub license: Option<LicenseFacts>,
+}
+
+/// What a validate's payload tells about the license.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenseFacts {
+    /// Expiry, unix seconds; `None` for a lifetime license.
+    pub expires_at: Option<i64>,
+    /// The app's HWID slots per license.
+    pub max_hwid_slots: i64,
+    /// Devices bound to the license after this validate.
+    pub hwid_count: i64,
+    /// The license's label, if any.
+    pub label: Option<String>,
 }
 
 /// How an app's answer is signed, as the store knows it.
@@ -179,6 +195,7 @@ struct LicenseState {
     expires_at: Option<i64>,
     revoked: bool,
     variables: String,
+    label: Option<String>,
     /// Whether the request's HWID is bound to the license.
     bound: bool,
 }
@@ -191,7 +208,8 @@ fn license_state(
 ) -> Result<Option<LicenseState>, StoreError> {
     Ok(c.prepare_cached(
         "SELECT l.id, l.expires_at, l.revoked, l.variables,
-                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3)
+                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3),
+                    l.label
              FROM licenses l WHERE l.license_key = ?1 AND l.app_id = ?2",
     )?
     .query_row(params![key, app, hwid], |r| {
@@ -201,6 +219,7 @@ fn license_state(
             revoked: r.get(2)?,
             variables: r.get(3)?,
             bound: r.get(4)?,
+            label: r.get(5)?,
         })
     })
     .optional()?)
@@ -353,10 +372,10 @@ pub(super) fn validate(
     if license.expires_at.is_some_and(|at| at <= now) {
         return Ok(Err(ValidateError::Expired));
     }
+    let bound: i64 = c
+        .prepare_cached("SELECT COUNT(*) FROM license_hwids WHERE license_id = ?1")?
+        .query_row([license.id], |row| row.get(0))?;
     if !license.bound {
-        let bound: i64 = c
-            .prepare_cached("SELECT COUNT(*) FROM license_hwids WHERE license_id = ?1")?
-            .query_row([license.id], |row| row.get(0))?;
         if bound >= app.hwid_slots {
             return Ok(Err(ValidateError::HwidMismatch));
         }
@@ -374,6 +393,12 @@ pub(super) fn validate(
         app_variables: app.variables.into(),
         license_variables: license.variables.into(),
         answer_key: answer_key(app.signing)?,
+        license: Some(LicenseFacts {
+            expires_at: license.expires_at,
+            max_hwid_slots: app.hwid_slots,
+            hwid_count: bound + i64::from(!license.bound),
+            label: license.label,
+        }),
     }))
 }
 
@@ -427,6 +452,7 @@ pub(super) fn heartbeat(
                     app_variables: state.app_variables.into(),
                     license_variables: state.license_variables.into(),
                     answer_key: answer_key(state.signing)?,
+                    license: None,
                 }),
                 n,
             ),

@@ -26,8 +26,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use auth::{
-    AnswerKey, Grant, HEARTBEATS_PER_CREDIT, HeartbeatGrant, HeartbeatInput, ValidateGrant,
-    ValidateInput,
+    AnswerKey, Grant, HEARTBEATS_PER_CREDIT, HeartbeatGrant, HeartbeatInput, LicenseFacts,
+    ValidateGrant, ValidateInput,
 };
 use keyward_errors::{HeartbeatError, ValidateError};
 use sessions::{Beat, Epoch, SessionCache};
@@ -348,6 +348,8 @@ pub struct NewLicenses {
     pub variables: Map<String, Value>,
     /// Free-text note.
     pub note: Option<String>,
+    /// Label shown to the end user's app (`licenseLabel` of a validate's payload).
+    pub label: Option<String>,
 }
 
 /// A license.
@@ -368,6 +370,8 @@ pub struct License {
     pub variables: Map<String, Value>,
     /// Free-text note.
     pub note: Option<String>,
+    /// Label shown to the end user's app (`licenseLabel` of a validate's payload).
+    pub label: Option<String>,
     /// Heartbeats counted so far (every 10th costs a credit).
     pub heartbeats: i64,
     /// Creation time.

@@ -119,6 +119,8 @@ const MIGRATIONS: &[Migration] = &[
             UNIQUE (app_id, key_id)
         );
         CREATE UNIQUE INDEX app_signing_keys_active ON app_signing_keys(app_id) WHERE active = 1;
+        -- The label a validate's payload carries as `licenseLabel` (protocol v2).
+        ALTER TABLE licenses ADD COLUMN label TEXT;
         ",
     },
 ];

@@ -137,6 +137,7 @@ impl Entry {
                 app_variables: "{}".into(),
                 license_variables: "{}".into(),
                 answer_key: super::AnswerKey::Hmac,
+                license: None,
             },
             stored: 0,
             in_flight: 0,
@@ -454,6 +455,7 @@ mod tests {
             app_variables: "{}".into(),
             license_variables: "{\"tier\":1}".into(),
             answer_key: super::super::AnswerKey::Hmac,
+            license: None,
         }
     }
 
