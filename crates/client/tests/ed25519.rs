@@ -41,17 +41,23 @@ fn public_key(app: &Value, index: usize) -> String {
         .to_owned()
 }
 
-#[tokio::test]
-async fn trusting_the_next_key_survives_a_rotation_and_the_retired_key_alone_does_not() {
-    let env = Env::start().await;
+/// Switches the seed's app to Ed25519: its path and body.
+async fn sign_with_ed25519(env: &Env) -> (String, Value) {
     let app_path = format!("/v1/apps/{}", env.seed.app_id);
     let app = api(
-        &env,
+        env,
         Method::PATCH,
         &app_path,
         Some(json!({"signing": "ed25519"})),
     )
     .await;
+    (app_path, app)
+}
+
+#[tokio::test]
+async fn trusting_the_next_key_survives_a_rotation_and_the_retired_key_alone_does_not() {
+    let env = Env::start().await;
+    let (app_path, app) = sign_with_ed25519(&env).await;
     let current = public_key(&app, 0);
     let keys_path = format!("{app_path}/signing-keys");
     let staged = api(&env, Method::POST, &keys_path, None).await;
@@ -117,14 +123,7 @@ async fn trusting_the_next_key_survives_a_rotation_and_the_retired_key_alone_doe
 #[tokio::test]
 async fn local_heartbeats_reverify_with_the_trusted_keys() {
     let env = Env::start().await;
-    let app_path = format!("/v1/apps/{}", env.seed.app_id);
-    let app = api(
-        &env,
-        Method::PATCH,
-        &app_path,
-        Some(json!({"signing": "ed25519"})),
-    )
-    .await;
+    let (_, app) = sign_with_ed25519(&env).await;
     let recorder = Recorder::default();
     let client = env
         .builder()

@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    api, expect_api_error, expect_validate_failure, heartbeat_body, nonce, post, validate_body,
+    api, expect_api_error, expect_validate_failure, heartbeat_body, nonce,
+    patch_app_body as patch_app, post, validate_body,
 };
 use keyward_errors::{ApiError, ValidateError};
 use keyward_protocol::{
@@ -22,18 +23,6 @@ async fn app_body(server: &TestServer, seed: &Seed) -> Value {
     let path = format!("/v1/apps/{}", seed.app_id);
     let response = api(server, seed, Method::GET, &path).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
-}
-
-/// `PATCH /v1/apps/{appId}` with `patch`: the app body.
-async fn patch_app(server: &TestServer, seed: &Seed, patch: Value) -> Value {
-    let path = format!("/v1/apps/{}", seed.app_id);
-    let response = api(server, seed, Method::PATCH, &path)
-        .json(&patch)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "{patch}");
     response.json().await.unwrap()
 }
 
