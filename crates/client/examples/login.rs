@@ -130,6 +130,7 @@ fn main() {
                     expires_at,
                     variables: variables.as_object().cloned().unwrap_or_else(Map::new),
                     note: None,
+                    label: None,
                 },
             ))
             .expect("license")

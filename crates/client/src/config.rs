@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use keyward_errors::Locale;
+use keyward_protocol::TrustedKeys;
 
 use crate::error::{BuildError, Error, FailureReason};
 
@@ -66,6 +67,8 @@ pub struct Builder {
     locale: Option<Locale>,
     on_failure: Option<FailureCallback>,
     backoff_scale: f64,
+    trusted_public_keys: Option<Vec<String>>,
+    session_ttl: Option<Duration>,
 }
 
 impl fmt::Debug for Builder {
@@ -89,6 +92,8 @@ impl fmt::Debug for Builder {
                 &self.on_failure.as_ref().map(|_| "<callback>"),
             )
             .field("backoff_scale", &self.backoff_scale)
+            .field("trusted_public_keys", &self.trusted_public_keys)
+            .field("session_ttl", &self.session_ttl)
             .finish()
     }
 }
@@ -108,6 +113,8 @@ impl Default for Builder {
             locale: None,
             on_failure: None,
             backoff_scale: 1.0,
+            trusted_public_keys: None,
+            session_ttl: None,
         }
     }
 }
@@ -126,7 +133,7 @@ impl Builder {
         self
     }
 
-    /// The app's secret (also the root of the response signing key). Required. Never
+    /// The app's secret (in HMAC mode also the root of the response signing key). Required. Never
     /// logged.
     #[must_use]
     pub fn app_secret(mut self, app_secret: impl Into<String>) -> Self {
@@ -222,6 +229,33 @@ impl Builder {
         self
     }
 
+    /// Ed25519 mode: accept only answers signed by one of these public keys (standard
+    /// base64 of the 32 key bytes, as the app's `signingKeys` show them; an entry may also
+    /// be a comma-separated list). For an app whose `signing` is `ed25519`.
+    ///
+    /// Ship the current key and the next one (or the previous one) so that a rotation on
+    /// the server needs no new release: an answer's `keyId` picks the trusted key it is
+    /// checked with, an answer without `keyId` is checked against each. Without this
+    /// setting the client speaks HMAC mode (signatures keyed from the app secret).
+    #[must_use]
+    pub fn trusted_public_keys<I, K>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = K>,
+        K: AsRef<str>,
+    {
+        self.trusted_public_keys = Some(keys.into_iter().map(|k| k.as_ref().to_owned()).collect());
+        self
+    }
+
+    /// The session lifetime to ask the server for at login (`ttlSeconds`, whole seconds);
+    /// the server clamps it to between 1 hour and 7 days and keeps it for every heartbeat
+    /// of the session. Default: none asked for, the server's default.
+    #[must_use]
+    pub fn session_ttl(mut self, ttl: Duration) -> Self {
+        self.session_ttl = Some(ttl);
+        self
+    }
+
     /// Test-only (feature `test-util`). Multiplies every backoff delay of the spec's retry policies by
     /// `scale` (in `(0, 1]`; default `1`). The policies themselves (attempt counts,
     /// growth, jitter, which codes retry) are unchanged, and a server's `Retry-After` is
@@ -275,6 +309,25 @@ impl Builder {
         if !(self.backoff_scale > 0.0 && self.backoff_scale <= 1.0) {
             return Err(BuildError::Invalid("backoff_scale must be in (0, 1]"));
         }
+        let trusted_keys = match &self.trusted_public_keys {
+            None => TrustedKeys::new(),
+            Some(entries) => {
+                let mut keys = TrustedKeys::new();
+                for entry in entries {
+                    keys.add_list(entry).map_err(|_| {
+                        BuildError::Invalid(
+                            "a trusted public key is not standard base64 of 32 bytes",
+                        )
+                    })?;
+                }
+                if keys.is_empty() {
+                    return Err(BuildError::Invalid(
+                        "trusted_public_keys needs at least one key",
+                    ));
+                }
+                keys
+            }
+        };
         let hwid = match self.hwid {
             Some(hwid) if hwid.is_empty() => return Err(BuildError::Invalid("hwid is empty")),
             Some(hwid) => hwid,
@@ -294,6 +347,11 @@ impl Builder {
             locale: self.locale.unwrap_or_else(default_locale),
             on_failure: self.on_failure,
             backoff_scale: self.backoff_scale,
+            trusted_keys,
+            // Whole seconds, at least 1 (0 would ask for the server's default).
+            session_ttl_secs: self
+                .session_ttl
+                .map(|ttl| i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX).max(1)),
         })
     }
 }
@@ -313,6 +371,10 @@ pub(crate) struct Config {
     pub(crate) locale: Locale,
     pub(crate) on_failure: Option<FailureCallback>,
     pub(crate) backoff_scale: f64,
+    /// Ed25519 mode's trusted keys; empty in HMAC mode.
+    pub(crate) trusted_keys: TrustedKeys,
+    /// `ttlSeconds` of every validate, if any.
+    pub(crate) session_ttl_secs: Option<i64>,
 }
 
 /// The locale a client uses unless [`Builder::locale`] sets one: the best shipped locale

@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use keyward_errors::{ClientError, HeartbeatError, RetryPolicy, ValidateError};
 use keyward_protocol::check_response;
 use keyward_protocol::{
-    CheckedResponse, HeartbeatRequest, Nonce, ResponseError, SPEC_VERSION_HEADER, SessionToken,
-    ValidateRequest, VerifiedSession, derive_key,
+    CheckedResponse, HeartbeatRequest, KEY_LEN, Nonce, ResponseError, ResponseKey,
+    SPEC_VERSION_HEADER, SessionToken, ValidateRequest, VerifiedSession, derive_key,
 };
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 
@@ -145,12 +145,15 @@ impl Inner {
         else {
             return Ok(false);
         };
-        // Local sessions always come from validate: the key is the app secret's.
-        let key = derive_key(
-            self.cfg.app_secret.as_bytes(),
-            &stored.verified.payload.nonce,
-        );
-        if let Err(e) = stored.verified.reverify(&key) {
+        // Local sessions always come from validate: in HMAC mode the key is the app
+        // secret's.
+        let key = self.hmac_mode().then(|| {
+            derive_key(
+                self.cfg.app_secret.as_bytes(),
+                &stored.verified.payload.nonce,
+            )
+        });
+        if let Err(e) = stored.verified.reverify(self.answer_key(key.as_ref())) {
             let error = self.response_error(e, 200);
             security_log(&error);
             return Err(error);
@@ -294,14 +297,23 @@ impl Inner {
                     license_key: license_key.to_owned(),
                     hwid: self.cfg.hwid.clone(),
                     nonce: nonce.clone(),
+                    ttl_seconds: self.cfg.session_ttl_secs,
                 };
-                let key = derive_key(self.cfg.app_secret.as_bytes(), nonce.as_str());
+                let key = self
+                    .hmac_mode()
+                    .then(|| derive_key(self.cfg.app_secret.as_bytes(), nonce.as_str()));
                 (&self.cfg.validate_url, serde_json::to_vec(&request), key)
             }
             Call::Heartbeat { token } => {
-                // A token the SDK cannot read is no session at all.
-                let key = SessionToken::heartbeat_key(token, nonce.as_str())
-                    .map_err(|_| (Error::from(HeartbeatError::SessionExpired), None))?;
+                // In HMAC mode, a token the SDK cannot read is no session at all.
+                let key = if self.hmac_mode() {
+                    Some(
+                        SessionToken::heartbeat_key(token, nonce.as_str())
+                            .map_err(|_| (Error::from(HeartbeatError::SessionExpired), None))?,
+                    )
+                } else {
+                    None
+                };
                 let request = HeartbeatRequest {
                     app_id: self.cfg.app_id.clone(),
                     session_token: token.to_owned(),
@@ -335,8 +347,13 @@ impl Inner {
             .bytes()
             .await
             .map_err(|e| (network_error(e), retry_after))?;
-        let outcome = check_response(&bytes, status, nonce.as_str(), &key)
-            .map_err(|e| (self.response_error(e, status), retry_after))?;
+        let outcome = check_response(
+            &bytes,
+            status,
+            nonce.as_str(),
+            self.answer_key(key.as_ref()),
+        )
+        .map_err(|e| (self.response_error(e, status), retry_after))?;
         match outcome {
             // Step 5: only now is the payload parsed in full, to be stored.
             CheckedResponse::Success(verified) => verified
@@ -354,6 +371,20 @@ impl Inner {
 
     /// The client error for a response that failed the checks. The cause is a fixed
     /// text: parse errors can quote response content, which may hold a token.
+    /// Whether answers are HMAC-signed (no trusted Ed25519 keys configured).
+    fn hmac_mode(&self) -> bool {
+        self.cfg.trusted_keys.is_empty()
+    }
+
+    /// What an answer is checked with: the request's HMAC key in HMAC mode, else the
+    /// trusted Ed25519 keys.
+    fn answer_key<'a>(&'a self, hmac_key: Option<&'a [u8; KEY_LEN]>) -> ResponseKey<'a> {
+        match hmac_key {
+            Some(key) => ResponseKey::Hmac(key),
+            None => ResponseKey::Ed25519(&self.cfg.trusted_keys),
+        }
+    }
+
     fn response_error(&self, e: ResponseError, status: u16) -> Error {
         let ok = (200..300).contains(&status);
         match e {

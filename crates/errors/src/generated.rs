@@ -2202,7 +2202,55 @@ pub static OPERATIONS: &[OperationInfo] = &[
         name: "UpdateApp",
         method: "PATCH",
         path: "/v1/apps/{appId}",
-        summary: "Rename, activate or deactivate an app, or change its slots, variables or allow-list requirement.",
+        summary: "Rename, activate or deactivate an app, or change its slots, variables, allow-list requirement or signing mode.",
+        family: Family::Api,
+        errors: &[
+            &API_ERRORS[0],
+            &API_ERRORS[1],
+            &API_ERRORS[3],
+            &API_ERRORS[4],
+            &API_ERRORS[5],
+            &API_ERRORS[6],
+        ],
+        client_errors: &[],
+    },
+    OperationInfo {
+        name: "StageSigningKey",
+        method: "POST",
+        path: "/v1/apps/{appId}/signing-keys",
+        summary: "Stage the next signing key of an ed25519 app: listed, not signing until the next rotation.",
+        family: Family::Api,
+        errors: &[
+            &API_ERRORS[0],
+            &API_ERRORS[1],
+            &API_ERRORS[3],
+            &API_ERRORS[4],
+            &API_ERRORS[5],
+            &API_ERRORS[6],
+        ],
+        client_errors: &[],
+    },
+    OperationInfo {
+        name: "RotateSigningKey",
+        method: "POST",
+        path: "/v1/apps/{appId}/signing-keys/rotate",
+        summary: "Make the staged (or else a new) signing key of an ed25519 app active; the old keys stay listed, no longer signing, until deleted.",
+        family: Family::Api,
+        errors: &[
+            &API_ERRORS[0],
+            &API_ERRORS[1],
+            &API_ERRORS[3],
+            &API_ERRORS[4],
+            &API_ERRORS[5],
+            &API_ERRORS[6],
+        ],
+        client_errors: &[],
+    },
+    OperationInfo {
+        name: "DeleteSigningKey",
+        method: "DELETE",
+        path: "/v1/apps/{appId}/signing-keys/{keyId}",
+        summary: "Delete a retired signing key (the active key is a `bad_request`: rotate first).",
         family: Family::Api,
         errors: &[
             &API_ERRORS[0],
@@ -3106,7 +3154,7 @@ impl From<ApiErrorDefaults> for GetAppError {
         }
     }
 }
-/// Every code `PATCH /v1/apps/{appId}` can answer. Rename, activate or deactivate an app, or change its slots, variables or allow-list requirement.
+/// Every code `PATCH /v1/apps/{appId}` can answer. Rename, activate or deactivate an app, or change its slots, variables, allow-list requirement or signing mode.
 ///
 /// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -3242,6 +3290,414 @@ impl From<ApiErrorDefaults> for UpdateAppError {
         }
     }
 }
+/// Every code `POST /v1/apps/{appId}/signing-keys` can answer. Stage the next signing key of an ed25519 app: listed, not signing until the next rotation.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StageSigningKeyError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl StageSigningKeyError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `POST /v1/apps/{appId}/signing-keys`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[5]
+    }
+}
+impl From<StageSigningKeyError> for ApiError {
+    fn from(error: StageSigningKeyError) -> Self {
+        match error {
+            StageSigningKeyError::BadRequest => Self::BadRequest,
+            StageSigningKeyError::InvalidApiKey => Self::InvalidApiKey,
+            StageSigningKeyError::Forbidden => Self::Forbidden,
+            StageSigningKeyError::NotFound => Self::NotFound,
+            StageSigningKeyError::RateLimited => Self::RateLimited,
+            StageSigningKeyError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for StageSigningKeyError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for StageSigningKeyError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for StageSigningKeyError {}
+impl From<api_codes::BadRequest> for StageSigningKeyError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for StageSigningKeyError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for StageSigningKeyError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for StageSigningKeyError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for StageSigningKeyError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for StageSigningKeyError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for StageSigningKeyError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `POST /v1/apps/{appId}/signing-keys/rotate` can answer. Make the staged (or else a new) signing key of an ed25519 app active; the old keys stay listed, no longer signing, until deleted.
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RotateSigningKeyError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl RotateSigningKeyError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `POST /v1/apps/{appId}/signing-keys/rotate`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[6]
+    }
+}
+impl From<RotateSigningKeyError> for ApiError {
+    fn from(error: RotateSigningKeyError) -> Self {
+        match error {
+            RotateSigningKeyError::BadRequest => Self::BadRequest,
+            RotateSigningKeyError::InvalidApiKey => Self::InvalidApiKey,
+            RotateSigningKeyError::Forbidden => Self::Forbidden,
+            RotateSigningKeyError::NotFound => Self::NotFound,
+            RotateSigningKeyError::RateLimited => Self::RateLimited,
+            RotateSigningKeyError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for RotateSigningKeyError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for RotateSigningKeyError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for RotateSigningKeyError {}
+impl From<api_codes::BadRequest> for RotateSigningKeyError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for RotateSigningKeyError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for RotateSigningKeyError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for RotateSigningKeyError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for RotateSigningKeyError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for RotateSigningKeyError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for RotateSigningKeyError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
+/// Every code `DELETE /v1/apps/{appId}/signing-keys/{keyId}` can answer. Delete a retired signing key (the active key is a `bad_request`: rotate first).
+///
+/// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeleteSigningKeyError {
+    /// `bad_request` (HTTP 400): Invalid or missing request parameters. Check the request body and query parameters.
+    BadRequest,
+    /// `invalid_api_key` (HTTP 401): Missing, malformed, or revoked API key. Verify your Authorization: Bearer header.
+    InvalidApiKey,
+    /// `forbidden` (HTTP 403): The target app or license doesn't belong to your account.
+    Forbidden,
+    /// `not_found` (HTTP 404): The license key, webhook, or endpoint doesn't exist.
+    NotFound,
+    /// `rate_limited` (HTTP 429): Too many requests. Back off and retry with exponential backoff. Burst limit: 100 req/s, sustained: 50 req/s.
+    RateLimited,
+    /// `internal_error` (HTTP 500): Unexpected server error. Retry the request. If persistent, contact support.
+    InternalError,
+}
+impl DeleteSigningKeyError {
+    /// Every code of the enum, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::InvalidApiKey,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RateLimited,
+        Self::InternalError,
+    ];
+    /// What the spec says about the code.
+    #[must_use]
+    #[inline]
+    pub const fn info(self) -> &'static ErrorInfo {
+        &API_ERRORS[match self {
+            Self::BadRequest => 0,
+            Self::InvalidApiKey => 1,
+            Self::Forbidden => 3,
+            Self::NotFound => 4,
+            Self::RateLimited => 5,
+            Self::InternalError => 6,
+        }]
+    }
+    /// The wire code.
+    #[must_use]
+    #[inline]
+    pub const fn code(self) -> &'static str {
+        self.info().code
+    }
+    /// The HTTP status the error is sent with.
+    #[must_use]
+    #[inline]
+    pub const fn http_status(self) -> u16 {
+        match self.info().http_status {
+            Some(status) => status,
+            None => 500,
+        }
+    }
+    /// The spec's declaration of `DELETE /v1/apps/{appId}/signing-keys/{keyId}`.
+    #[must_use]
+    #[inline]
+    pub fn operation() -> &'static OperationInfo {
+        &OPERATIONS[7]
+    }
+}
+impl From<DeleteSigningKeyError> for ApiError {
+    fn from(error: DeleteSigningKeyError) -> Self {
+        match error {
+            DeleteSigningKeyError::BadRequest => Self::BadRequest,
+            DeleteSigningKeyError::InvalidApiKey => Self::InvalidApiKey,
+            DeleteSigningKeyError::Forbidden => Self::Forbidden,
+            DeleteSigningKeyError::NotFound => Self::NotFound,
+            DeleteSigningKeyError::RateLimited => Self::RateLimited,
+            DeleteSigningKeyError::InternalError => Self::InternalError,
+        }
+    }
+}
+impl TryFrom<ApiError> for DeleteSigningKeyError {
+    type Error = ApiError;
+    fn try_from(error: ApiError) -> Result<Self, ApiError> {
+        match error {
+            ApiError::BadRequest => Ok(Self::BadRequest),
+            ApiError::InvalidApiKey => Ok(Self::InvalidApiKey),
+            ApiError::Forbidden => Ok(Self::Forbidden),
+            ApiError::NotFound => Ok(Self::NotFound),
+            ApiError::RateLimited => Ok(Self::RateLimited),
+            ApiError::InternalError => Ok(Self::InternalError),
+            other => Err(other),
+        }
+    }
+}
+impl ::std::fmt::Display for DeleteSigningKeyError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&ApiError::from(*self), f)
+    }
+}
+impl ::std::error::Error for DeleteSigningKeyError {}
+impl From<api_codes::BadRequest> for DeleteSigningKeyError {
+    fn from(_: api_codes::BadRequest) -> Self {
+        Self::BadRequest
+    }
+}
+impl From<api_codes::InvalidApiKey> for DeleteSigningKeyError {
+    fn from(_: api_codes::InvalidApiKey) -> Self {
+        Self::InvalidApiKey
+    }
+}
+impl From<api_codes::Forbidden> for DeleteSigningKeyError {
+    fn from(_: api_codes::Forbidden) -> Self {
+        Self::Forbidden
+    }
+}
+impl From<api_codes::NotFound> for DeleteSigningKeyError {
+    fn from(_: api_codes::NotFound) -> Self {
+        Self::NotFound
+    }
+}
+impl From<api_codes::RateLimited> for DeleteSigningKeyError {
+    fn from(_: api_codes::RateLimited) -> Self {
+        Self::RateLimited
+    }
+}
+impl From<api_codes::InternalError> for DeleteSigningKeyError {
+    fn from(_: api_codes::InternalError) -> Self {
+        Self::InternalError
+    }
+}
+impl From<ApiErrorDefaults> for DeleteSigningKeyError {
+    fn from(error: ApiErrorDefaults) -> Self {
+        match error {
+            ApiErrorDefaults::BadRequest => Self::BadRequest,
+            ApiErrorDefaults::InvalidApiKey => Self::InvalidApiKey,
+            ApiErrorDefaults::RateLimited => Self::RateLimited,
+            ApiErrorDefaults::InternalError => Self::InternalError,
+        }
+    }
+}
 /// Every code `POST /v1/apps/{appId}/licenses` can answer. Create one license or a batch, one credit each.
 ///
 /// Converts into [`ApiError`] with its status, message and body unchanged; [`TryFrom<ApiError>`](TryFrom) narrows a family error to this operation's codes (giving it back when the operation does not declare it). `#[non_exhaustive]`: a later spec may add a code to the operation.
@@ -3307,7 +3763,7 @@ impl CreateLicensesError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[5]
+        &OPERATIONS[8]
     }
 }
 impl From<CreateLicensesError> for ApiError {
@@ -3450,7 +3906,7 @@ impl ListLicensesError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[6]
+        &OPERATIONS[9]
     }
 }
 impl From<ListLicensesError> for ApiError {
@@ -3586,7 +4042,7 @@ impl CreateAccessRuleError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[7]
+        &OPERATIONS[10]
     }
 }
 impl From<CreateAccessRuleError> for ApiError {
@@ -3722,7 +4178,7 @@ impl ListAccessRulesError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[8]
+        &OPERATIONS[11]
     }
 }
 impl From<ListAccessRulesError> for ApiError {
@@ -3858,7 +4314,7 @@ impl DeleteAccessRuleError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[9]
+        &OPERATIONS[12]
     }
 }
 impl From<DeleteAccessRuleError> for ApiError {
@@ -3994,7 +4450,7 @@ impl GetLicenseError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[10]
+        &OPERATIONS[13]
     }
 }
 impl From<GetLicenseError> for ApiError {
@@ -4130,7 +4586,7 @@ impl RevokeLicenseError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[11]
+        &OPERATIONS[14]
     }
 }
 impl From<RevokeLicenseError> for ApiError {
@@ -4266,7 +4722,7 @@ impl ResetHwidsError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[12]
+        &OPERATIONS[15]
     }
 }
 impl From<ResetHwidsError> for ApiError {
@@ -4402,7 +4858,7 @@ impl ExtendLicenseError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[13]
+        &OPERATIONS[16]
     }
 }
 impl From<ExtendLicenseError> for ApiError {
@@ -4530,7 +4986,7 @@ impl CreateWebhookError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[14]
+        &OPERATIONS[17]
     }
 }
 impl From<CreateWebhookError> for ApiError {
@@ -4644,7 +5100,7 @@ impl ListWebhooksError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[15]
+        &OPERATIONS[18]
     }
 }
 impl From<ListWebhooksError> for ApiError {
@@ -4762,7 +5218,7 @@ impl DeleteWebhookError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[16]
+        &OPERATIONS[19]
     }
 }
 impl From<DeleteWebhookError> for ApiError {
@@ -4869,7 +5325,7 @@ impl GetHealthError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[17]
+        &OPERATIONS[20]
     }
 }
 impl From<GetHealthError> for ApiError {
@@ -4938,7 +5394,7 @@ impl GetOpenApiError {
     #[must_use]
     #[inline]
     pub fn operation() -> &'static OperationInfo {
-        &OPERATIONS[18]
+        &OPERATIONS[21]
     }
 }
 impl From<GetOpenApiError> for ApiError {

@@ -175,7 +175,9 @@ fn every_client_row() {
 
 /// Validate codes of the reference service's current (Ed25519-era) protocol that its
 /// error table does not list: they belong to the reference too, not to Keyward.
-const VALIDATE_SINCE_PROTOCOL_V2: &[&str] = &["replay_detected"];
+const VALIDATE_SINCE_PROTOCOL_V2: &[&str] = &["replay_detected", "system_error"];
+/// Heartbeat codes of the reference service's current protocol beyond its error table.
+const HEARTBEAT_SINCE_PROTOCOL_V2: &[&str] = &["system_error"];
 
 #[test]
 fn no_code_outside_the_reference_unless_marked_as_extension() {
@@ -199,7 +201,13 @@ fn no_code_outside_the_reference_unless_marked_as_extension() {
             .chain(VALIDATE_SINCE_PROTOCOL_V2.iter().copied())
             .collect::<Vec<_>>(),
     );
-    check::<HeartbeatError>(&HEARTBEAT.iter().map(|r| r.0).collect::<Vec<_>>());
+    check::<HeartbeatError>(
+        &HEARTBEAT
+            .iter()
+            .map(|r| r.0)
+            .chain(HEARTBEAT_SINCE_PROTOCOL_V2.iter().copied())
+            .collect::<Vec<_>>(),
+    );
     check::<ClientError>(&CLIENT.iter().map(|r| r.0).collect::<Vec<_>>());
 }
 

@@ -34,6 +34,7 @@ fn token_body() -> SessionTokenBody {
         hwid: HWID.into(),
         sig_key: SigKey::generate().expect("bench setup"),
         expires_in: 1_795_763_132,
+        ttl: 0,
     }
 }
 
@@ -55,6 +56,7 @@ fn bench_server_path(c: &mut Criterion) {
         app_variables: None,
         license_variables: None,
         request_id: Some("940c737c0000001877c7".into()),
+        ..Default::default()
     };
     let sig_key = body.sig_key.as_str().as_bytes();
     let signed = sign_response(sig_key, &nonce, &payload).expect("bench setup");

@@ -37,6 +37,7 @@ fn success_body() -> (Vec<u8>, String, Nonce, [u8; 32]) {
             hwid: "3b9f2c7e1a5d8f0c4e6b2a9d7f1c3e5a8b0d2f4c6e8a1b3d5f7e9c0a2b4d6f8e".into(),
             sig_key: SigKey::generate().expect("bench setup"),
             expires_in: 1_700_086_400,
+            ttl: 0,
         },
     )
     .expect("bench setup");
@@ -50,6 +51,7 @@ fn success_body() -> (Vec<u8>, String, Nonce, [u8; 32]) {
         app_variables: app_variables.as_object().cloned(),
         license_variables: license_variables.as_object().cloned(),
         request_id: Some("req_01HF3Z8K2Q7M9X4V6B1N5C0D8E".into()),
+        ..Default::default()
     };
     let resp = sign_response(app_secret, &nonce, &payload).expect("bench setup");
     let body = serde_json::to_vec(&resp).expect("bench setup");

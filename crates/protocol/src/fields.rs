@@ -20,7 +20,10 @@ pub(crate) enum Field<'a> {
     Null,
     /// A string.
     Text(Cow<'a, str>),
-    /// A number, a boolean, an array or an object.
+    /// An integer: written without fraction or exponent, or beyond 64 bits (which JSON
+    /// parsers read as a float); saturated at the bounds of `i128`.
+    Integer(i128),
+    /// Another number, a boolean, an array or an object.
     Other,
 }
 
@@ -196,16 +199,24 @@ impl<'de> Visitor<'de> for FieldVisitor {
         Ok(Field::Other)
     }
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Field::Other)
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Field::Integer(i128::from(v)))
     }
 
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Field::Other)
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Field::Integer(i128::from(v)))
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Field::Other)
+    /// A float is an integer only beyond the 64-bit range, where `serde_json` puts every
+    /// integer it reads (`3600.0` and `1e3` stay numbers that are not integers).
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        const BEYOND_64_BITS: f64 = 9_223_372_036_854_775_808.0;
+        if v.is_finite() && v.fract() == 0.0 && v.abs() >= BEYOND_64_BITS {
+            // `as` saturates at the bounds of i128.
+            Ok(Field::Integer(v as i128))
+        } else {
+            Ok(Field::Other)
+        }
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
@@ -241,8 +252,22 @@ mod tests {
         assert_eq!(a, Field::Text(Cow::Borrowed("last wins")));
         assert_eq!(b, Field::Other);
         assert_eq!(c, Field::Missing);
-        for other in [&br#"{"a":true}"#[..], br#"{"a":-1.5}"#, br#"{"a":{}}"#] {
+        for other in [
+            &br#"{"a":true}"#[..],
+            br#"{"a":-1.5}"#,
+            br#"{"a":{}}"#,
+            br#"{"a":3600.0}"#,
+            br#"{"a":1e3}"#,
+        ] {
             assert_eq!(read(other, NAMES).unwrap()[0].1, Field::Other);
+        }
+        for (integer, value) in [
+            (&br#"{"a":-7}"#[..], -7),
+            (br#"{"a":18446744073709551615}"#, i128::from(u64::MAX)),
+            (br#"{"a":100000000000000000000000000000}"#, 1e29 as i128),
+            (br#"{"a":-1e300}"#, i128::MIN),
+        ] {
+            assert_eq!(read(integer, NAMES).unwrap()[0].1, Field::Integer(value));
         }
     }
 

@@ -87,13 +87,25 @@ mod tests {
             app_variables in variables(),
             license_variables in variables(),
             request_id in proptest::option::of(any::<String>()),
+            extra in (
+                proptest::option::of(any::<String>()),
+                proptest::option::of(proptest::option::of(any::<String>())),
+                proptest::option::of(any::<i64>()),
+                proptest::option::of(any::<i64>()),
+                proptest::option::of(any::<String>()),
+            ),
         ) {
+            let (session_expires_at, license_expires_at, max_hwid_slots, hwid_count, license_label) =
+                extra;
             let payload = crate::SessionPayload {
                 session_token, timestamp, expires_in, nonce, app_variables, license_variables, request_id,
+                session_expires_at, license_expires_at, max_hwid_slots, hwid_count, license_label,
             };
             let mut out = Vec::new();
             payload.write_json(&mut out);
-            prop_assert_eq!(out, serde_json::to_vec(&payload).unwrap());
+            prop_assert_eq!(&out, &serde_json::to_vec(&payload).unwrap());
+            // And reads back as it was, a `null` licenseExpiresAt included.
+            prop_assert!(crate::signing::parse_payload_json(&out).unwrap() == payload);
         }
 
         /// The token body written directly is the body serde_json writes.
@@ -103,9 +115,10 @@ mod tests {
             license_key in any::<String>(),
             hwid in any::<String>(),
             expires_in in any::<i64>(),
+            ttl in prop_oneof![Just(0i64), any::<i64>()],
         ) {
             let body = crate::SessionTokenBody {
-                app_id, license_key, hwid, expires_in,
+                app_id, license_key, hwid, expires_in, ttl,
                 sig_key: crate::SigKey::from_bytes(&[7; 32]),
             };
             let mut out = Vec::new();

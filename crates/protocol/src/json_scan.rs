@@ -34,13 +34,22 @@ pub(crate) fn is_object(json: &[u8]) -> bool {
     json.get(skip_ws(json, 0)) == Some(&b'{')
 }
 
-/// The `payload` and `signature` of a success envelope: the body's top-level object has a
-/// `status` that is a success value, `payload` and `signature` strings without escapes,
-/// no failure field (`error`, `message`, `details`) and no repeated known field, and the
-/// two strings are UTF-8.
-pub(crate) fn success_envelope(body: &[u8]) -> Option<(&str, &str)> {
+/// The signed parts of a success envelope, borrowed from the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SuccessEnvelope<'a> {
+    pub(crate) payload: &'a str,
+    pub(crate) signature: &'a str,
+    /// The `keyId` (Ed25519 answers), when present.
+    pub(crate) key_id: Option<&'a str>,
+}
+
+/// The `payload`, `signature` and `keyId` of a success envelope: the body's top-level
+/// object has a `status` that is a success value, `payload` and `signature` strings (and
+/// `keyId`, if any, a string) without escapes, no failure field (`error`, `message`,
+/// `details`) and no repeated known field, and the strings are UTF-8.
+pub(crate) fn success_envelope(body: &[u8]) -> Option<SuccessEnvelope<'_>> {
     let json = body;
-    let (mut status, mut payload, mut signature) = (None, None, None);
+    let (mut status, mut payload, mut signature, mut key_id) = (None, None, None, None);
     let mut at = skip_ws(json, 0);
     if json.get(at) != Some(&b'{') {
         return None;
@@ -69,7 +78,9 @@ pub(crate) fn success_envelope(body: &[u8]) -> Option<(&str, &str)> {
             b"status" if status.is_none() => status = Some(value),
             b"payload" if payload.is_none() => payload = Some(plain?),
             b"signature" if signature.is_none() => signature = Some(plain?),
-            b"status" | b"payload" | b"signature" | b"error" | b"message" | b"details" => {
+            b"keyId" if key_id.is_none() => key_id = Some(plain?),
+            b"status" | b"payload" | b"signature" | b"keyId" | b"error" | b"message"
+            | b"details" => {
                 return None;
             }
             _ if key.contains(&b'\\') => return None,
@@ -95,10 +106,14 @@ pub(crate) fn success_envelope(body: &[u8]) -> Option<(&str, &str)> {
     if !success {
         return None;
     }
-    Some((
-        std::str::from_utf8(payload?).ok()?,
-        std::str::from_utf8(signature?).ok()?,
-    ))
+    Some(SuccessEnvelope {
+        payload: std::str::from_utf8(payload?).ok()?,
+        signature: std::str::from_utf8(signature?).ok()?,
+        key_id: match key_id {
+            Some(id) => Some(std::str::from_utf8(id).ok()?),
+            None => None,
+        },
+    })
 }
 
 /// The contents of a JSON string token (quotes included in `token`) without escapes.
@@ -187,9 +202,24 @@ pub(crate) fn token_body(json: &[u8]) -> Option<SessionTokenBody> {
     let rest = rest.strip_prefix(br#","sigKey":""#)?;
     let (sig_key, rest) = text_then_rest(rest)?;
     let rest = rest.strip_prefix(br#","expiresIn":"#)?;
-    let digits = std::str::from_utf8(rest.strip_suffix(b"}")?).ok()?;
-    // What serde_json reads as an i64: an optional minus, then digits without a leading
-    // zero (`str::parse` alone would also take `+1` and `007`).
+    let numbers = std::str::from_utf8(rest.strip_suffix(b"}")?).ok()?;
+    let (expires_in, ttl) = match numbers.split_once(r#","ttl":"#) {
+        Some((expires_in, ttl)) => (json_i64(expires_in)?, json_i64(ttl)?),
+        None => (json_i64(numbers)?, 0),
+    };
+    Some(SessionTokenBody {
+        app_id: app_id.to_owned(),
+        license_key: license_key.to_owned(),
+        hwid: hwid.to_owned(),
+        sig_key: SigKey::parse(sig_key).ok()?,
+        expires_in,
+        ttl,
+    })
+}
+
+/// What serde_json reads as an i64: an optional minus, then digits without a leading zero
+/// (`str::parse` alone would also take `+1` and `007`).
+fn json_i64(digits: &str) -> Option<i64> {
     let unsigned = digits.strip_prefix('-').unwrap_or(digits);
     if unsigned.is_empty()
         || !unsigned.bytes().all(|b| b.is_ascii_digit())
@@ -197,13 +227,7 @@ pub(crate) fn token_body(json: &[u8]) -> Option<SessionTokenBody> {
     {
         return None;
     }
-    Some(SessionTokenBody {
-        app_id: app_id.to_owned(),
-        license_key: license_key.to_owned(),
-        hwid: hwid.to_owned(),
-        sig_key: SigKey::parse(sig_key).ok()?,
-        expires_in: digits.parse().ok()?,
-    })
+    digits.parse().ok()
 }
 
 /// The text up to the next `"` and what follows that quote, if the text has no escape

@@ -1,12 +1,52 @@
 //! Server-side response building.
 
 use crate::b64;
+use crate::ed25519::{AnswerSigningKey, ED25519_SIGNATURE_B64_LEN};
 use crate::error::EncodeError;
 use crate::nonce::Nonce;
-use crate::signing::{KEY_LEN, derive_key, encode_payload, sign_payload, signature_hex};
+use crate::signing::{SIGNATURE_HEX_LEN, derive_key, encode_payload, signature_hex};
 use crate::wire::{SessionPayload, SignedResponse, Status};
 
-/// Build a signed success response to a request carrying `nonce`.
+/// How an app's answers are signed.
+#[derive(Debug, Clone, Copy)]
+pub enum AnswerSigner<'a> {
+    /// HMAC mode: the key-derivation secret, the `appSecret` text for validate, the
+    /// session's `sigKey` text for heartbeat ([`crate::SigKey::as_str`]).
+    Hmac(&'a [u8]),
+    /// Ed25519 mode: the app's active key, for validate and heartbeat alike.
+    Ed25519(&'a AnswerSigningKey),
+}
+
+impl AnswerSigner<'_> {
+    /// The signature text of a payload's base64 text.
+    fn sign(&self, nonce: &Nonce, payload_b64: &[u8]) -> String {
+        match self {
+            AnswerSigner::Hmac(secret) => {
+                signature_hex(&derive_key(secret, nonce.as_str()), payload_b64)
+                    .as_str()
+                    .to_owned()
+            }
+            AnswerSigner::Ed25519(key) => key.sign_base64(payload_b64),
+        }
+    }
+
+    /// The length of [`AnswerSigner::sign`]'s text.
+    fn signature_len(&self) -> usize {
+        match self {
+            AnswerSigner::Hmac(_) => SIGNATURE_HEX_LEN,
+            AnswerSigner::Ed25519(_) => ED25519_SIGNATURE_B64_LEN,
+        }
+    }
+
+    fn key_id(&self) -> Option<&str> {
+        match self {
+            AnswerSigner::Hmac(_) => None,
+            AnswerSigner::Ed25519(key) => Some(key.key_id()),
+        }
+    }
+}
+
+/// Build a signed success response to a request carrying `nonce`, in HMAC mode.
 ///
 /// `secret` is the key-derivation secret: the `appSecret` text for validate, the session's
 /// `sigKey` text for heartbeat ([`crate::SigKey::as_str`]). The payload must echo the
@@ -17,13 +57,22 @@ pub fn sign_response(
     nonce: &Nonce,
     payload: &SessionPayload,
 ) -> Result<SignedResponse, EncodeError> {
-    let key = signing_key(secret, nonce, payload)?;
+    sign_answer(AnswerSigner::Hmac(secret), nonce, payload)
+}
+
+/// Build a signed success response to a request carrying `nonce`, in either mode.
+pub fn sign_answer(
+    signer: AnswerSigner<'_>,
+    nonce: &Nonce,
+    payload: &SessionPayload,
+) -> Result<SignedResponse, EncodeError> {
+    check_nonce(nonce, payload)?;
     let payload_b64 = encode_payload(payload)?;
-    let signature = sign_payload(&key, &payload_b64);
     Ok(SignedResponse {
         status: Status::Success,
+        signature: signer.sign(nonce, payload_b64.as_bytes()),
         payload: payload_b64,
-        signature,
+        key_id: signer.key_id().map(str::to_owned),
     })
 }
 
@@ -35,35 +84,51 @@ pub fn sign_response_json(
     nonce: &Nonce,
     payload: &SessionPayload,
 ) -> Result<String, EncodeError> {
+    sign_answer_json(AnswerSigner::Hmac(secret), nonce, payload)
+}
+
+/// Like [`sign_answer`], but the envelope's JSON text, as [`sign_response_json`] builds
+/// it. Ed25519 answers end with `"keyId"` (a Keyward key id is hex, never escaped).
+pub fn sign_answer_json(
+    signer: AnswerSigner<'_>,
+    nonce: &Nonce,
+    payload: &SessionPayload,
+) -> Result<String, EncodeError> {
     const HEAD: &str = r#"{"status":"success","payload":""#;
     const MIDDLE: &str = r#"","signature":""#;
+    const KEY_ID: &str = r#"","keyId":""#;
     const TAIL: &str = r#""}"#;
-    let key = signing_key(secret, nonce, payload)?;
+    check_nonce(nonce, payload)?;
     let mut json = Vec::with_capacity(512);
     payload.write_json(&mut json);
     let payload_len = json.len().div_ceil(3) * 4;
-    let mut body = Vec::with_capacity(HEAD.len() + payload_len + MIDDLE.len() + 64 + TAIL.len());
+    let key_id = signer.key_id();
+    let key_id_len = key_id.map_or(0, |id| KEY_ID.len() + id.len());
+    let mut body = Vec::with_capacity(
+        HEAD.len() + payload_len + MIDDLE.len() + signer.signature_len() + key_id_len + TAIL.len(),
+    );
     body.extend_from_slice(HEAD.as_bytes());
     let start = body.len();
     b64::push(&*b64::STANDARD, &json, &mut body);
-    let signature = signature_hex(&key, &body[start..]);
+    let signature = signer.sign(nonce, &body[start..]);
     body.extend_from_slice(MIDDLE.as_bytes());
-    body.extend_from_slice(signature.as_str().as_bytes());
+    body.extend_from_slice(signature.as_bytes());
+    if let Some(id) = key_id {
+        body.extend_from_slice(KEY_ID.as_bytes());
+        body.extend_from_slice(id.as_bytes());
+    }
     body.extend_from_slice(TAIL.as_bytes());
-    // Always UTF-8 (JSON punctuation, base64 and hex); checked rather than assumed.
+    // Always UTF-8 (JSON punctuation, base64, hex and a key id, which is hex: see
+    // `ed25519::key_id`); checked rather than assumed.
     String::from_utf8(body).map_err(|_| EncodeError::NotUtf8)
 }
 
-/// The signing key for a response whose payload must echo `nonce`.
-fn signing_key(
-    secret: &[u8],
-    nonce: &Nonce,
-    payload: &SessionPayload,
-) -> Result<[u8; KEY_LEN], EncodeError> {
+/// The payload must echo the request's nonce.
+fn check_nonce(nonce: &Nonce, payload: &SessionPayload) -> Result<(), EncodeError> {
     if payload.nonce != nonce.as_str() {
         return Err(EncodeError::NonceMismatch);
     }
-    Ok(derive_key(secret, nonce.as_str()))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -79,20 +144,24 @@ mod tests {
             app_variables: serde_json::from_str(r#"{"tier":"pro \"quoted\" ü"}"#).ok(),
             license_variables: None,
             request_id: Some("req-1".to_owned()),
+            ..Default::default()
         }
     }
 
-    /// The direct envelope is the serde envelope, for payloads of every length modulo 3
-    /// (so every kind of base64 padding).
+    /// The direct envelope is the serde envelope, in both modes, for payloads of every
+    /// length modulo 3 (so every kind of base64 padding).
     #[test]
     fn json_envelope_is_the_serde_envelope() {
         let nonce = Nonce::generate().unwrap();
-        for len in 0..6 {
-            let p = payload(&nonce, &"t".repeat(len));
-            let typed = sign_response(b"secret", &nonce, &p).unwrap();
-            let direct = sign_response_json(b"secret", &nonce, &p).unwrap();
-            assert_eq!(direct, serde_json::to_string(&typed).unwrap(), "len {len}");
-            assert_eq!(direct.len(), direct.capacity(), "exact capacity");
+        let key = AnswerSigningKey::from_seed(&[4; 32]);
+        for signer in [AnswerSigner::Hmac(b"secret"), AnswerSigner::Ed25519(&key)] {
+            for len in 0..6 {
+                let p = payload(&nonce, &"t".repeat(len));
+                let typed = sign_answer(signer, &nonce, &p).unwrap();
+                let direct = sign_answer_json(signer, &nonce, &p).unwrap();
+                assert_eq!(direct, serde_json::to_string(&typed).unwrap(), "len {len}");
+                assert_eq!(direct.len(), direct.capacity(), "exact capacity");
+            }
         }
     }
 
@@ -101,13 +170,16 @@ mod tests {
         let nonce = Nonce::generate().unwrap();
         let other = Nonce::generate().unwrap();
         let p = payload(&other, "t");
-        assert!(matches!(
-            sign_response_json(b"s", &nonce, &p),
-            Err(EncodeError::NonceMismatch)
-        ));
-        assert!(matches!(
-            sign_response(b"s", &nonce, &p),
-            Err(EncodeError::NonceMismatch)
-        ));
+        let key = AnswerSigningKey::from_seed(&[4; 32]);
+        for signer in [AnswerSigner::Hmac(b"s"), AnswerSigner::Ed25519(&key)] {
+            assert!(matches!(
+                sign_answer_json(signer, &nonce, &p),
+                Err(EncodeError::NonceMismatch)
+            ));
+            assert!(matches!(
+                sign_answer(signer, &nonce, &p),
+                Err(EncodeError::NonceMismatch)
+            ));
+        }
     }
 }

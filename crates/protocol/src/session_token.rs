@@ -113,6 +113,15 @@ pub struct SessionTokenBody {
     pub sig_key: SigKey,
     /// Absolute expiry, unix seconds.
     pub expires_in: i64,
+    /// The session's lifetime in seconds, which every heartbeat renews it by; `0` (and
+    /// absent, in tokens of servers before protocol v2's `ttlSeconds`) means the server's
+    /// default.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ttl: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 impl SessionTokenBody {
@@ -129,6 +138,10 @@ impl SessionTokenBody {
         push_str(out, self.sig_key.as_str());
         out.extend_from_slice(br#","expiresIn":"#);
         push_int(out, self.expires_in);
+        if self.ttl != 0 {
+            out.extend_from_slice(br#","ttl":"#);
+            push_int(out, self.ttl);
+        }
         out.push(b'}');
     }
 }
@@ -141,6 +154,7 @@ impl fmt::Debug for SessionTokenBody {
             .field("hwid", &self.hwid)
             .field("sig_key", &self.sig_key)
             .field("expires_in", &self.expires_in)
+            .field("ttl", &self.ttl)
             .finish()
     }
 }
@@ -331,6 +345,7 @@ mod tests {
             hwid: "hw".into(),
             sig_key: SigKey::generate().unwrap(),
             expires_in: 1_000,
+            ttl: 7_200,
         }
     }
 
@@ -400,9 +415,10 @@ mod tests {
             license_key in "(?s).{0,24}",
             hwid in "(?s).{0,24}",
             expires_in in any::<i64>(),
+            ttl in prop_oneof![Just(0i64), any::<i64>()],
         ) {
             let body = SessionTokenBody {
-                app_id, license_key, hwid, expires_in,
+                app_id, license_key, hwid, expires_in, ttl,
                 sig_key: SigKey::from_bytes(&[9; 32]),
             };
             let token = TokenKey::new(b"secret").issue(&body).unwrap();

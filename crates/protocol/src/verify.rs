@@ -7,7 +7,10 @@
 //!    [`ResponseError::Malformed`];
 //! 3. the decoded payload's `nonce` must equal the nonce sent, else
 //!    [`ResponseError::NonceMismatch`];
-//! 4. the signature must match (constant-time), else [`ResponseError::SignatureMismatch`].
+//! 4. the signature must match, else [`ResponseError::SignatureMismatch`]: in HMAC mode
+//!    the hex HMAC (constant-time); in Ed25519 mode the base64 signature under the trusted
+//!    key the answer's `keyId` names, or any trusted key when it names none
+//!    ([`ResponseKey`]).
 //! 5. only then is the session stored: [`VerifiedPayload::parse`] reads the full
 //!    [`SessionPayload`] (token, expiry, variables).
 //!
@@ -25,7 +28,8 @@
 //! - the payload is base64-decoded incrementally, only as far as its top-level `nonce`
 //!   (servers put it before the variables), and only that field is extracted; the rest is
 //!   decoded, once, by step 5;
-//! - the signature is hex-decoded and compared in constant time by the `hmac` crate.
+//! - an HMAC signature is hex-decoded and compared in constant time by the `hmac` crate;
+//!   an Ed25519 signature is base64-decoded and verified by `ed25519-dalek`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -33,15 +37,38 @@ use std::fmt;
 use thiserror::Error;
 
 use crate::b64::PartialDecode;
+use crate::ed25519::{TrustedKeys, decode_signature};
 use crate::fields::Field;
 use crate::hexutil::decode32;
-use crate::json_scan::{NonceScan, scan_nonce, success_envelope};
+use crate::json_scan::{NonceScan, SuccessEnvelope, scan_nonce, success_envelope};
 use crate::signing::{KEY_LEN, parse_payload_json, verify_signature_bytes};
 use crate::wire::{FieldError, SessionPayload};
 
 pub(crate) mod serde_fallback;
 
 use serde_fallback::{EnvelopeError, StatusClass, parse_envelope};
+
+/// What an answer's signature is checked with: the app's signing mode seen from the client.
+#[derive(Debug, Clone, Copy)]
+pub enum ResponseKey<'a> {
+    /// HMAC mode: the key derived for this request ([`crate::derive_key`] for validate,
+    /// [`crate::SessionToken::heartbeat_key`] for heartbeat).
+    Hmac(&'a [u8; KEY_LEN]),
+    /// Ed25519 mode: the trusted public keys, for validate and heartbeat alike.
+    Ed25519(&'a TrustedKeys),
+}
+
+impl<'a> From<&'a [u8; KEY_LEN]> for ResponseKey<'a> {
+    fn from(key: &'a [u8; KEY_LEN]) -> Self {
+        ResponseKey::Hmac(key)
+    }
+}
+
+impl<'a> From<&'a TrustedKeys> for ResponseKey<'a> {
+    fn from(keys: &'a TrustedKeys) -> Self {
+        ResponseKey::Ed25519(keys)
+    }
+}
 
 /// A success response that passed every check, with its payload parsed.
 #[derive(Clone, PartialEq)]
@@ -51,8 +78,10 @@ pub struct VerifiedSession {
     /// The payload's base64 text exactly as received (what the signature covers); keep it
     /// to re-verify the session later (local heartbeat mode).
     pub payload_b64: String,
-    /// The signature's hex text as received.
+    /// The signature's text as received (hex in HMAC mode, base64 in Ed25519 mode).
     pub signature: String,
+    /// The `keyId` of the envelope, when it had one.
+    pub key_id: Option<String>,
 }
 
 impl fmt::Debug for VerifiedSession {
@@ -65,17 +94,24 @@ impl fmt::Debug for VerifiedSession {
                 &format_args!("<{} bytes>", self.payload_b64.len()),
             )
             .field("signature", &self.signature)
+            .field("key_id", &self.key_id)
             .finish()
     }
 }
 
 impl VerifiedSession {
-    /// Re-run steps 2–4 on the stored payload text and signature (local heartbeat mode),
-    /// with the key derived for the payload's own nonce, and check that they still decode
-    /// to the stored payload.
-    pub fn reverify(&self, key: &[u8; KEY_LEN]) -> Result<(), ResponseError> {
-        let again =
-            check_signed(&self.payload_b64, &self.signature, &self.payload.nonce, key)?.parse()?;
+    /// Re-run steps 2–4 on the stored payload text, signature and key id (local heartbeat
+    /// mode), with the key derived for the payload's own nonce or the trusted keys, and
+    /// check that they still decode to the stored payload.
+    pub fn reverify<'k>(&self, key: impl Into<ResponseKey<'k>>) -> Result<(), ResponseError> {
+        let again = check_signed_with_key_id(
+            &self.payload_b64,
+            &self.signature,
+            self.key_id.as_deref(),
+            &self.payload.nonce,
+            key,
+        )?
+        .parse()?;
         if again.payload == self.payload {
             Ok(())
         } else {
@@ -100,6 +136,7 @@ impl VerifiedSession {
 pub struct VerifiedPayload<'a> {
     payload_b64: Cow<'a, str>,
     signature: Cow<'a, str>,
+    key_id: Option<Cow<'a, str>>,
     /// The payload JSON decoded during the checks (possibly a prefix).
     decoded: PartialDecode,
 }
@@ -113,6 +150,7 @@ impl fmt::Debug for VerifiedPayload<'_> {
                 &format_args!("<{} bytes>", self.payload_b64.len()),
             )
             .field("signature", &self.signature)
+            .field("key_id", &self.key_id)
             .field(
                 "decoded",
                 &format_args!("<{} bytes>", self.decoded.bytes.len()),
@@ -127,9 +165,14 @@ impl<'a> VerifiedPayload<'a> {
         &self.payload_b64
     }
 
-    /// The signature's hex text as received.
+    /// The signature's text as received.
     pub fn signature(&self) -> &str {
         &self.signature
+    }
+
+    /// The envelope's `keyId`, when it had one.
+    pub fn key_id(&self) -> Option<&str> {
+        self.key_id.as_deref()
     }
 
     /// Step 5: decode the rest of the payload and parse it in full. Fails with
@@ -146,6 +189,7 @@ impl<'a> VerifiedPayload<'a> {
             payload,
             payload_b64: self.payload_b64.into_owned(),
             signature: self.signature.into_owned(),
+            key_id: self.key_id.map(Cow::into_owned),
         })
     }
 
@@ -154,6 +198,7 @@ impl<'a> VerifiedPayload<'a> {
         VerifiedPayload {
             payload_b64: Cow::Owned(self.payload_b64.into_owned()),
             signature: Cow::Owned(self.signature.into_owned()),
+            key_id: self.key_id.map(|id| Cow::Owned(id.into_owned())),
             decoded: self.decoded,
         }
     }
@@ -243,23 +288,29 @@ fn not_base64() -> ResponseError {
 ///
 /// - `body`: the raw HTTP response body; `http_status`: its HTTP status code;
 /// - `sent_nonce`: the nonce of the request this answers;
-/// - `key`: the verification key, `SHA256(appSecret || nonce)` for validate
+/// - `key`: in HMAC mode the verification key, `SHA256(appSecret || nonce)` for validate
 ///   ([`crate::derive_key`]) or `SHA256(sigKey || nonce)` for heartbeat
-///   ([`crate::SessionToken::heartbeat_key`]).
+///   ([`crate::SessionToken::heartbeat_key`]); in Ed25519 mode the [`TrustedKeys`].
 ///
 /// A JSON failure body is accepted whatever the HTTP status. A signed success is judged by
 /// its signature alone, whatever the HTTP status, and comes back as a [`VerifiedPayload`]
 /// borrowing from `body`; call [`CheckedResponse::parse`] (or [`VerifiedPayload::parse`])
 /// when storing the session. Never panics, whatever the input.
-pub fn check_response<'a>(
+pub fn check_response<'a, 'k>(
     body: &'a [u8],
     http_status: u16,
     sent_nonce: &str,
-    key: &[u8; KEY_LEN],
+    key: impl Into<ResponseKey<'k>>,
 ) -> Result<CheckedResponse<VerifiedPayload<'a>>, ResponseError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    if let Some((payload_b64, signature)) = success_envelope(body) {
-        return check_signed(payload_b64, signature, sent_nonce, key).map(CheckedResponse::Success);
+    if let Some(SuccessEnvelope {
+        payload,
+        signature,
+        key_id,
+    }) = success_envelope(body)
+    {
+        return check_signed_with_key_id(payload, signature, key_id, sent_nonce, key)
+            .map(CheckedResponse::Success);
     }
     let ok_status = (200..300).contains(&http_status);
     let env = match parse_envelope(body) {
@@ -285,10 +336,24 @@ pub fn check_response<'a>(
             Some(_) => return Err(malformed("signature is not a string")),
             None => return Err(malformed("success without signature")),
         };
-        let decoded = check_parts(&payload_b64, &signature, sent_nonce, key)?;
+        let key_id = match env.key_id {
+            Some(Field::Text(s)) => Some(s),
+            Some(Field::Integer(_) | Field::Other) => {
+                return Err(malformed("keyId is not a string"));
+            }
+            Some(Field::Missing | Field::Null) | None => None,
+        };
+        let decoded = check_parts(
+            &payload_b64,
+            &signature,
+            key_id.as_deref(),
+            sent_nonce,
+            key.into(),
+        )?;
         return Ok(CheckedResponse::Success(VerifiedPayload {
             payload_b64,
             signature,
+            key_id,
             decoded,
         }));
     }
@@ -313,18 +378,61 @@ pub fn check_response<'a>(
 /// Steps 2–4 on a payload text and signature stored earlier (e.g. for local heartbeat
 /// mode, or a session persisted to disk): well-formedness, nonce, then signature, without
 /// parsing the payload beyond its `nonce`. Call [`VerifiedPayload::parse`] for step 5.
-pub fn check_signed<'a>(
+/// An Ed25519 signature is checked against every trusted key (no `keyId`).
+pub fn check_signed<'a, 'k>(
     payload_b64: &'a str,
-    signature_hex: &'a str,
+    signature: &'a str,
     expected_nonce: &str,
-    key: &[u8; KEY_LEN],
+    key: impl Into<ResponseKey<'k>>,
 ) -> Result<VerifiedPayload<'a>, ResponseError> {
-    let decoded = check_parts(payload_b64, signature_hex, expected_nonce, key)?;
+    check_signed_with_key_id(payload_b64, signature, None, expected_nonce, key)
+}
+
+/// [`check_signed`] for an answer that named its key: an Ed25519 signature is checked
+/// against the trusted key `key_id` names only (an unknown id is a
+/// [`ResponseError::SignatureMismatch`]); `None` checks it against every trusted key.
+/// HMAC mode ignores the id.
+pub fn check_signed_with_key_id<'a, 'k>(
+    payload_b64: &'a str,
+    signature: &'a str,
+    key_id: Option<&'a str>,
+    expected_nonce: &str,
+    key: impl Into<ResponseKey<'k>>,
+) -> Result<VerifiedPayload<'a>, ResponseError> {
+    let decoded = check_parts(payload_b64, signature, key_id, expected_nonce, key.into())?;
     Ok(VerifiedPayload {
         payload_b64: Cow::Borrowed(payload_b64),
-        signature: Cow::Borrowed(signature_hex),
+        signature: Cow::Borrowed(signature),
+        key_id: key_id.map(Cow::Borrowed),
         decoded,
     })
+}
+
+/// A signature decoded for its mode (step 2).
+enum DecodedSignature<'k> {
+    Hmac(&'k [u8; KEY_LEN], [u8; 32]),
+    Ed25519(&'k TrustedKeys, ed25519_dalek::Signature),
+}
+
+impl<'k> DecodedSignature<'k> {
+    fn decode(signature: &str, key: ResponseKey<'k>) -> Result<Self, ResponseError> {
+        match key {
+            ResponseKey::Hmac(key) => decode32(signature)
+                .map(|sig| DecodedSignature::Hmac(key, sig))
+                .ok_or_else(|| malformed("signature is not 64 hex characters")),
+            ResponseKey::Ed25519(keys) => decode_signature(signature)
+                .map(|sig| DecodedSignature::Ed25519(keys, sig))
+                .ok_or_else(|| malformed("signature is not standard base64 of 64 bytes")),
+        }
+    }
+
+    /// Step 4.
+    fn verifies(&self, payload_b64: &str, key_id: Option<&str>) -> bool {
+        match self {
+            DecodedSignature::Hmac(key, sig) => verify_signature_bytes(key, payload_b64, sig),
+            DecodedSignature::Ed25519(keys, sig) => keys.verify(key_id, payload_b64, sig),
+        }
+    }
 }
 
 /// Base64 characters decoded before the first look for the nonce, then per further step
@@ -340,13 +448,12 @@ const DECODE_STEP: usize = 128;
 /// [`VerifiedPayload::parse`]. Every character is decoded once.
 fn check_parts(
     payload_b64: &str,
-    signature_hex: &str,
+    signature: &str,
+    key_id: Option<&str>,
     sent_nonce: &str,
-    key: &[u8; KEY_LEN],
+    key: ResponseKey<'_>,
 ) -> Result<PartialDecode, ResponseError> {
-    let Some(signature) = decode32(signature_hex) else {
-        return Err(malformed("signature is not 64 hex characters"));
-    };
+    let signature = DecodedSignature::decode(signature, key)?;
     let mut decoded = PartialDecode::new(payload_b64);
     let mut resume = 0;
     let nonce_at = loop {
@@ -384,7 +491,7 @@ fn check_parts(
         return Err(ResponseError::NonceMismatch);
     }
     // Step 4.
-    if !verify_signature_bytes(key, payload_b64, &signature) {
+    if !signature.verifies(payload_b64, key_id) {
         return Err(ResponseError::SignatureMismatch);
     }
     Ok(decoded)

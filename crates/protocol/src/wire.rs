@@ -180,6 +180,25 @@ pub struct ValidateRequest {
     pub hwid: String,
     /// Fresh per-request nonce.
     pub nonce: Nonce,
+    /// The session lifetime asked for, in seconds (protocol v2; optional). Any integer is
+    /// accepted (saturated to `i64`); the server clamps it ([`session_lifetime`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_seconds: Option<i64>,
+}
+
+/// Shortest session lifetime a validate may ask for, in seconds (1 h).
+pub const MIN_SESSION_TTL_SECS: i64 = 3600;
+/// Longest session lifetime a validate may ask for, in seconds (7 days).
+pub const MAX_SESSION_TTL_SECS: i64 = 604_800;
+
+/// The lifetime of a session whose validate asked for `requested` seconds: the server's
+/// `default` when it asked for none or for less than 1 s, else `requested` clamped to
+/// [[`MIN_SESSION_TTL_SECS`], [`MAX_SESSION_TTL_SECS`]] (never refused).
+pub fn session_lifetime(requested: Option<i64>, default: i64) -> i64 {
+    match requested {
+        Some(secs) if secs > 0 => secs.clamp(MIN_SESSION_TTL_SECS, MAX_SESSION_TTL_SECS),
+        _ => default,
+    }
 }
 
 impl fmt::Debug for ValidateRequest {
@@ -190,6 +209,7 @@ impl fmt::Debug for ValidateRequest {
             .field("license_key", &Redacted)
             .field("hwid", &self.hwid)
             .field("nonce", &self.nonce)
+            .field("ttl_seconds", &self.ttl_seconds)
             .finish()
     }
 }
@@ -264,7 +284,7 @@ impl FieldReader {
                 None
             }
             Field::Text(s) => Some(s),
-            Field::Other => {
+            Field::Integer(_) | Field::Other => {
                 self.errors.push(FieldError::new(name, "must be a string"));
                 None
             }
@@ -280,6 +300,23 @@ impl FieldReader {
                 None
             }
             None => Some(s.into_owned()),
+        }
+    }
+
+    /// An optional integer, saturated to `i64`: `Ok(None)` when missing or `null`.
+    fn integer(&mut self, (name, field): Named<'_>) -> Result<Option<i64>, ()> {
+        match field {
+            Field::Missing | Field::Null => Ok(None),
+            Field::Integer(n) => Ok(Some(i64::try_from(n).unwrap_or(if n < 0 {
+                i64::MIN
+            } else {
+                i64::MAX
+            }))),
+            Field::Text(_) | Field::Other => {
+                self.errors
+                    .push(FieldError::new(name, "must be an integer"));
+                Err(())
+            }
         }
     }
 
@@ -314,7 +351,14 @@ fn check_into(errors: &mut Vec<FieldError>, name: &str, value: &str, max: usize)
 
 impl ValidateRequest {
     /// The wire names of its fields, in order.
-    const FIELDS: [&'static str; 5] = ["appId", "appSecret", "licenseKey", "hwid", "nonce"];
+    const FIELDS: [&'static str; 6] = [
+        "appId",
+        "appSecret",
+        "licenseKey",
+        "hwid",
+        "nonce",
+        "ttlSeconds",
+    ];
 
     /// Parse a request body, reporting every missing, mistyped, empty, over-long or
     /// otherwise bad field (not just the first), in field order. Unknown fields are ignored.
@@ -327,26 +371,31 @@ impl ValidateRequest {
         Self::from_fields(fields::read_value(value, Self::FIELDS).map_err(body_error)?)
     }
 
-    fn from_fields(fields: [Named<'_>; 5]) -> Result<Self, Vec<FieldError>> {
-        let [app_id, app_secret, license_key, hwid, nonce] = fields;
+    fn from_fields(fields: [Named<'_>; 6]) -> Result<Self, Vec<FieldError>> {
+        let [app_id, app_secret, license_key, hwid, nonce, ttl_seconds] = fields;
         let mut r = FieldReader::default();
         let app_id = r.string(app_id, APP_ID_MAX_LEN);
         let app_secret = r.string(app_secret, APP_SECRET_MAX_LEN);
         let license_key = r.string(license_key, LICENSE_KEY_MAX_LEN);
         let hwid = r.string(hwid, HWID_MAX_LEN);
         let nonce = r.nonce(nonce);
-        match (app_id, app_secret, license_key, hwid, nonce) {
-            (Some(app_id), Some(app_secret), Some(license_key), Some(hwid), Some(nonce))
-                if r.errors.is_empty() =>
-            {
-                Ok(ValidateRequest {
-                    app_id,
-                    app_secret,
-                    license_key,
-                    hwid,
-                    nonce,
-                })
-            }
+        let ttl_seconds = r.integer(ttl_seconds);
+        match (app_id, app_secret, license_key, hwid, nonce, ttl_seconds) {
+            (
+                Some(app_id),
+                Some(app_secret),
+                Some(license_key),
+                Some(hwid),
+                Some(nonce),
+                Ok(ttl_seconds),
+            ) if r.errors.is_empty() => Ok(ValidateRequest {
+                app_id,
+                app_secret,
+                license_key,
+                hwid,
+                nonce,
+                ttl_seconds,
+            }),
             _ => Err(r.errors),
         }
     }
@@ -424,7 +473,8 @@ impl HeartbeatRequest {
     }
 }
 
-/// The success envelope: `{"status": "success", "payload": "<base64>", "signature": "<hex>"}`.
+/// The success envelope: `{"status": "success", "payload": "<base64>", "signature": "<hex>"}`
+/// in HMAC mode, `{..., "signature": "<base64>", "keyId": "<id>"}` in Ed25519 mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedResponse {
     /// Always [`Status::Success`] when built by this crate.
@@ -432,24 +482,53 @@ pub struct SignedResponse {
     /// Standard base64 (with padding) of the [`SessionPayload`] JSON; the signature covers
     /// this text exactly as sent.
     pub payload: String,
-    /// Lowercase hex HMAC-SHA256 of `payload`'s text.
+    /// Lowercase hex HMAC-SHA256 of `payload`'s text (HMAC mode), or standard base64 of
+    /// its Ed25519 signature (Ed25519 mode).
     pub signature: String,
+    /// The id of the Ed25519 key that signed; absent in HMAC mode.
+    #[serde(default, rename = "keyId", skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
 }
 
 /// The JSON object carried (base64-encoded) in a success envelope's `payload`.
 ///
 /// `Debug` redacts `sessionToken`. Unknown fields are ignored when parsing.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Fields are written in this order: the scalars before the variables objects, since a
+/// reference SDK (C++) takes the first occurrence of a name anywhere in the text.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionPayload {
     /// The session token to send with heartbeats. Secret.
     pub session_token: String,
-    /// Server time of the response, unix seconds.
+    /// Server time of the response, unix seconds. Read from unix seconds (HMAC era) or
+    /// an ISO 8601 UTC string (protocol v2).
+    #[serde(deserialize_with = "crate::iso_time::deserialize_timestamp")]
     pub timestamp: i64,
     /// Absolute expiry of the session, unix seconds (despite the name).
     pub expires_in: i64,
     /// The request's nonce, echoed.
     pub nonce: String,
+    /// `expiresIn` as ISO 8601 UTC (protocol v2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_expires_at: Option<String>,
+    /// Validate (protocol v2): the license's expiry as ISO 8601 UTC, `Some(None)` (JSON
+    /// `null`) for a lifetime license.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub license_expires_at: Option<Option<String>>,
+    /// Validate (protocol v2): the app's HWID slots per license.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_hwid_slots: Option<i64>,
+    /// Validate (protocol v2): the devices bound to the license after this request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hwid_count: Option<i64>,
+    /// Validate (protocol v2): the license's label, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_label: Option<String>,
     /// Variables of the app, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_variables: Option<Map<String, Value>>,
@@ -474,6 +553,29 @@ impl SessionPayload {
         push_int(out, self.expires_in);
         out.extend_from_slice(br#","nonce":"#);
         push_str(out, &self.nonce);
+        if let Some(at) = &self.session_expires_at {
+            out.extend_from_slice(br#","sessionExpiresAt":"#);
+            push_str(out, at);
+        }
+        if let Some(at) = &self.license_expires_at {
+            out.extend_from_slice(br#","licenseExpiresAt":"#);
+            match at {
+                Some(at) => push_str(out, at),
+                None => out.extend_from_slice(b"null"),
+            }
+        }
+        if let Some(slots) = self.max_hwid_slots {
+            out.extend_from_slice(br#","maxHwidSlots":"#);
+            push_int(out, slots);
+        }
+        if let Some(count) = self.hwid_count {
+            out.extend_from_slice(br#","hwidCount":"#);
+            push_int(out, count);
+        }
+        if let Some(label) = &self.license_label {
+            out.extend_from_slice(br#","licenseLabel":"#);
+            push_str(out, label);
+        }
         if let Some(variables) = &self.app_variables {
             out.extend_from_slice(br#","appVariables":"#);
             push_serde(out, variables);
@@ -497,11 +599,21 @@ impl fmt::Debug for SessionPayload {
             .field("timestamp", &self.timestamp)
             .field("expires_in", &self.expires_in)
             .field("nonce", &self.nonce)
+            .field("session_expires_at", &self.session_expires_at)
+            .field("license_expires_at", &self.license_expires_at)
+            .field("max_hwid_slots", &self.max_hwid_slots)
+            .field("hwid_count", &self.hwid_count)
+            .field("license_label", &self.license_label)
             .field("app_variables", &self.app_variables)
             .field("license_variables", &self.license_variables)
             .field("request_id", &self.request_id)
             .finish()
     }
+}
+
+/// A field that is present, `null` included (`Some(None)`); absence is the `default`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 impl SessionPayload {
@@ -516,6 +628,28 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// Protocol v2's order: every scalar before the variables objects.
+    #[test]
+    fn payload_scalars_come_before_the_variables() {
+        let payload = SessionPayload {
+            session_token: "t".into(),
+            nonce: "n".into(),
+            session_expires_at: Some("s".into()),
+            license_expires_at: Some(None),
+            max_hwid_slots: Some(2),
+            hwid_count: Some(1),
+            license_label: Some("l".into()),
+            app_variables: serde_json::from_str(r#"{"licenseLabel":"x"}"#).ok(),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        payload.write_json(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"sessionToken":"t","timestamp":0,"expiresIn":0,"nonce":"n","sessionExpiresAt":"s","licenseExpiresAt":null,"maxHwidSlots":2,"hwidCount":1,"licenseLabel":"l","appVariables":{"licenseLabel":"x"}}"#
+        );
+    }
 
     proptest! {
         /// The one-pass check agrees with the definition on any text.

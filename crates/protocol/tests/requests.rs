@@ -129,6 +129,7 @@ fn typed_validation_matches_parsing_rules() {
         license_key: "k".into(),
         hwid: "h".into(),
         nonce: Nonce::generate().unwrap(),
+        ttl_seconds: None,
     };
     assert_eq!(fields(&req.validate()), ["appId", "appSecret"]);
 }
@@ -141,6 +142,7 @@ fn debug_redacts_secrets() {
         license_key: "LICENSE-VALUE".into(),
         hwid: "h".into(),
         nonce: Nonce::generate().unwrap(),
+        ttl_seconds: None,
     };
     let dbg = format!("{req:?}");
     assert!(

@@ -21,6 +21,7 @@ fn payload(nonce: &Nonce) -> SessionPayload {
         app_variables: None,
         license_variables: Some(lic),
         request_id: None,
+        ..Default::default()
     }
 }
 
@@ -394,6 +395,7 @@ fn heartbeat_round_trip() {
         hwid: "hw".into(),
         sig_key: sig_key.clone(),
         expires_in: 2_000_000_000,
+        ttl: 0,
     };
     let token = SessionToken::issue(server_secret, &body).unwrap();
 

@@ -50,6 +50,7 @@ fn payload() -> SessionPayload {
         app_variables: Some(vars),
         license_variables: None,
         request_id: Some("req-1".into()),
+        ..Default::default()
     }
 }
 
@@ -60,6 +61,8 @@ fn token_body() -> SessionTokenBody {
         hwid: "hw-1".into(),
         sig_key: SigKey::parse(&"ab".repeat(32)).unwrap(),
         expires_in: 1_700_003_600,
+        // A token of the server's default lifetime is written as before `ttl` existed.
+        ttl: 0,
     }
 }
 

@@ -256,7 +256,7 @@ impl Admin {
     ) -> Result<App, AdminError> {
         let owner = self.account(account).await?;
         self.store
-            .update_app(owner.id, app_id.to_owned(), patch)
+            .update_app(owner.id, app_id.to_owned(), patch, self.clock.now_unix())
             .await
             .map_err(app_error)
     }

@@ -32,6 +32,7 @@ pub mod ratelimit;
 pub mod request_id;
 pub mod secret;
 mod server;
+pub mod signing_keys;
 mod state;
 pub mod store;
 #[cfg(feature = "test-util")]

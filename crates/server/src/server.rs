@@ -154,12 +154,14 @@ pub(crate) async fn spawn_wrapped(
     let (stop, stopped) = oneshot::channel::<()>();
     let limits = Limits::new(config.connections);
     let task = tokio::spawn(run(
-        listener,
+        Public {
+            listener,
+            limits,
+            tls,
+        },
         metrics,
         state,
         store.clone(),
-        limits,
-        tls,
         async move {
             let _ = stopped.await;
         },
@@ -201,12 +203,14 @@ pub async fn serve(
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
     }
     run(
-        listener,
+        Public {
+            listener,
+            limits,
+            tls,
+        },
         metrics,
         state,
         store,
-        limits,
-        tls,
         shutdown,
         |router| router,
     )
@@ -216,16 +220,26 @@ pub async fn serve(
 
 /// Serves until `shutdown` completes and open requests finish, writing the heartbeat
 /// counts kept in memory every [`FLUSH_EVERY`] and once more at the end.
-async fn run(
+/// The public listener and how its connections are served.
+struct Public {
     listener: TcpListener,
+    limits: Limits,
+    tls: Option<Tls>,
+}
+
+async fn run(
+    public: Public,
     metrics: Option<Exporter>,
     state: AppState,
     store: Store,
-    limits: Limits,
-    tls: Option<Tls>,
     shutdown: impl Future<Output = ()> + Send + 'static,
     wrap: impl FnOnce(Router) -> Router,
 ) -> Result<(), std::io::Error> {
+    let Public {
+        listener,
+        limits,
+        tls,
+    } = public;
     let (stop_flusher, mut flusher_stopped) = oneshot::channel::<()>();
     let flusher = tokio::spawn({
         let store = store.clone();

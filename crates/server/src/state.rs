@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::ipnet::IpNet;
 use crate::ratelimit::{ClientKey, FailureLimiter, RateLimiter};
 use crate::secret::Secret;
+use crate::signing_keys::KeyVault;
 use crate::store::Store;
 
 /// What every handler can reach. Cheap to clone.
@@ -22,6 +23,8 @@ struct Inner {
     store: Store,
     /// The server secret, ready to authenticate session tokens.
     token_key: TokenKey,
+    /// The server secret, ready to seal and open apps' signing keys.
+    key_vault: KeyVault,
     clock: Clock,
     session_ttl: Duration,
     max_body_bytes: usize,
@@ -72,6 +75,7 @@ impl AppState {
         let inner = Arc::new(Inner {
             store,
             token_key: TokenKey::new(server_secret.expose()),
+            key_vault: KeyVault::new(server_secret.expose()),
             clock: clock.clone(),
             session_ttl: config.session_ttl,
             max_body_bytes: config.max_body_bytes,
@@ -96,6 +100,10 @@ impl AppState {
 
     pub(crate) fn token_key(&self) -> &TokenKey {
         &self.inner.token_key
+    }
+
+    pub(crate) fn key_vault(&self) -> &KeyVault {
+        &self.inner.key_vault
     }
 
     pub(crate) fn clock(&self) -> &Clock {

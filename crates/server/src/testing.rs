@@ -103,6 +103,7 @@ impl Seed {
                     expires_at: None,
                     variables: Map::new(),
                     note: None,
+                    label: None,
                 },
             )
             .await?;

@@ -46,7 +46,7 @@ impl Ids {
             .map(|segment| match segment {
                 "{appId}" => self.app_id.as_str(),
                 "{key}" => self.key.as_str(),
-                "{ruleId}" | "{id}" => self.id.as_str(),
+                "{ruleId}" | "{id}" | "{keyId}" => self.id.as_str(),
                 other if other.starts_with('{') => {
                     panic!("no test value for {other} of {}: add one", op.path)
                 }

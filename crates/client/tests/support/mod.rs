@@ -86,6 +86,7 @@ impl Env {
                     expires_at,
                     variables: Map::new(),
                     note: None,
+                    label: None,
                 },
             )
             .await

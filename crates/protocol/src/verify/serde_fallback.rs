@@ -29,6 +29,7 @@ pub(super) struct Envelope<'a> {
     pub(super) status: Option<StatusClass>,
     pub(super) payload: Option<Field<'a>>,
     pub(super) signature: Option<Field<'a>>,
+    pub(super) key_id: Option<Field<'a>>,
     pub(super) error: Option<Field<'a>>,
     pub(super) message: Option<Field<'a>>,
     pub(super) details: Option<Value>,
@@ -81,6 +82,7 @@ enum Key {
     Status,
     Payload,
     Signature,
+    SignerId,
     Error,
     Message,
     Details,
@@ -100,6 +102,7 @@ impl<'de> Deserialize<'de> for Key {
                     "status" => Key::Status,
                     "payload" => Key::Payload,
                     "signature" => Key::Signature,
+                    "keyId" => Key::SignerId,
                     "error" => Key::Error,
                     "message" => Key::Message,
                     "details" => Key::Details,
@@ -191,6 +194,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
                 Key::Status => set_once(&mut env.status, map.next_value()?, "status")?,
                 Key::Payload => set_once(&mut env.payload, map.next_value()?, "payload")?,
                 Key::Signature => set_once(&mut env.signature, map.next_value()?, "signature")?,
+                Key::SignerId => set_once(&mut env.key_id, map.next_value()?, "keyId")?,
                 Key::Error => set_once(&mut env.error, map.next_value()?, "error")?,
                 Key::Message => set_once(&mut env.message, map.next_value()?, "message")?,
                 Key::Details => set_once(&mut env.details, map.next_value()?, "details")?,
@@ -241,7 +245,15 @@ mod tests {
             "{}",
         ];
         let extra = member(
-            &["other", "x", "status", "error", "details", r"pay\u006coad"],
+            &[
+                "other",
+                "x",
+                "status",
+                "error",
+                "details",
+                "keyId",
+                r"pay\u006coad",
+            ],
             &any_value,
         );
         (
@@ -270,7 +282,13 @@ mod tests {
     #[test]
     fn a_plain_success_takes_the_fast_path() {
         let body = br#"{"status":"success","payload":"abc","signature":"def"}"#;
-        assert_eq!(success_envelope(body), Some(("abc", "def")));
+        let env = success_envelope(body).unwrap();
+        assert_eq!(
+            (env.payload, env.signature, env.key_id),
+            ("abc", "def", None)
+        );
+        let body = br#"{"status":"success","payload":"abc","signature":"def","keyId":"k1"}"#;
+        assert_eq!(success_envelope(body).unwrap().key_id, Some("k1"));
     }
 
     proptest! {
@@ -281,13 +299,14 @@ mod tests {
         /// same success with the same payload and signature.
         #[test]
         fn the_fast_path_agrees_with_the_full_parse(body in envelope()) {
-            if let Some((payload, signature)) = success_envelope(body.as_bytes()) {
+            if let Some(fast) = success_envelope(body.as_bytes()) {
                 let Ok(env) = parse_envelope(body.as_bytes()) else {
                     return Err(TestCaseError::fail(format!("fast path read {body}")));
                 };
                 prop_assert_eq!(env.status, Some(StatusClass::Success));
-                prop_assert_eq!(env.payload, Some(Field::Text(Cow::Borrowed(payload))));
-                prop_assert_eq!(env.signature, Some(Field::Text(Cow::Borrowed(signature))));
+                prop_assert_eq!(env.payload, Some(Field::Text(Cow::Borrowed(fast.payload))));
+                prop_assert_eq!(env.signature, Some(Field::Text(Cow::Borrowed(fast.signature))));
+                prop_assert_eq!(env.key_id, fast.key_id.map(|id| Field::Text(Cow::Borrowed(id))));
                 prop_assert!(env.error.is_none() && env.message.is_none() && env.details.is_none());
             }
         }

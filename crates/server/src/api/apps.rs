@@ -1,4 +1,5 @@
-//! `/v1/apps`: create, list, get, update (activate, deactivate, slots, variables).
+//! `/v1/apps`: create, list, get, update (activate, deactivate, slots, variables, signing
+//! mode).
 
 use axum::Json;
 use axum::extract::State;
@@ -6,20 +7,56 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::fields::Fields;
+use keyward_errors::api_codes::InternalError;
 use keyward_errors::{CreateAppError, GetAppError, ListAppsError, UpdateAppError};
 
 use super::limits::{APP_NAME_MAX, HWID_SLOTS_MAX, HWID_SLOTS_MIN};
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
 use crate::secret::{new_app_id, new_app_secret};
 use crate::state::AppState;
-use crate::store::{App, AppPatch, CreatedApp, NewApp};
+use crate::store::{App, AppPatch, CreatedApp, NewApp, Signing, SigningPatch};
+
+/// Longest `signing` value read.
+const SIGNING_MAX: usize = 16;
 
 fn slots(value: Option<i64>) -> Option<u8> {
     value.and_then(|n| u8::try_from(n).ok())
 }
 
-/// `POST /v1/apps`: `{name, hwidSlots?, variables?, allowlistRequired?}` → 201 with the
-/// app and its `appSecret` (shown only here).
+/// The `signing` field: `"hmac"` or `"ed25519"`.
+fn signing(f: &mut Fields<'_>) -> Option<Signing> {
+    let text = f.string("signing", SIGNING_MAX)?;
+    let signing = Signing::parse(&text);
+    if signing.is_none() {
+        f.error("signing", r#"must be "hmac" or "ed25519""#);
+    }
+    signing
+}
+
+/// A first signing key for `app_id` when `signing` asks for Ed25519.
+fn first_key<E>(
+    state: &AppState,
+    app_id: &str,
+    signing: Option<Signing>,
+) -> ApiResult<Option<SigningPatch>, E>
+where
+    E: From<InternalError>,
+{
+    Ok(match signing {
+        None => None,
+        Some(Signing::Hmac) => Some(SigningPatch::Hmac),
+        Some(Signing::Ed25519) => Some(SigningPatch::Ed25519(
+            state
+                .key_vault()
+                .generate(app_id)
+                .map_err(|err| ApiFailure::internal(err.to_string()))?,
+        )),
+    })
+}
+
+/// `POST /v1/apps`: `{name, hwidSlots?, variables?, allowlistRequired?, signing?}` → 201
+/// with the app and its `appSecret` (shown only here). An `ed25519` app gets its first
+/// signing key.
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -27,20 +64,32 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<CreatedApp>), CreateAppError> {
     let mut f = Fields::new(
         &body,
-        &["name", "hwidSlots", "variables", "allowlistRequired"],
+        &[
+            "name",
+            "hwidSlots",
+            "variables",
+            "allowlistRequired",
+            "signing",
+        ],
     );
     let name = f.required_string("name", APP_NAME_MAX);
     let hwid_slots = slots(f.int("hwidSlots", HWID_SLOTS_MIN, HWID_SLOTS_MAX)).unwrap_or(1);
     let variables = f.object("variables").unwrap_or_default();
     let allowlist_required = f.bool("allowlistRequired").unwrap_or(false);
+    let signing = signing(&mut f);
     f.finish()?;
+    let public_id = new_app_id().map_err(|err| ApiFailure::internal(err.to_string()))?;
+    let ed25519_key = match first_key(&state, &public_id, signing)? {
+        Some(SigningPatch::Ed25519(key)) => Some(key),
+        Some(SigningPatch::Hmac) | None => None,
+    };
     let app = NewApp {
         name,
         hwid_slots,
         variables,
         allowlist_required,
+        ed25519_key,
     };
-    let public_id = new_app_id().map_err(|err| ApiFailure::internal(err.to_string()))?;
     let secret = new_app_secret().map_err(|err| ApiFailure::internal(err.to_string()))?;
     let now = state.clock().now_unix();
     let created = state
@@ -79,7 +128,8 @@ pub async fn get(
 }
 
 /// `PATCH /v1/apps/{appId}`: any of `{name, active, hwidSlots, variables,
-/// allowlistRequired}`.
+/// allowlistRequired, signing}`. Switching to `ed25519` gives an app without keys its first
+/// key; switching back to `hmac` keeps the keys for a later switch.
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -94,6 +144,7 @@ pub async fn update(
             "hwidSlots",
             "variables",
             "allowlistRequired",
+            "signing",
         ],
     );
     let patch = AppPatch {
@@ -102,11 +153,18 @@ pub async fn update(
         hwid_slots: slots(f.int("hwidSlots", HWID_SLOTS_MIN, HWID_SLOTS_MAX)),
         variables: f.object("variables"),
         allowlist_required: f.bool("allowlistRequired"),
+        signing: None,
     };
+    let signing = signing(&mut f);
     f.finish()?;
+    let patch = AppPatch {
+        signing: first_key(&state, &path.at(0), signing)?,
+        ..patch
+    };
+    let now = state.clock().now_unix();
     state
         .store()
-        .update_app(caller.account_id, path.at(0), patch)
+        .update_app(caller.account_id, path.at(0), patch, now)
         .await
         .map(Json)
         .map_err(|err| ApiFailure::from_owned(err, "app"))

@@ -16,7 +16,9 @@ use keyward_errors::{
     RevokeLicenseError,
 };
 
-use super::limits::{DEFAULT_PAGE, LATEST_EXPIRY, MAX_BATCH, MAX_DAYS, MAX_PAGE, NOTE_MAX};
+use super::limits::{
+    DEFAULT_PAGE, LABEL_MAX, LATEST_EXPIRY, MAX_BATCH, MAX_DAYS, MAX_PAGE, NOTE_MAX,
+};
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
 use crate::secret::new_license_key;
 use crate::state::AppState;
@@ -25,7 +27,7 @@ use crate::store::{Extension, License, LicensePage, NewLicenses};
 const DAY: i64 = 86_400;
 
 /// `POST /v1/apps/{appId}/licenses`: `{count?, expiresAt? | durationDays?, variables?,
-/// note?}` → 201 `{"licenses": [...]}`; costs `count` credits (402 and nothing created
+/// note?, label?}` → 201 `{"licenses": [...]}`; costs `count` credits (402 and nothing created
 /// when the account has fewer).
 pub async fn create(
     State(state): State<AppState>,
@@ -36,7 +38,14 @@ pub async fn create(
     let now = state.clock().now_unix();
     let mut f = Fields::new(
         &body,
-        &["count", "expiresAt", "durationDays", "variables", "note"],
+        &[
+            "count",
+            "expiresAt",
+            "durationDays",
+            "variables",
+            "note",
+            "label",
+        ],
     );
     let count = f.int("count", 1, MAX_BATCH).unwrap_or(1);
     let expires_at = f.int("expiresAt", now.saturating_add(1), LATEST_EXPIRY);
@@ -46,11 +55,13 @@ pub async fn create(
     }
     let variables = f.object("variables").unwrap_or_default();
     let note = f.string("note", NOTE_MAX);
+    let label = f.string("label", LABEL_MAX);
     f.finish()?;
     let spec = NewLicenses {
         expires_at: expires_at.or(days.map(|d| now.saturating_add(d * DAY))),
         variables,
         note,
+        label,
     };
     let keys = (0..count)
         .map(|_| new_license_key())

@@ -15,6 +15,8 @@ pub const MAX_DAYS: i64 = 36_500;
 pub const LATEST_EXPIRY: i64 = i64::MAX / 2;
 /// Longest license note, in characters.
 pub const NOTE_MAX: usize = 500;
+/// Longest license `label`, in characters.
+pub const LABEL_MAX: usize = 100;
 /// Page size of a license list when the request gives none.
 pub const DEFAULT_PAGE: u32 = 50;
 /// Largest page size of a license list.

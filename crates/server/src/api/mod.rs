@@ -10,6 +10,7 @@ pub mod error;
 pub mod fields;
 mod licenses;
 pub mod limits;
+mod signing_keys;
 mod webhooks;
 
 use axum::Router;
@@ -45,6 +46,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/v1/apps/{app_id}/access-rules/{rule_id}",
             delete(access::delete),
+        )
+        .route("/v1/apps/{app_id}/signing-keys", post(signing_keys::stage))
+        .route(
+            "/v1/apps/{app_id}/signing-keys/rotate",
+            post(signing_keys::rotate),
+        )
+        .route(
+            "/v1/apps/{app_id}/signing-keys/{key_id}",
+            delete(signing_keys::delete),
         )
         .route("/v1/licenses/{key}", get(licenses::get))
         .route("/v1/licenses/{key}/revoke", post(licenses::revoke))

@@ -48,6 +48,7 @@ impl ClientSpec {
     }
 
     /// Whether the client knows the newest spec (this server's).
+    #[cfg(feature = "test-util")]
     pub(crate) fn is_newest(self) -> bool {
         self.0
             .is_none_or(|known| parse(keyward_errors::SPEC_VERSION).is_none_or(|v| known >= v))

@@ -15,7 +15,7 @@ use crate::store::HeartbeatInput;
 /// `session_expired` (bad MAC, other app or HWID, expired token; or the app deactivated,
 /// the license gone, the HWID unbound) → `app_disabled` → `revoked` → `expired` → `no_credits` (at every 10th
 /// heartbeat of the license), then answers a fresh session signed with the old token's
-/// `sigKey`.
+/// `sigKey` (HMAC apps) or the app's active Ed25519 key.
 pub async fn heartbeat(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -44,6 +44,7 @@ pub async fn heartbeat(
         license_key,
         hwid,
         sig_key,
+        ttl,
         ..
     } = session;
     let input = HeartbeatInput {
@@ -58,6 +59,7 @@ pub async fn heartbeat(
                 app_id: input.app_id,
                 license_key: input.license_key,
                 hwid: input.hwid,
+                ttl,
             },
             &grant,
             &req.nonce,

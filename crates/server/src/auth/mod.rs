@@ -18,7 +18,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward_errors::{AuthFailure, ErrorCode, Failed, FieldError, HeartbeatError, ValidateError};
 use keyward_protocol::{
-    HeartbeatRequest, Nonce, SessionPayload, SessionTokenBody, ValidateRequest, sign_response_json,
+    AnswerSigner, HeartbeatRequest, Nonce, SessionPayload, SessionTokenBody, ValidateRequest,
+    iso_time, sign_answer_json,
 };
 use serde::Serialize;
 
@@ -29,7 +30,7 @@ use self::client_spec::ClientSpec;
 use crate::ratelimit::{ClientKey, Decision};
 use crate::request_id::{AnswerError, InternalCause};
 use crate::state::AppState;
-use crate::store::Grant;
+use crate::store::{AnswerKey, Grant};
 
 /// A failure answer of either family.
 pub(crate) fn failure<E: ErrorCode + Serialize>(
@@ -114,26 +115,48 @@ pub(crate) async fn read_json_body(
     })
 }
 
-/// Who a session is for: the app, the license and the device.
+/// Who a session is for (the app, the license and the device), and its lifetime: `0`
+/// for the server's default, else seconds (from validate's `ttlSeconds`, clamped, kept
+/// in the token for every heartbeat).
 pub(crate) struct SessionFor {
     pub(crate) app_id: String,
     pub(crate) license_key: String,
     pub(crate) hwid: String,
+    pub(crate) ttl: i64,
 }
 
 /// The success answer of both endpoints: a fresh session token for `session`, in a
-/// payload that echoes `nonce`, signed with the key derived from `signing_secret` (the
-/// app secret on validate, the old session's `sigKey` on heartbeat).
+/// payload that echoes `nonce`, signed as the app signs (`grant.answer_key`): in HMAC
+/// mode with the key derived from `hmac_secret` (the app secret on validate, the old
+/// session's `sigKey` on heartbeat), in Ed25519 mode with the app's active key.
 pub(crate) fn session_response(
     state: &AppState,
     session: SessionFor,
     grant: &Grant,
     nonce: &Nonce,
-    signing_secret: &[u8],
+    hmac_secret: &[u8],
     now: i64,
     request_id: Option<String>,
 ) -> Result<Response, String> {
-    let expires_in = now.saturating_add(state.session_ttl_secs());
+    let ed25519_key = match &grant.answer_key {
+        AnswerKey::Hmac => None,
+        AnswerKey::Ed25519 { key_id, sealed } => Some(
+            state
+                .key_vault()
+                .open(&session.app_id, key_id, sealed)
+                .map_err(|err| err.to_string())?,
+        ),
+    };
+    let signer = match &ed25519_key {
+        Some(key) => AnswerSigner::Ed25519(key),
+        None => AnswerSigner::Hmac(hmac_secret),
+    };
+    let lifetime = if session.ttl > 0 {
+        session.ttl
+    } else {
+        state.session_ttl_secs()
+    };
+    let expires_in = now.saturating_add(lifetime);
     let token = state
         .token_key()
         .issue(&SessionTokenBody {
@@ -142,6 +165,7 @@ pub(crate) fn session_response(
             hwid: session.hwid,
             sig_key: crate::secret::new_sig_key().map_err(|err| err.to_string())?,
             expires_in,
+            ttl: session.ttl,
         })
         .map_err(|err| err.to_string())?;
     let payload = SessionPayload {
@@ -149,12 +173,27 @@ pub(crate) fn session_response(
         timestamp: now,
         expires_in,
         nonce: nonce.as_str().to_owned(),
+        session_expires_at: iso_time::format_unix(expires_in),
+        // A lifetime license is `null`; an expiry past year 9999 is left out.
+        license_expires_at: grant
+            .license
+            .as_ref()
+            .and_then(|license| match license.expires_at {
+                None => Some(None),
+                Some(at) => iso_time::format_unix(at).map(Some),
+            }),
+        max_hwid_slots: grant.license.as_ref().map(|license| license.max_hwid_slots),
+        hwid_count: grant.license.as_ref().map(|license| license.hwid_count),
+        license_label: grant
+            .license
+            .as_ref()
+            .and_then(|license| license.label.clone())
+            .filter(|label| !label.is_empty()),
         app_variables: variables(&grant.app_variables)?,
         license_variables: variables(&grant.license_variables)?,
         request_id,
     };
-    let body =
-        sign_response_json(signing_secret, nonce, &payload).map_err(|err| err.to_string())?;
+    let body = sign_answer_json(signer, nonce, &payload).map_err(|err| err.to_string())?;
     let mut response = Response::new(Body::from(body));
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use keyward_errors::ValidateError;
-use keyward_protocol::ValidateRequest;
+use keyward_protocol::{ValidateRequest, session_lifetime};
 
 use super::{Admitted, SessionFor, admit, failure, internal_response, session_response};
 use crate::state::AppState;
@@ -44,6 +44,9 @@ pub async fn validate(
                 app_id: req.app_id,
                 license_key: req.license_key,
                 hwid: req.hwid,
+                // The requested lifetime, clamped; none asked for stays the server's
+                // default (0), so its tokens keep the form of before `ttlSeconds`.
+                ttl: session_lifetime(req.ttl_seconds, 0),
             },
             &grant,
             &req.nonce,

@@ -55,6 +55,21 @@ pub(super) fn of(method: &str, path: &str) -> Option<Bodies> {
             Some("App"),
             "The app as changed.",
         ),
+        ("POST", "/v1/apps/{appId}/signing-keys") => answer(
+            None,
+            S::CREATED,
+            Some("App"),
+            "The app, with the staged key listed (not active).",
+        ),
+        ("POST", "/v1/apps/{appId}/signing-keys/rotate") => answer(
+            None,
+            S::OK,
+            Some("App"),
+            "The app, its new active key first.",
+        ),
+        ("DELETE", "/v1/apps/{appId}/signing-keys/{keyId}") => {
+            answer(None, S::NO_CONTENT, None, "Deleted.")
+        }
         ("POST", "/v1/apps/{appId}/licenses") => answer(
             Some("CreateLicensesRequest"),
             S::CREATED,
@@ -166,6 +181,12 @@ pub(super) fn path_parameter(name: &str) -> Parameter {
                 .schema_type(Type::String)
                 .min_length(Some(1)),
             "The license key (`XXXX-XXXX-XXXX-XXXX`).",
+        ),
+        "keyId" => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1)),
+            "A signing key's id (`keyId` in its answers and in the app body).",
         ),
         "ruleId" | "id" => (
             ObjectBuilder::new()

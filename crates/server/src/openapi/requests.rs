@@ -16,8 +16,8 @@ use utoipa::openapi::{Ref, RefOr};
 
 use crate::api::fields::MAX_VARIABLES_BYTES;
 use crate::api::limits::{
-    APP_NAME_MAX, EVENT_NAME_MAX, EVENTS_MAX, HWID_SLOTS_MAX, HWID_SLOTS_MIN, LATEST_EXPIRY,
-    MAX_BATCH, MAX_DAYS, NOTE_MAX, RULE_VALUE_MAX, URL_MAX,
+    APP_NAME_MAX, EVENT_NAME_MAX, EVENTS_MAX, HWID_SLOTS_MAX, HWID_SLOTS_MIN, LABEL_MAX,
+    LATEST_EXPIRY, MAX_BATCH, MAX_DAYS, NOTE_MAX, RULE_VALUE_MAX, URL_MAX,
 };
 use crate::store::RuleKind;
 
@@ -132,6 +132,18 @@ fn app(description: &str, creating: bool) -> Schema {
             .into(),
             false,
         ),
+        (
+            "signing",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["hmac", "ed25519"]))
+                .description(Some(format!(
+                    "How the auth endpoints sign this app's answers: `hmac` (the HMAC-era protocol) or `ed25519` (protocol v2; switching gives the app its first key).{}",
+                    default(" Default hmac.")
+                )))
+                .into(),
+            false,
+        ),
     ];
     strict_object(description, active.into_iter().chain(fields)).into()
 }
@@ -169,6 +181,15 @@ fn create_licenses() -> Schema {
             ),
             ("variables", variables("license").into(), false),
             ("note", text(NOTE_MAX, "Free-text note.").into(), false),
+            (
+                "label",
+                text(
+                    LABEL_MAX,
+                    "A label validate payloads carry as `licenseLabel`.",
+                )
+                .into(),
+                false,
+            ),
         ],
     )
     .into()
@@ -286,15 +307,19 @@ fn nonce() -> RefOr<Schema> {
 fn auth_object(
     description: &str,
     properties: impl IntoIterator<Item = (&'static str, RefOr<Schema>)>,
+    optional: impl IntoIterator<Item = (&'static str, RefOr<Schema>)>,
 ) -> Schema {
-    properties
+    let object = properties.into_iter().fold(
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(description)),
+        |object, (name, schema)| object.property(name, schema).required(name),
+    );
+    optional
         .into_iter()
-        .fold(
-            ObjectBuilder::new()
-                .schema_type(Type::Object)
-                .description(Some(description)),
-            |object, (name, schema)| object.property(name, schema).required(name),
-        )
+        .fold(object, |object, (name, schema)| {
+            object.property(name, schema)
+        })
         .into()
 }
 
@@ -325,6 +350,15 @@ fn validate() -> Schema {
             ("hwid", hwid()),
             ("nonce", nonce()),
         ],
+        [(
+            "ttlSeconds",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .description(Some(
+                    "The session lifetime asked for, in seconds: any integer, clamped to one hour to seven days; 0 or less asks for the server's default.",
+                ))
+                .into(),
+        )],
     )
 }
 
@@ -343,5 +377,6 @@ fn heartbeat() -> Schema {
             ("nonce", nonce()),
             ("hwid", hwid()),
         ],
+        [],
     )
 }

@@ -53,18 +53,25 @@ pub(super) enum HealthStatus {
 }
 
 /// A successful `/auth/validate` or `/auth/heartbeat` answer: a `SessionPayload`
-/// signed with HMAC-SHA256 (key derived from the app secret and the nonce on validate,
-/// from the session token's key and the nonce on heartbeat; see docs/protocol.md).
+/// signed, for an `hmac` app, with HMAC-SHA256 (key derived from the app secret and the
+/// nonce on validate, from the session token's key and the nonce on heartbeat), for an
+/// `ed25519` app with its active key, named in `keyId` (see docs/protocol.md).
 #[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
 pub(super) struct SignedSession {
     status: SuccessStatus,
     /// Standard base64 (with padding) of the `SessionPayload` JSON; the signature covers
     /// this text exactly as sent.
     #[schema(content_encoding = "base64", content_media_type = "application/json")]
     payload: String,
-    /// Lowercase hex HMAC-SHA256 of `payload`'s text.
-    #[schema(pattern = "^[0-9a-f]{64}$")]
+    /// The signature of `payload`'s text: for an `hmac` app lowercase hex HMAC-SHA256;
+    /// for an `ed25519` app standard base64 (with padding) of the 64-byte Ed25519
+    /// signature.
+    #[schema(pattern = "^([0-9a-f]{64}|[A-Za-z0-9+/]{86}==)$")]
     signature: String,
+    /// For an `ed25519` app: the id of the key that signed (listed in the app's
+    /// `signingKeys`). Not covered by the signature.
+    key_id: Option<String>,
 }
 
 /// Always `success` in an answer of this server.
@@ -95,4 +102,15 @@ pub(super) struct SessionPayload {
     license_variables: Option<Map<String, Value>>,
     /// Server-side request identifier, for support.
     request_id: Option<String>,
+    /// The session's expiry as an ISO 8601 time (protocol v2).
+    session_expires_at: Option<String>,
+    /// On validate: the license's expiry as an ISO 8601 time, `null` for a lifetime
+    /// license.
+    license_expires_at: Option<String>,
+    /// On validate: the devices the license may be bound to.
+    max_hwid_slots: Option<i64>,
+    /// On validate: the devices bound to the license.
+    hwid_count: Option<i64>,
+    /// On validate: the license's label, if it has one.
+    license_label: Option<String>,
 }

@@ -5,36 +5,46 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::ipnet::IpNet;
 
 use super::{
-    AccessRule, App, AppPatch, CreatedApp, ListKind, NewApp, RuleKind, StoreError,
-    is_unique_violation, json_object, json_text,
+    AccessRule, App, AppPatch, CreatedApp, ListKind, NewApp, RuleKind, Signing, SigningPatch,
+    StoreError, is_unique_violation, json_object, json_text, signing_keys,
 };
 
 const COLUMNS: &str =
-    "public_id, name, active, hwid_slots, variables, allowlist_required, created_at";
+    "id, public_id, name, active, hwid_slots, variables, allowlist_required, signing, created_at";
 
 struct AppRow {
+    id: i64,
     app_id: String,
     name: String,
     active: bool,
     hwid_slots: u8,
     variables: String,
     allowlist_required: bool,
+    signing: String,
     created_at: i64,
 }
 
 fn app_row(row: &Row<'_>) -> rusqlite::Result<AppRow> {
     Ok(AppRow {
-        app_id: row.get(0)?,
-        name: row.get(1)?,
-        active: row.get(2)?,
-        hwid_slots: row.get(3)?,
-        variables: row.get(4)?,
-        allowlist_required: row.get(5)?,
-        created_at: row.get(6)?,
+        id: row.get(0)?,
+        app_id: row.get(1)?,
+        name: row.get(2)?,
+        active: row.get(3)?,
+        hwid_slots: row.get(4)?,
+        variables: row.get(5)?,
+        allowlist_required: row.get(6)?,
+        signing: row.get(7)?,
+        created_at: row.get(8)?,
     })
 }
 
-fn decode(row: AppRow) -> Result<App, StoreError> {
+fn decode(c: &Connection, row: AppRow) -> Result<App, StoreError> {
+    let signing = Signing::parse(&row.signing)
+        .ok_or_else(|| StoreError::Backend("bad stored signing mode".to_owned()))?;
+    let signing_keys = match signing {
+        Signing::Hmac => None,
+        Signing::Ed25519 => Some(signing_keys::list(c, row.id)?),
+    };
     Ok(App {
         app_id: row.app_id,
         name: row.name,
@@ -42,6 +52,8 @@ fn decode(row: AppRow) -> Result<App, StoreError> {
         hwid_slots: row.hwid_slots,
         variables: json_object(&row.variables)?,
         allowlist_required: row.allowlist_required,
+        signing,
+        signing_keys,
         created_at: row.created_at,
     })
 }
@@ -59,11 +71,11 @@ pub(super) fn owned(c: &Connection, account_id: i64, public_id: &str) -> Result<
     }
 }
 
-fn by_internal_id(c: &Connection, id: i64) -> Result<App, StoreError> {
+pub(super) fn by_internal_id(c: &Connection, id: i64) -> Result<App, StoreError> {
     let row = c
         .prepare_cached(&format!("SELECT {COLUMNS} FROM apps WHERE id = ?1"))?
         .query_row([id], app_row)?;
-    decode(row)
+    decode(c, row)
 }
 
 pub(super) fn create(
@@ -89,8 +101,12 @@ pub(super) fn create(
         app.allowlist_required,
         now
     ])?;
+    let id = c.last_insert_rowid();
+    if let Some(key) = &app.ed25519_key {
+        signing_keys::set_signing(c, id, &SigningPatch::Ed25519(key.clone()), now)?;
+    }
     Ok(CreatedApp {
-        app: by_internal_id(c, c.last_insert_rowid())?,
+        app: by_internal_id(c, id)?,
         app_secret: secret.to_owned(),
     })
 }
@@ -100,7 +116,8 @@ pub(super) fn list(c: &Connection, account_id: i64) -> Result<Vec<App>, StoreErr
         "SELECT {COLUMNS} FROM apps WHERE account_id = ?1 ORDER BY id"
     ))?;
     let rows = stmt.query_map([account_id], app_row)?;
-    rows.map(|row| decode(row?)).collect()
+    let rows: Vec<AppRow> = rows.collect::<Result<_, _>>()?;
+    rows.into_iter().map(|row| decode(c, row)).collect()
 }
 
 pub(super) fn get(c: &Connection, account_id: i64, public_id: &str) -> Result<App, StoreError> {
@@ -113,6 +130,7 @@ pub(super) fn update(
     account_id: i64,
     public_id: &str,
     patch: &AppPatch,
+    now: i64,
 ) -> Result<App, StoreError> {
     let id = owned(c, account_id, public_id)?;
     if let Some(name) = &patch.name {
@@ -134,6 +152,9 @@ pub(super) fn update(
     if let Some(required) = patch.allowlist_required {
         c.prepare_cached("UPDATE apps SET allowlist_required = ?1 WHERE id = ?2")?
             .execute(params![required, id])?;
+    }
+    if let Some(signing) = &patch.signing {
+        signing_keys::set_signing(c, id, signing, now)?;
     }
     by_internal_id(c, id)
 }

@@ -72,13 +72,73 @@ impl fmt::Debug for HeartbeatInput {
 }
 
 /// What a successful validate or heartbeat returns: the variables (JSON object text,
-/// shared: heartbeats answered from memory hand out the same text).
+/// shared: heartbeats answered from memory hand out the same text) and how to sign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     /// App variables, JSON object text.
     pub app_variables: Arc<str>,
     /// License variables, JSON object text.
     pub license_variables: Arc<str>,
+    /// The key the answer is signed with.
+    pub answer_key: AnswerKey,
+    /// Validate only: what the payload tells about the license (protocol v2's extra
+    /// fields). Heartbeats, answered from memory too, carry none.
+    pub license: Option<LicenseFacts>,
+}
+
+/// What a validate's payload tells about the license.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenseFacts {
+    /// Expiry, unix seconds; `None` for a lifetime license.
+    pub expires_at: Option<i64>,
+    /// The app's HWID slots per license.
+    pub max_hwid_slots: i64,
+    /// Devices bound to the license after this validate.
+    pub hwid_count: i64,
+    /// The license's label, if any.
+    pub label: Option<String>,
+}
+
+/// How an app's answer is signed, as the store knows it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum AnswerKey {
+    /// HMAC mode: keys derived from the app secret (validate) or the token's `sigKey`.
+    Hmac,
+    /// Ed25519 mode: the app's active key, sealed (`crate::signing_keys` opens it).
+    Ed25519 {
+        /// The key's id (`keyId`).
+        key_id: Arc<str>,
+        /// The sealed private key.
+        sealed: Arc<[u8]>,
+    },
+}
+
+impl fmt::Debug for AnswerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AnswerKey::Hmac => f.write_str("Hmac"),
+            AnswerKey::Ed25519 { key_id, .. } => f
+                .debug_struct("Ed25519")
+                .field("key_id", key_id)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// The stored columns `a.signing, k.key_id, k.sealed` of an app joined with its active key.
+type SigningColumns = (String, Option<String>, Option<Vec<u8>>);
+
+fn answer_key((signing, key_id, sealed): SigningColumns) -> Result<AnswerKey, StoreError> {
+    match (signing.as_str(), key_id, sealed) {
+        ("hmac", ..) => Ok(AnswerKey::Hmac),
+        ("ed25519", Some(key_id), Some(sealed)) => Ok(AnswerKey::Ed25519 {
+            key_id: key_id.into(),
+            sealed: sealed.into(),
+        }),
+        _ => Err(StoreError::Backend(
+            "an ed25519 app without an active signing key".to_owned(),
+        )),
+    }
 }
 
 /// What a heartbeat in the database answered, and the license's state for the session
@@ -109,13 +169,15 @@ struct AppState {
     account_id: i64,
     credits: i64,
     suspended: bool,
+    signing: SigningColumns,
 }
 
 fn app_state(c: &Connection, public_id: &str) -> Result<Option<AppState>, StoreError> {
     Ok(c.prepare_cached(
         "SELECT a.id, a.secret, a.active, a.hwid_slots, a.variables, a.allowlist_required,
-                    acc.id, acc.credits, acc.suspended
+                    acc.id, acc.credits, acc.suspended, a.signing, k.key_id, k.sealed
              FROM apps a JOIN accounts acc ON acc.id = a.account_id
+             LEFT JOIN app_signing_keys k ON k.app_id = a.id AND k.active = 1
              WHERE a.public_id = ?1",
     )?
     .query_row([public_id], |r| {
@@ -129,6 +191,7 @@ fn app_state(c: &Connection, public_id: &str) -> Result<Option<AppState>, StoreE
             account_id: r.get(6)?,
             credits: r.get(7)?,
             suspended: r.get(8)?,
+            signing: (r.get(9)?, r.get(10)?, r.get(11)?),
         })
     })
     .optional()?)
@@ -139,6 +202,7 @@ struct LicenseState {
     expires_at: Option<i64>,
     revoked: bool,
     variables: String,
+    label: Option<String>,
     /// Whether the request's HWID is bound to the license.
     bound: bool,
 }
@@ -151,7 +215,8 @@ fn license_state(
 ) -> Result<Option<LicenseState>, StoreError> {
     Ok(c.prepare_cached(
         "SELECT l.id, l.expires_at, l.revoked, l.variables,
-                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3)
+                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3),
+                    l.label
              FROM licenses l WHERE l.license_key = ?1 AND l.app_id = ?2",
     )?
     .query_row(params![key, app, hwid], |r| {
@@ -161,6 +226,7 @@ fn license_state(
             revoked: r.get(2)?,
             variables: r.get(3)?,
             bound: r.get(4)?,
+            label: r.get(5)?,
         })
     })
     .optional()?)
@@ -178,6 +244,7 @@ struct SessionState {
     license_variables: String,
     heartbeats: i64,
     bound: bool,
+    signing: SigningColumns,
 }
 
 fn session_state(
@@ -187,10 +254,12 @@ fn session_state(
     Ok(c.prepare_cached(
         "SELECT a.active, a.variables, acc.id, acc.suspended,
                     l.id, l.expires_at, l.revoked, l.variables, l.heartbeats,
-                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3)
+                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3),
+                    a.signing, k.key_id, k.sealed
              FROM apps a
              JOIN accounts acc ON acc.id = a.account_id
              JOIN licenses l ON l.app_id = a.id AND l.license_key = ?2
+             LEFT JOIN app_signing_keys k ON k.app_id = a.id AND k.active = 1
              WHERE a.public_id = ?1",
     )?
     .query_row(params![input.app_id, input.license_key, input.hwid], |r| {
@@ -205,6 +274,7 @@ fn session_state(
             license_variables: r.get(7)?,
             heartbeats: r.get(8)?,
             bound: r.get(9)?,
+            signing: (r.get(10)?, r.get(11)?, r.get(12)?),
         })
     })
     .optional()?)
@@ -340,10 +410,10 @@ pub(super) fn validate(
     if license.expires_at.is_some_and(|at| at <= now) {
         return Ok(Err(ValidateError::Expired));
     }
+    let bound: i64 = c
+        .prepare_cached("SELECT COUNT(*) FROM license_hwids WHERE license_id = ?1")?
+        .query_row([license.id], |row| row.get(0))?;
     if !license.bound {
-        let bound: i64 = c
-            .prepare_cached("SELECT COUNT(*) FROM license_hwids WHERE license_id = ?1")?
-            .query_row([license.id], |row| row.get(0))?;
         if bound >= app.hwid_slots {
             return Ok(Err(ValidateError::HwidMismatch));
         }
@@ -360,6 +430,13 @@ pub(super) fn validate(
     Ok(Ok(Grant {
         app_variables: app.variables.into(),
         license_variables: license.variables.into(),
+        answer_key: answer_key(app.signing)?,
+        license: Some(LicenseFacts {
+            expires_at: license.expires_at,
+            max_hwid_slots: app.hwid_slots,
+            hwid_count: bound + i64::from(!license.bound),
+            label: license.label,
+        }),
     }))
 }
 
@@ -412,6 +489,8 @@ pub(super) fn heartbeat(
                 Ok(Grant {
                     app_variables: state.app_variables.into(),
                     license_variables: state.license_variables.into(),
+                    answer_key: answer_key(state.signing)?,
+                    license: None,
                 }),
                 n,
             ),

@@ -24,19 +24,21 @@ fn owned(c: &Connection, account_id: i64, key: &str) -> Result<i64, StoreError> 
 
 /// A license with its HWIDs.
 fn load(c: &Connection, id: i64) -> Result<License, StoreError> {
-    let (key, app_id, expires_at, revoked, variables, note, heartbeats, created_at): (
+    type Row = (
         String,
         String,
         Option<i64>,
         bool,
         String,
         Option<String>,
+        Option<String>,
         i64,
         i64,
-    ) = c
+    );
+    let (key, app_id, expires_at, revoked, variables, note, label, heartbeats, created_at): Row = c
         .prepare_cached(
             "SELECT l.license_key, a.public_id, l.expires_at, l.revoked, l.variables, l.note,
-                    l.heartbeats, l.created_at
+                    l.label, l.heartbeats, l.created_at
              FROM licenses l JOIN apps a ON a.id = l.app_id WHERE l.id = ?1",
         )?
         .query_row([id], |r| {
@@ -49,6 +51,7 @@ fn load(c: &Connection, id: i64) -> Result<License, StoreError> {
                 r.get(5)?,
                 r.get(6)?,
                 r.get(7)?,
+                r.get(8)?,
             ))
         })?;
     let mut stmt = c.prepare_cached(
@@ -65,6 +68,7 @@ fn load(c: &Connection, id: i64) -> Result<License, StoreError> {
         hwids,
         variables: json_object(&variables)?,
         note,
+        label,
         heartbeats,
         created_at,
     })
@@ -93,8 +97,9 @@ pub(super) fn create(
     let mut created = Vec::with_capacity(keys.len());
     for key in keys {
         c.prepare_cached(
-            "INSERT INTO licenses (license_key, app_id, expires_at, variables, note, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO licenses (license_key, app_id, expires_at, variables, note, label,
+                                   created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
             key,
@@ -102,6 +107,7 @@ pub(super) fn create(
             spec.expires_at,
             variables,
             spec.note,
+            spec.label,
             now
         ])?;
         created.push(load(c, c.last_insert_rowid())?);

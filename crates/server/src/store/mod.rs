@@ -14,6 +14,7 @@ mod auth;
 mod licenses;
 pub mod schema;
 mod sessions;
+mod signing_keys;
 mod webhooks;
 mod worker;
 
@@ -25,7 +26,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use auth::{
-    Grant, HEARTBEATS_PER_CREDIT, HeartbeatGrant, HeartbeatInput, ValidateGrant, ValidateInput,
+    AnswerKey, Grant, HEARTBEATS_PER_CREDIT, HeartbeatGrant, HeartbeatInput, LicenseFacts,
+    ValidateGrant, ValidateInput,
 };
 use keyward_errors::{HeartbeatError, ValidateError};
 use sessions::{Beat, Epoch, SessionCache};
@@ -113,18 +115,92 @@ pub struct NewApp {
     pub variables: Map<String, Value>,
     /// Whether a device must be on the allow list.
     pub allowlist_required: bool,
+    /// `Some`: the app signs with Ed25519, starting with this key; `None`: with HMAC.
+    pub ed25519_key: Option<NewSigningKey>,
 }
 
 impl NewApp {
-    /// An app with one HWID slot and no variables.
+    /// An HMAC app with one HWID slot and no variables.
     pub fn named(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
             hwid_slots: 1,
             variables: Map::new(),
             allowlist_required: false,
+            ed25519_key: None,
         }
     }
+}
+
+/// How an app signs its auth answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Signing {
+    /// HMAC-SHA256 with keys derived from the app secret (protocol.md; the default).
+    Hmac,
+    /// Ed25519 with the app's active key (protocol v2).
+    Ed25519,
+}
+
+impl Signing {
+    /// The stored and wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signing::Hmac => "hmac",
+            Signing::Ed25519 => "ed25519",
+        }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "hmac" => Some(Signing::Hmac),
+            "ed25519" => Some(Signing::Ed25519),
+            _ => None,
+        }
+    }
+}
+
+/// A new Ed25519 signing key, its private half already sealed (`crate::signing_keys`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewSigningKey {
+    /// The id answers name it by (`keyId`).
+    pub key_id: String,
+    /// The 32 public key bytes.
+    pub public_key: [u8; 32],
+    /// The sealed private key.
+    pub sealed: Vec<u8>,
+}
+
+impl fmt::Debug for NewSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewSigningKey")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A change of an app's signing mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigningPatch {
+    /// Sign with HMAC from now on (the Ed25519 keys are kept).
+    Hmac,
+    /// Sign with Ed25519; `NewSigningKey` becomes the first key if the app has none.
+    Ed25519(NewSigningKey),
+}
+
+/// One of an ed25519 app's signing keys, as app bodies show it (no private half).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SigningKeyInfo {
+    /// The id answers name it by (`keyId`).
+    pub key_id: String,
+    /// Standard base64 of the 32 public key bytes.
+    pub public_key: String,
+    /// Whether it signs answers now.
+    pub active: bool,
+    /// Creation time, unix seconds.
+    pub created_at: i64,
 }
 
 /// Changes to an app; `None` leaves a field as it is.
@@ -140,6 +216,8 @@ pub struct AppPatch {
     pub variables: Option<Map<String, Value>>,
     /// New allowlist switch.
     pub allowlist_required: Option<bool>,
+    /// New signing mode.
+    pub signing: Option<SigningPatch>,
 }
 
 /// An app (without its secret).
@@ -159,6 +237,11 @@ pub struct App {
     pub variables: Map<String, Value>,
     /// Whether a device must be on the allow list.
     pub allowlist_required: bool,
+    /// How its auth answers are signed.
+    pub signing: Signing,
+    /// Ed25519 apps: their keys, the active one first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_keys: Option<Vec<SigningKeyInfo>>,
     /// Creation time.
     pub created_at: i64,
 }
@@ -266,6 +349,8 @@ pub struct NewLicenses {
     pub variables: Map<String, Value>,
     /// Free-text note.
     pub note: Option<String>,
+    /// Label shown to the end user's app (`licenseLabel` of a validate's payload).
+    pub label: Option<String>,
 }
 
 /// A license.
@@ -287,6 +372,8 @@ pub struct License {
     pub variables: Map<String, Value>,
     /// Free-text note.
     pub note: Option<String>,
+    /// Label shown to the end user's app (`licenseLabel` of a validate's payload).
+    pub label: Option<String>,
     /// Heartbeats counted so far (every 10th costs a credit).
     pub heartbeats: i64,
     /// Creation time.
@@ -533,16 +620,62 @@ impl Store {
             .await
     }
 
-    /// Updates an app.
+    /// Updates an app (`now`: the creation time of a first signing key).
     pub async fn update_app(
         &self,
         account_id: i64,
         app_id: String,
         patch: AppPatch,
+        now: i64,
     ) -> Result<App, StoreError> {
         self.worker
             .call(Sessions::MayChange, move |c| {
-                apps::update(c, account_id, &app_id, &patch)
+                apps::update(c, account_id, &app_id, &patch, now)
+            })
+            .await
+    }
+
+    /// Adds a staged signing key to an ed25519 app (not signing until a rotation).
+    pub async fn stage_signing_key(
+        &self,
+        account_id: i64,
+        app_id: String,
+        key: NewSigningKey,
+        now: i64,
+    ) -> Result<App, StoreError> {
+        self.worker
+            .call(Sessions::Unchanged, move |c| {
+                signing_keys::stage(c, account_id, &app_id, &key, now)
+            })
+            .await
+    }
+
+    /// Activates the newest staged signing key of an ed25519 app, or `key` when none is
+    /// staged, keeping the old ones.
+    pub async fn rotate_signing_key(
+        &self,
+        account_id: i64,
+        app_id: String,
+        key: NewSigningKey,
+        now: i64,
+    ) -> Result<App, StoreError> {
+        self.worker
+            .call(Sessions::MayChange, move |c| {
+                signing_keys::rotate(c, account_id, &app_id, &key, now)
+            })
+            .await
+    }
+
+    /// Deletes a signing key that is not active.
+    pub async fn delete_signing_key(
+        &self,
+        account_id: i64,
+        app_id: String,
+        key_id: String,
+    ) -> Result<(), StoreError> {
+        self.worker
+            .call(Sessions::MayChange, move |c| {
+                signing_keys::delete(c, account_id, &app_id, &key_id)
             })
             .await
     }

@@ -97,7 +97,33 @@ const MIGRATIONS: &[Migration] = &[
         ",
         data: Some(fill_ip_ranges),
     },
-    // 3: the validate nonces of each app, remembered for the replay window
+    // 3: per-app signing (protocol v2). Apps sign with `hmac` (the default, every existing
+    // app) or `ed25519`; an ed25519 app has one active key and may keep retired ones and
+    // staged ones (the next key, made ahead so that builds can trust it before it signs).
+    // Private keys are stored sealed under the server secret (`crate::signing_keys`).
+    Migration {
+        data: None,
+        sql: r"
+        ALTER TABLE apps ADD COLUMN signing TEXT NOT NULL DEFAULT 'hmac'
+            CHECK (signing IN ('hmac', 'ed25519'));
+        CREATE TABLE app_signing_keys (
+            id         INTEGER PRIMARY KEY,
+            app_id     INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+            key_id     TEXT NOT NULL,
+            public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+            sealed     BLOB NOT NULL,
+            active     INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            -- When it first signed; NULL for a staged key (made ahead of a rotation).
+            activated_at INTEGER,
+            UNIQUE (app_id, key_id)
+        );
+        CREATE UNIQUE INDEX app_signing_keys_active ON app_signing_keys(app_id) WHERE active = 1;
+        -- The label a validate's payload carries as `licenseLabel` (protocol v2).
+        ALTER TABLE licenses ADD COLUMN label TEXT;
+        ",
+    },
+    // 4: the validate nonces of each app, remembered for the replay window
     // (`auth::REPLAY_WINDOW_SECS`), so that a repeat is `replay_detected`, across restarts.
     Migration {
         sql: r"

@@ -136,6 +136,8 @@ impl Entry {
             grant: Grant {
                 app_variables: "{}".into(),
                 license_variables: "{}".into(),
+                answer_key: super::AnswerKey::Hmac,
+                license: None,
             },
             stored: 0,
             in_flight: 0,
@@ -452,6 +454,8 @@ mod tests {
         Grant {
             app_variables: "{}".into(),
             license_variables: "{\"tier\":1}".into(),
+            answer_key: super::super::AnswerKey::Hmac,
+            license: None,
         }
     }
 

@@ -164,6 +164,11 @@ pub async fn delete_access_rule(server: &TestServer, seed: &Seed, rule: &Value) 
 
 /// Changes the seed's app through `PATCH /v1/apps/{appId}` (200 expected).
 pub async fn patch_app(server: &TestServer, seed: &Seed, patch: Value) {
+    patch_app_body(server, seed, patch).await;
+}
+
+/// [`patch_app`], returning the app body.
+pub async fn patch_app_body(server: &TestServer, seed: &Seed, patch: Value) -> Value {
     let path = format!("/v1/apps/{}", seed.app_id);
     let response = api(server, seed, Method::PATCH, &path)
         .json(&patch)
@@ -171,6 +176,7 @@ pub async fn patch_app(server: &TestServer, seed: &Seed, patch: Value) {
         .await
         .unwrap();
     assert_eq!(response.status(), 200, "{patch}");
+    response.json().await.unwrap()
 }
 
 /// Sends every body to the auth endpoint `path` at once; how many succeeded.
