@@ -3,9 +3,11 @@
 # /auth/heartbeat at 64 and 512 connections, in one run against one server process.
 # Each auth endpoint runs twice: with a fresh nonce per request (wrk runs Lua for every
 # request) and "static" with one prepared body (wrk sends it as it sends /health, so the
-# load generator, which shares the 2 cores, costs the same on every row). Heartbeat runs
-# a third time over the sessions of 256 licenses, as many devices beating would (all
-# other rows use one session).
+# load generator, which shares the 2 cores, costs the same on every row; a static
+# validate is a replay, refused with `replay_detected`). Heartbeat runs a third time over
+# the sessions of 256 licenses, as many devices beating would (all other rows use one
+# session). Both endpoints run once more for an app that signs with Ed25519, beside the
+# HMAC app of the other rows.
 # Prints req/s, p50/p99 latency, the ratio to /health (the mean of the /health rows just
 # before and after), and the server's peak RSS.
 #
@@ -60,9 +62,16 @@ for c in $CONNECTIONS; do
   health_before="$RPS"
   for spec in "/auth/validate validate.lua" "/auth/heartbeat heartbeat.lua" \
     "/auth/validate validate_static.lua static" "/auth/heartbeat heartbeat_static.lua static" \
-    "/auth/heartbeat heartbeat_many.lua 256_licenses"; do
+    "/auth/heartbeat heartbeat_many.lua 256_licenses" \
+    "/auth/validate validate.lua ed25519_app" "/auth/heartbeat heartbeat.lua ed25519_app"; do
     set -- $spec
-    measure "$1" "$2" "$c"
+    if [ "${3:-}" = ed25519_app ]; then
+      [ -n "$KW_ED_APP_ID" ] || continue # a build without per-app signing
+      KW_APP_ID="$KW_ED_APP_ID" KW_APP_SECRET="$KW_ED_APP_SECRET" KW_LICENSE="$KW_ED_LICENSE" \
+        KW_TOKEN="$KW_ED_TOKEN" measure "$1" "$2" "$c"
+    else
+      measure "$1" "$2" "$c"
+    fi
     auth=("$RPS" "$P50" "$P99" "$CPU" "$ERRORS")
     label="$1${3:+ (${3//_/ })}"
     measure /health health.lua "$c"

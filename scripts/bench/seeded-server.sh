@@ -42,6 +42,20 @@ VALIDATE="$(curl -fs -H 'Content-Type: application/json' -d "{\"appId\":\"$KW_AP
 PAYLOAD="$(echo "$VALIDATE" | json_field payload)"
 export KW_TOKEN="$(echo "$PAYLOAD" | base64 -d | json_field sessionToken)"
 if [ -z "$KW_TOKEN" ]; then echo "seeding failed: $VALIDATE" >&2; exit 1; fi
+# The same for an app that signs with Ed25519 (builds that have per-app signing), for the
+# rows of an ed25519 app: KW_ED_APP_ID, KW_ED_APP_SECRET, KW_ED_LICENSE, KW_ED_TOKEN.
+ED_APP="$(curl -fs -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
+  -d '{"name":"bench-ed25519","hwidSlots":1,"signing":"ed25519"}' "$BASE/v1/apps" || true)"
+export KW_ED_APP_ID="$(echo "$ED_APP" | json_field appId)"
+if [ -n "$KW_ED_APP_ID" ] && echo "$ED_APP" | grep -q '"signing":"ed25519"'; then
+  export KW_ED_APP_SECRET="$(echo "$ED_APP" | json_field appSecret)"
+  export KW_ED_LICENSE="$(curl -fs -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
+    -d '{"count":1}' "$BASE/v1/apps/$KW_ED_APP_ID/licenses" | json_field key)"
+  ED_VALIDATE="$(curl -fs -H 'Content-Type: application/json' -d "{\"appId\":\"$KW_ED_APP_ID\",\"appSecret\":\"$KW_ED_APP_SECRET\",\"licenseKey\":\"$KW_ED_LICENSE\",\"hwid\":\"$KW_HWID\",\"nonce\":\"0123456789abcdef0123456789abcdef\"}" "$BASE/auth/validate")"
+  export KW_ED_TOKEN="$(echo "$ED_VALIDATE" | json_field payload | base64 -d | json_field sessionToken)"
+else
+  KW_ED_APP_ID=""
+fi
 # Sessions on many licenses, for heartbeat_many.lua.
 export KW_TOKENS_FILE="$WORK/tokens.txt"
 python3 "$KW_BENCH_DIR/seed_sessions.py" "$BASE" "$API_KEY" "$KW_APP_ID" "$KW_APP_SECRET" \

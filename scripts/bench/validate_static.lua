@@ -1,6 +1,8 @@
 -- POST /auth/validate with one prepared body: wrk sends it without running Lua per
 -- request, as it does for /health, so the load generator costs the same on every row.
--- The server's work does not depend on the nonce being new (nonces guard the client).
+-- Its nonce was used by the seeding validate, so every request is a replay: the row
+-- measures a replay's refusal (`replay_detected`: the app's checks and one nonce lookup,
+-- no charge, no signature), not a login.
 package.path = package.path .. ";" .. os.getenv("KW_BENCH_DIR") .. "/?.lua"
 require("common")
 wrk.method = "POST"

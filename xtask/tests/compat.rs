@@ -480,3 +480,37 @@ fn a_breaking_change_two_commits_back_is_caught() {
         outcome.render()
     );
 }
+
+/// A baseline from before operations had names (spec 1.2.0 and older) is still
+/// compared, and none of its operations counts as renamed.
+#[test]
+fn a_baseline_whose_operations_have_no_names() {
+    let (before, after) = fixture("operation-code-added");
+    let unnamed: String = before
+        .lines()
+        .filter(|line| !line.starts_with("name = \""))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert!(
+        Spec::parse(OLD, &unnamed).is_err(),
+        "names are required now"
+    );
+    let old = Spec::parse_baseline(OLD, &unnamed).expect("a baseline may lack names");
+    let report = compat::compare(&old, &parse(NEW, &after));
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.rule == Rule::OperationRenamed),
+        "{}",
+        report.render()
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == Rule::OperationCodeAdded),
+        "{}",
+        report.render()
+    );
+}

@@ -669,6 +669,16 @@ fn operation_name_problems() {
 }
 
 #[test]
+fn an_operation_needs_a_name_unless_it_is_a_baseline() {
+    let source = with_operations("").replacen("name = \"GetApps\"\n", "", 1);
+    let report = report(&source);
+    assert!(report.contains("operation needs a `name`"), "{report}");
+    // An earlier commit's spec, read by spec-compat, may predate names.
+    let baseline = Spec::parse_baseline(PATH, &source).expect("a baseline may lack names");
+    assert!(baseline.operations.iter().any(|op| !op.named));
+}
+
+#[test]
 fn a_spec_without_operations_needs_none() {
     let spec = Spec::parse(PATH, MINIMAL).expect("valid without operations");
     assert!(spec.operations.is_empty());

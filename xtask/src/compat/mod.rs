@@ -85,7 +85,7 @@ pub fn run(
                 return Err(err.into());
             }
         };
-        let old = Spec::parse(&baseline.display_path, &baseline.source).map_err(|err| {
+        let old = Spec::parse_baseline(&baseline.display_path, &baseline.source).map_err(|err| {
             format!(
                 "the old spec ({}) does not pass this version's spec checks, so it cannot be compared:\n{err}",
                 baseline.description

@@ -213,6 +213,8 @@ pub struct OperationDefaults {
 pub struct Operation {
     /// UpperCamelCase and unique (`CreateLicenses`).
     pub name: String,
+    /// Whether the spec gave `name` (a baseline spec from before names may not).
+    pub named: bool,
     pub name_span: Span,
     /// Upper case: `GET`, `POST`, ...
     pub method: String,
@@ -266,6 +268,16 @@ impl Spec {
 
     /// Parses and checks spec text. Never panics, whatever the input.
     pub fn parse(path: &str, source: &str) -> Result<Spec, Diagnostics> {
+        Self::parse_as(path, source, Edition::Current)
+    }
+
+    /// Parses a spec of an earlier commit, for `spec-compat`: as [`Spec::parse`], but what
+    /// a later version made required may be missing ([`Edition::Baseline`]).
+    pub fn parse_baseline(path: &str, source: &str) -> Result<Spec, Diagnostics> {
+        Self::parse_as(path, source, Edition::Baseline)
+    }
+
+    fn parse_as(path: &str, source: &str, edition: Edition) -> Result<Spec, Diagnostics> {
         let diagnostics = |problems| Diagnostics {
             path: path.to_owned(),
             source: source.to_owned(),
@@ -278,6 +290,7 @@ impl Spec {
         let mut checker = Checker {
             path,
             source,
+            edition,
             problems: Vec::new(),
         };
         let spec = checker.check(raw);
@@ -353,7 +366,19 @@ fn toml_message(err: &toml::de::Error) -> String {
 struct Checker<'a> {
     path: &'a str,
     source: &'a str,
+    edition: Edition,
     problems: Vec<Diagnostic>,
+}
+
+/// Which rules a spec is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edition {
+    /// This version's: the spec being generated from.
+    Current,
+    /// An earlier commit's, compared with by `spec-compat`: an `[[operation]]` may lack
+    /// its `name` (required since operations got their own error enums); it is given
+    /// one derived from its method and path, marked as such.
+    Baseline,
 }
 
 const HTTP_STATUSES: std::ops::RangeInclusive<i64> = 400..=599;

@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use toml::Spanned;
 
 use super::raw::{RawOperation, RawOperationDefaults};
-use super::{Checker, ErrorEntry, Family, Operation, OperationDefaults, Span, names};
+use super::{Checker, Edition, ErrorEntry, Family, Operation, OperationDefaults, Span, names};
 use crate::diagnostic::Diagnostic;
 
 /// Whether each operation of `family` gets its own error enum: when several
@@ -23,6 +23,23 @@ use crate::diagnostic::Diagnostic;
 /// operation (`ValidateError`) already is that operation's error.
 pub fn has_operation_enums(operations: &[Operation], family: &str) -> bool {
     operations.iter().filter(|op| op.family == family).count() > 1
+}
+
+/// A name for an operation of a baseline spec that has none: its method and the path's
+/// literal segments (`GET /v1/apps/{appId}` -> `GetV1Apps`); only ever compared.
+fn derived_name(method: &str, path: &str) -> String {
+    let words = path
+        .split(['/', '-', '_', '.'])
+        .filter(|word| !word.is_empty() && !word.starts_with('{'));
+    std::iter::once(method)
+        .chain(words)
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase()
+            })
+        })
+        .collect()
 }
 
 /// The methods an operation may have.
@@ -106,19 +123,35 @@ impl Checker<'_> {
         for raw in raw_operations {
             let span = raw.span();
             let raw = raw.into_inner();
-            let name = raw.name.get_ref().clone();
-            if !names::is_type_name(&name) {
+            let (name, name_span) = match &raw.name {
+                Some(name) => (name.get_ref().clone(), name.span()),
+                None => {
+                    if self.edition == Edition::Current {
+                        self.error(
+                            span.clone(),
+                            "operation needs a `name` (UpperCamelCase: its error enum and OpenAPI operationId, e.g. `CreateLicenses`)",
+                        );
+                    }
+                    (
+                        derived_name(raw.method.get_ref(), raw.path.get_ref()),
+                        span.clone(),
+                    )
+                }
+            };
+            // A derived name is only ever compared; a given one must be a unique type name.
+            let given = raw.name.is_some();
+            if given && !names::is_type_name(&name) {
                 self.error(
-                    raw.name.span(),
+                    name_span.clone(),
                     format!(
                         "operation name `{name}` must be UpperCamelCase ASCII (`CreateLicenses`)"
                     ),
                 );
-            } else if let Some(first) = names.insert(name.clone(), raw.name.span()) {
+            } else if given && let Some(first) = names.insert(name.clone(), name_span.clone()) {
                 let (line, _, _) = crate::diagnostic::locate(self.source, first.start);
                 let diagnostic = Diagnostic::at(
                     self.source,
-                    raw.name.span(),
+                    name_span.clone(),
                     format!("duplicate operation name `{name}` (first used on line {line})"),
                 )
                 .related(self.source, first, "first used here");
@@ -188,8 +221,9 @@ impl Checker<'_> {
             };
             all.sort_by_key(order);
             operations.push(Operation {
+                named: raw.name.is_some(),
                 name,
-                name_span: raw.name.span(),
+                name_span,
                 method,
                 path,
                 summary,

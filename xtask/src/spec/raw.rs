@@ -134,7 +134,7 @@ pub struct RawOperationDefaults {
 #[serde(deny_unknown_fields)]
 pub struct RawOperation {
     /// UpperCamelCase: names the operation's error enum and OpenAPI operationId.
-    pub name: Spanned<String>,
+    pub name: Option<Spanned<String>>,
     pub method: Spanned<String>,
     pub path: Spanned<String>,
     pub summary: Spanned<String>,

@@ -28,7 +28,8 @@ impl Compare<'_> {
             let subject = format!("operation/{}", old.route());
             if let Some(index) = find(new_ops, old) {
                 let new = &new_ops[index];
-                if new.name != old.name {
+                // A baseline from before names has derived ones: nothing was renamed.
+                if old.named && new.name != old.name {
                     self.at_new(
                         Rule::OperationRenamed,
                         subject.clone(),
@@ -47,7 +48,7 @@ impl Compare<'_> {
             }
             let successor = added
                 .iter()
-                .position(|slot| slot.is_some_and(|new| new.name == old.name))
+                .position(|slot| slot.is_some_and(|new| old.named && new.name == old.name))
                 .or_else(|| {
                     added
                         .iter()
