@@ -6,6 +6,7 @@ usage: seed_sessions.py BASE API_KEY APP_ID APP_SECRET HWID N OUT
 """
 import base64
 import json
+import secrets
 import sys
 import urllib.request
 
@@ -26,7 +27,7 @@ def main():
     for license in created["licenses"]:
         answer = post(f"{base}/auth/validate", {
             "appId": app_id, "appSecret": app_secret, "licenseKey": license["key"],
-            "hwid": hwid, "nonce": "0123456789abcdef0123456789abcdef",
+            "hwid": hwid, "nonce": secrets.token_hex(16),
         })
         if answer.get("status") != "success":
             sys.exit(f"seeding a session failed: {answer}")
