@@ -82,15 +82,28 @@ VALIDATE="$(curl -fsS -H 'Content-Type: application/json' \
     -d "{\"appId\":\"$APP_ID\",\"appSecret\":\"$APP_SECRET\",\"licenseKey\":\"$LICENSE\",\"hwid\":\"$HWID\",\"nonce\":\"0123456789abcdef0123456789abcdef\"}" \
     "$BASE/auth/validate")"
 TOKEN="$(echo "$VALIDATE" | field payload | base64 -d | field sessionToken)"
+# An app that signs with Ed25519, with a license, a session and a retired key, so that
+# its answers and the signing-key routes can succeed too.
+ED_APP="$(api_post /v1/apps '{"name":"schemathesis-ed25519","hwidSlots":2,"signing":"ed25519"}')"
+ED_APP_ID="$(echo "$ED_APP" | field appId)"
+ED_APP_SECRET="$(echo "$ED_APP" | field appSecret)"
+ED_LICENSE="$(api_post "/v1/apps/$ED_APP_ID/licenses" '{"count":2}' | field licenses.0.key)"
+ED_KEY_ID="$(api_post "/v1/apps/$ED_APP_ID/signing-keys/rotate" '' | field signingKeys.1.keyId)"
+ED_VALIDATE="$(curl -fsS -H 'Content-Type: application/json' \
+    -d "{\"appId\":\"$ED_APP_ID\",\"appSecret\":\"$ED_APP_SECRET\",\"licenseKey\":\"$ED_LICENSE\",\"hwid\":\"$HWID\",\"nonce\":\"0123456789abcdef0123456789abcdef\"}" \
+    "$BASE/auth/validate")"
+ED_TOKEN="$(echo "$ED_VALIDATE" | field payload | base64 -d | field sessionToken)"
 
 # The seeded values, offered to Schemathesis beside the ones it generates.
 cat >"$WORK/schemathesis.toml" <<TOML
 [dictionaries.apps]
-values = ["$APP_ID"]
+values = ["$APP_ID", "$ED_APP_ID"]
 [dictionaries.secrets]
-values = ["$APP_SECRET"]
+values = ["$APP_SECRET", "$ED_APP_SECRET"]
 [dictionaries.licenses]
-values = ["$LICENSE"]
+values = ["$LICENSE", "$ED_LICENSE"]
+[dictionaries.signing_keys]
+values = ["$ED_KEY_ID"]
 [dictionaries.rules]
 values = [$RULE_ID]
 [dictionaries.webhooks]
@@ -98,13 +111,14 @@ values = [$WEBHOOK_ID]
 [dictionaries.hwids]
 values = ["$HWID"]
 [dictionaries.tokens]
-values = ["$TOKEN"]
+values = ["$TOKEN", "$ED_TOKEN"]
 
 [parameters]
 "path.appId" = { dictionary = "apps", probability = 0.7 }
 "path.key" = { dictionary = "licenses", probability = 0.7 }
 "path.ruleId" = { dictionary = "rules", probability = 0.3 }
 "path.id" = { dictionary = "webhooks", probability = 0.3 }
+"path.keyId" = { dictionary = "signing_keys", probability = 0.3 }
 "body.appId" = { dictionary = "apps", probability = 0.7 }
 "body.appSecret" = { dictionary = "secrets", probability = 0.7 }
 "body.licenseKey" = { dictionary = "licenses", probability = 0.7 }
