@@ -143,22 +143,16 @@ pub(crate) async fn spawn_wrapped(
     wrap: impl FnOnce(Router) -> Router + Send + 'static,
 ) -> Result<RunningServer, ServerError> {
     let (state, store) = prepare(&config).await?;
-    let tls = config.tls.clone().map(Tls::load).transpose()?;
-    let listener = bind(&config).await?;
-    let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    let public = Public::open(&config).await?;
+    let addr = public.addr()?;
     let metrics = bind_metrics(&config).await?;
     let metrics_addr = match &metrics {
         Some(exporter) => Some(exporter.local_addr().map_err(ServerError::Serve)?),
         None => None,
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let limits = Limits::new(config.connections);
     let task = tokio::spawn(run(
-        Public {
-            listener,
-            limits,
-            tls,
-        },
+        public,
         metrics,
         state,
         store.clone(),
@@ -183,18 +177,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let (state, store) = prepare(&config).await?;
-    let tls = config.tls.clone().map(Tls::load).transpose()?;
-    let listener = bind(&config).await?;
-    let addr = listener.local_addr().map_err(ServerError::Serve)?;
-    let limits = Limits::new(config.connections);
+    let public = Public::open(&config).await?;
     tracing::info!(
-        %addr,
-        scheme = if tls.is_some() { "https" } else { "http" },
+        addr = %public.addr()?,
+        scheme = if public.tls.is_some() { "https" } else { "http" },
         db = %config.db_path.display(),
-        open_file_limit = %limits
+        open_file_limit = %public
+            .limits
             .open_file_limit
             .map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
-        max_connections = limits.cap,
+        max_connections = public.limits.cap,
         "keyward-server listening"
     );
     let metrics = bind_metrics(&config).await?;
@@ -202,24 +194,11 @@ pub async fn serve(
         let addr = exporter.local_addr().map_err(ServerError::Serve)?;
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
     }
-    run(
-        Public {
-            listener,
-            limits,
-            tls,
-        },
-        metrics,
-        state,
-        store,
-        shutdown,
-        |router| router,
-    )
-    .await
-    .map_err(ServerError::Serve)
+    run(public, metrics, state, store, shutdown, |router| router)
+        .await
+        .map_err(ServerError::Serve)
 }
 
-/// Serves until `shutdown` completes and open requests finish, writing the heartbeat
-/// counts kept in memory every [`FLUSH_EVERY`] and once more at the end.
 /// The public listener and how its connections are served.
 struct Public {
     listener: TcpListener,
@@ -227,6 +206,25 @@ struct Public {
     tls: Option<Tls>,
 }
 
+impl Public {
+    /// Loads the TLS pair (so that an unusable one fails the start) and binds the listen
+    /// address of `config`.
+    async fn open(config: &Config) -> Result<Self, ServerError> {
+        let tls = config.tls.clone().map(Tls::load).transpose()?;
+        Ok(Self {
+            listener: bind(config).await?,
+            limits: Limits::new(config.connections),
+            tls,
+        })
+    }
+
+    fn addr(&self) -> Result<SocketAddr, ServerError> {
+        self.listener.local_addr().map_err(ServerError::Serve)
+    }
+}
+
+/// Serves until `shutdown` completes and open requests finish, writing the heartbeat
+/// counts kept in memory every [`FLUSH_EVERY`] and once more at the end.
 async fn run(
     public: Public,
     metrics: Option<Exporter>,
