@@ -1,7 +1,8 @@
-//! What each operation takes and answers on success, as the handlers do it: the request
-//! body's and the success body's component names, the success status, and the
-//! parameters. The operations themselves (and their errors) come from the spec; an
-//! operation missing here is documented without a body (a test refuses that).
+//! What each operation takes and answers on success, as the handlers do it, keyed by the
+//! spec's operation name: the request body's and the success body's component names, the
+//! success status, and the parameters. The operations themselves (and their errors) come
+//! from the spec; an operation missing here is documented without a body (a test refuses
+//! that).
 
 use axum::http::StatusCode;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
@@ -36,94 +37,84 @@ const fn answer(
     }
 }
 
-/// The bodies of the operation `method` `path` (a template of the spec).
-pub(super) fn of(method: &str, path: &str) -> Option<Bodies> {
+/// The bodies of the operation named `name` in the spec.
+pub(super) fn of(name: &str) -> Option<Bodies> {
     use StatusCode as S;
-    Some(match (method, path) {
-        ("GET", "/v1/account") => answer(None, S::OK, Some("Account"), "The account."),
-        ("POST", "/v1/apps") => answer(
+    Some(match name {
+        "GetAccount" => answer(None, S::OK, Some("Account"), "The account."),
+        "CreateApp" => answer(
             Some("CreateAppRequest"),
             S::CREATED,
             Some("CreatedApp"),
             "The app, with its secret (shown only here).",
         ),
-        ("GET", "/v1/apps") => answer(None, S::OK, Some("AppList"), "The apps."),
-        ("GET", "/v1/apps/{appId}") => answer(None, S::OK, Some("App"), "The app."),
-        ("PATCH", "/v1/apps/{appId}") => answer(
+        "ListApps" => answer(None, S::OK, Some("AppList"), "The apps."),
+        "GetApp" => answer(None, S::OK, Some("App"), "The app."),
+        "UpdateApp" => answer(
             Some("UpdateAppRequest"),
             S::OK,
             Some("App"),
             "The app as changed.",
         ),
-        ("POST", "/v1/apps/{appId}/signing-keys") => answer(
+        "StageSigningKey" => answer(
             None,
             S::CREATED,
             Some("App"),
             "The app, with the staged key listed (not active).",
         ),
-        ("POST", "/v1/apps/{appId}/signing-keys/rotate") => answer(
+        "RotateSigningKey" => answer(
             None,
             S::OK,
             Some("App"),
             "The app, its new active key first.",
         ),
-        ("DELETE", "/v1/apps/{appId}/signing-keys/{keyId}") => {
-            answer(None, S::NO_CONTENT, None, "Deleted.")
-        }
-        ("POST", "/v1/apps/{appId}/licenses") => answer(
+        "DeleteSigningKey" => answer(None, S::NO_CONTENT, None, "Deleted."),
+        "CreateLicenses" => answer(
             Some("CreateLicensesRequest"),
             S::CREATED,
             Some("CreatedLicenses"),
             "The licenses.",
         ),
-        ("GET", "/v1/apps/{appId}/licenses") => {
-            answer(None, S::OK, Some("LicensePage"), "A page of licenses.")
-        }
-        ("POST", "/v1/apps/{appId}/access-rules") => answer(
+        "ListLicenses" => answer(None, S::OK, Some("LicensePage"), "A page of licenses."),
+        "CreateAccessRule" => answer(
             Some("CreateAccessRuleRequest"),
             S::CREATED,
             Some("AccessRule"),
             "The rule.",
         ),
-        ("GET", "/v1/apps/{appId}/access-rules") => {
-            answer(None, S::OK, Some("AccessRuleList"), "The rules.")
-        }
-        ("DELETE", "/v1/apps/{appId}/access-rules/{ruleId}") => {
-            answer(None, S::NO_CONTENT, None, "Deleted.")
-        }
-        ("GET", "/v1/licenses/{key}") => answer(None, S::OK, Some("License"), "The license."),
-        ("POST", "/v1/licenses/{key}/revoke") => {
-            answer(None, S::OK, Some("License"), "The license, revoked.")
-        }
-        ("POST", "/v1/licenses/{key}/reset-hwids") => answer(
+        "ListAccessRules" => answer(None, S::OK, Some("AccessRuleList"), "The rules."),
+        "DeleteAccessRule" => answer(None, S::NO_CONTENT, None, "Deleted."),
+        "GetLicense" => answer(None, S::OK, Some("License"), "The license."),
+        "RevokeLicense" => answer(None, S::OK, Some("License"), "The license, revoked."),
+        "ResetHwids" => answer(
             None,
             S::OK,
             Some("License"),
             "The license, with no device bound.",
         ),
-        ("POST", "/v1/licenses/{key}/extend") => answer(
+        "ExtendLicense" => answer(
             Some("ExtendLicenseRequest"),
             S::OK,
             Some("License"),
             "The license, extended.",
         ),
-        ("POST", "/v1/webhooks") => answer(
+        "CreateWebhook" => answer(
             Some("CreateWebhookRequest"),
             S::CREATED,
             Some("Webhook"),
             "The webhook.",
         ),
-        ("GET", "/v1/webhooks") => answer(None, S::OK, Some("WebhookList"), "The webhooks."),
-        ("DELETE", "/v1/webhooks/{id}") => answer(None, S::NO_CONTENT, None, "Deleted."),
-        ("GET", "/health") => answer(None, S::OK, Some("Health"), "The server answers."),
-        ("GET", "/openapi.json") => answer(None, S::OK, Some("OpenApiDocument"), "This document."),
-        ("POST", "/auth/validate") => answer(
+        "ListWebhooks" => answer(None, S::OK, Some("WebhookList"), "The webhooks."),
+        "DeleteWebhook" => answer(None, S::NO_CONTENT, None, "Deleted."),
+        "GetHealth" => answer(None, S::OK, Some("Health"), "The server answers."),
+        "GetOpenApi" => answer(None, S::OK, Some("OpenApiDocument"), "This document."),
+        "Validate" => answer(
             Some("ValidateRequest"),
             S::OK,
             Some("SignedSession"),
             "The signed session.",
         ),
-        ("POST", "/auth/heartbeat") => answer(
+        "Heartbeat" => answer(
             Some("HeartbeatRequest"),
             S::OK,
             Some("SignedSession"),
@@ -133,10 +124,10 @@ pub(super) fn of(method: &str, path: &str) -> Option<Bodies> {
     })
 }
 
-/// The query parameters of the operation `method` `path`.
-pub(super) fn query(method: &str, path: &str) -> Vec<Parameter> {
-    match (method, path) {
-        ("GET", "/v1/apps/{appId}/licenses") => vec![
+/// The query parameters of the operation named `name` in the spec.
+pub(super) fn query(name: &str) -> Vec<Parameter> {
+    match name {
+        "ListLicenses" => vec![
             ParameterBuilder::new()
                 .name("limit")
                 .parameter_in(ParameterIn::Query)

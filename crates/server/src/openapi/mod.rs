@@ -174,10 +174,10 @@ fn json_response(
 
 /// One operation of the document.
 fn build(operation: &OperationInfo) -> utoipa::openapi::path::Operation {
-    let bodies = bodies::of(operation.method, operation.path);
+    let bodies = bodies::of(operation.name);
     let parameters: Vec<_> = path_parameters(operation.path)
         .map(bodies::path_parameter)
-        .chain(bodies::query(operation.method, operation.path))
+        .chain(bodies::query(operation.name))
         .collect();
     let mut builder = OperationBuilder::new()
         .summary(Some(operation.summary))
