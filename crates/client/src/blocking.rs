@@ -79,6 +79,17 @@ impl Client {
         result
     }
 
+    /// Check `license_key` without logging in; see [`crate::Client::validate_license`].
+    ///
+    /// # Panics
+    /// When called from inside an async runtime.
+    pub fn validate_license(&self, license_key: &str) -> Result<Session, Error> {
+        let Some((client, runtime)) = self.parts() else {
+            return Err(keyward_errors::ClientError::NetworkError.into());
+        };
+        runtime.block_on(client.validate_license(license_key))
+    }
+
     /// Log out; see [`crate::Client::logout`]. Returns once the heartbeat has stopped.
     ///
     /// # Panics

@@ -100,6 +100,14 @@ impl Client {
         self.inner.report(FailureReason::LoginFailed, error);
     }
 
+    /// Check `license_key` without logging in: the same request, checks and retries as
+    /// [`Client::login`], but no session is stored, no heartbeat starts, the current
+    /// session (if any) is left as it is, and the failure callback is not called. The
+    /// server cannot tell it from a login: it binds the device and costs a credit.
+    pub async fn validate_license(&self, license_key: &str) -> Result<Session, Error> {
+        self.inner.validate_only(license_key).await
+    }
+
     /// Log out: stop the heartbeat (cancelling a heartbeat in flight) and forget the
     /// session. Returns once the heartbeat task has ended.
     pub async fn logout(&self) {

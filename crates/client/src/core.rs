@@ -99,6 +99,16 @@ impl Inner {
         Ok((public, generation))
     }
 
+    /// Validate `license_key` with retries, as a login does, storing nothing.
+    pub(crate) async fn validate_only(&self, license_key: &str) -> Result<Session, Error> {
+        let verified = self
+            .call(Call::Validate {
+                license_key: license_key.trim(),
+            })
+            .await?;
+        Ok(Session::from_payload(&verified.payload))
+    }
+
     /// Forget the session (of `generation`, or any with `None`).
     pub(crate) fn end_session(&self, generation: Option<u64>) -> bool {
         let mut state = self.state();

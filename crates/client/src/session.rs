@@ -17,6 +17,17 @@ pub struct Session {
     app_variables: Map<String, Value>,
     license_variables: Map<String, Value>,
     request_id: Option<String>,
+    license: LicenseInfo,
+}
+
+/// What protocol v2's servers add about the license (absent from older servers' answers).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct LicenseInfo {
+    /// `None`: not sent; `Some(None)`: a lifetime license.
+    expires_at: Option<Option<String>>,
+    label: Option<String>,
+    max_hwid_slots: Option<i64>,
+    hwid_count: Option<i64>,
 }
 
 impl fmt::Debug for Session {
@@ -27,6 +38,7 @@ impl fmt::Debug for Session {
             .field("app_variables", &self.app_variables)
             .field("license_variables", &self.license_variables)
             .field("request_id", &self.request_id)
+            .field("license", &self.license)
             .finish()
     }
 }
@@ -39,6 +51,12 @@ impl Session {
             app_variables: payload.app_variables.clone().unwrap_or_default(),
             license_variables: payload.license_variables.clone().unwrap_or_default(),
             request_id: payload.request_id.clone(),
+            license: LicenseInfo {
+                expires_at: payload.license_expires_at.clone(),
+                label: payload.license_label.clone().filter(|l| !l.is_empty()),
+                max_hwid_slots: payload.max_hwid_slots,
+                hwid_count: payload.hwid_count,
+            },
         }
     }
 
@@ -85,6 +103,27 @@ impl Session {
     /// The server's request id of the answer that issued this session, for support.
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
+    }
+
+    /// The license's expiry as the server wrote it (ISO 8601): `Some(None)` for a
+    /// lifetime license, `None` when the server did not say (servers before protocol v2).
+    pub fn license_expires_at(&self) -> Option<Option<&str>> {
+        self.license.expires_at.as_ref().map(Option::as_deref)
+    }
+
+    /// The label the developer gave the license, if any.
+    pub fn license_label(&self) -> Option<&str> {
+        self.license.label.as_deref()
+    }
+
+    /// How many devices the license may be bound to, if the server said.
+    pub fn max_hwid_slots(&self) -> Option<i64> {
+        self.license.max_hwid_slots
+    }
+
+    /// How many devices the license was bound to after this answer, if the server said.
+    pub fn hwid_count(&self) -> Option<i64> {
+        self.license.hwid_count
     }
 }
 

@@ -203,9 +203,15 @@ pub(crate) fn token_body(json: &[u8]) -> Option<SessionTokenBody> {
     let (sig_key, rest) = text_then_rest(rest)?;
     let rest = rest.strip_prefix(br#","expiresIn":"#)?;
     let numbers = std::str::from_utf8(rest.strip_suffix(b"}")?).ok()?;
-    let (expires_in, ttl) = match numbers.split_once(r#","ttl":"#) {
-        Some((expires_in, ttl)) => (json_i64(expires_in)?, json_i64(ttl)?),
-        None => (json_i64(numbers)?, 0),
+    let (numbers, ttl) = match numbers.split_once(r#","ttl":"#) {
+        Some((before, ttl)) => (before, json_i64(ttl)?),
+        None => (numbers, 0),
+    };
+    // `exp` repeats `expiresIn`; tokens issued before it existed have none.
+    let expires_in = match numbers.split_once(r#","exp":"#) {
+        Some((expires_in, exp)) if expires_in == exp => json_i64(expires_in)?,
+        Some(_) => return None,
+        None => json_i64(numbers)?,
     };
     Some(SessionTokenBody {
         app_id: app_id.to_owned(),

@@ -99,8 +99,10 @@ impl<'de> Deserialize<'de> for SigKey {
 
 /// The authenticated body of a session token.
 ///
+/// Its JSON also carries `exp`, equal to `expiresIn`: protocol v2's SDKs read the session
+/// expiry from that claim (tokens without it, from servers before it, are still read).
 /// `Debug` redacts `licenseKey` and `sigKey`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionTokenBody {
     /// The app the session belongs to.
@@ -124,6 +126,35 @@ fn is_zero(n: &i64) -> bool {
     *n == 0
 }
 
+/// The body as written: its fields plus the `exp` claim.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WrittenBody<'a> {
+    app_id: &'a str,
+    license_key: &'a str,
+    hwid: &'a str,
+    sig_key: &'a SigKey,
+    expires_in: i64,
+    exp: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    ttl: i64,
+}
+
+impl Serialize for SessionTokenBody {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WrittenBody {
+            app_id: &self.app_id,
+            license_key: &self.license_key,
+            hwid: &self.hwid,
+            sig_key: &self.sig_key,
+            expires_in: self.expires_in,
+            exp: self.expires_in,
+            ttl: self.ttl,
+        }
+        .serialize(serializer)
+    }
+}
+
 impl SessionTokenBody {
     /// Appends the body's JSON, byte for byte what `serde_json::to_vec` gives.
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
@@ -137,6 +168,8 @@ impl SessionTokenBody {
         out.extend_from_slice(br#","sigKey":"#);
         push_str(out, self.sig_key.as_str());
         out.extend_from_slice(br#","expiresIn":"#);
+        push_int(out, self.expires_in);
+        out.extend_from_slice(br#","exp":"#);
         push_int(out, self.expires_in);
         if self.ttl != 0 {
             out.extend_from_slice(br#","ttl":"#);

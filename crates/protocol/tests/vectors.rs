@@ -30,10 +30,13 @@ const PAYLOAD_B64: &str = "eyJzZXNzaW9uVG9rZW4iOiJ0b2suYWJjIiwidGltZXN0YW1wIjoxN
 const SIGNATURE: &str = "7bdaa0c7de9ca16be9018576b2b4cfe13056babd64675644886d85ee3826d98a";
 
 const SERVER_SECRET: &[u8] = b"server-secret";
-const BODY_JSON: &str = r#"{"appId":"app_1","licenseKey":"ABCD-EFGH-IJKL-MNOP","hwid":"hw-1","sigKey":"abababababababababababababababababababababababababababababababab","expiresIn":1700003600}"#;
-const TOKEN: &str = "eyJhcHBJZCI6ImFwcF8xIiwibGljZW5zZUtleSI6IkFCQ0QtRUZHSC1JSktMLU1OT1AiLCJod2lkIjoiaHctMSIsInNpZ0tleSI6ImFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWIiLCJleHBpcmVzSW4iOjE3MDAwMDM2MDB9.G7ddfxuPY1CsUmVgdfOh9YfN_qqcRgJHhldAfto8jiI";
+const BODY_JSON: &str = r#"{"appId":"app_1","licenseKey":"ABCD-EFGH-IJKL-MNOP","hwid":"hw-1","sigKey":"abababababababababababababababababababababababababababababababab","expiresIn":1700003600,"exp":1700003600}"#;
+const TOKEN: &str = "eyJhcHBJZCI6ImFwcF8xIiwibGljZW5zZUtleSI6IkFCQ0QtRUZHSC1JSktMLU1OT1AiLCJod2lkIjoiaHctMSIsInNpZ0tleSI6ImFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWIiLCJleHBpcmVzSW4iOjE3MDAwMDM2MDAsImV4cCI6MTcwMDAwMzYwMH0.9-s0p2cKbWs91tELxbfEwBoTcreWt3A2ooThq599yoo";
 /// MAC part of the same body under a 100-byte secret `b"k" * 100` (longer than a block).
-const LONG_SECRET_MAC: &str = "DLwXjKGKGudJoCWSRHsHfYHIYS9yfAtio7SuTaF5qrc";
+const LONG_SECRET_MAC: &str = "VYOYvEWBqlAteil35hNasLomvM9t5dM25to62TP6paY";
+/// The same body as servers before the `exp` claim issued it (`BODY_JSON` without `exp`):
+/// a session opened before an upgrade keeps beating after it.
+const TOKEN_WITHOUT_EXP: &str = "eyJhcHBJZCI6ImFwcF8xIiwibGljZW5zZUtleSI6IkFCQ0QtRUZHSC1JSktMLU1OT1AiLCJod2lkIjoiaHctMSIsInNpZ0tleSI6ImFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWJhYmFiYWIiLCJleHBpcmVzSW4iOjE3MDAwMDM2MDB9.G7ddfxuPY1CsUmVgdfOh9YfN_qqcRgJHhldAfto8jiI";
 const HEARTBEAT_KEY_HEX: &str = "56219508f81685c001d37bc5811a185ba48ccedda472ff4b27c99e85780950bc";
 
 fn payload() -> SessionPayload {
@@ -128,6 +131,34 @@ fn session_token_vector() {
         SessionToken::verify(SERVER_SECRET, TOKEN, "app_1", "hw-1", 1_700_000_000),
         Ok(token_body())
     );
+}
+
+#[test]
+fn session_token_without_exp_still_verifies() {
+    assert_eq!(
+        SessionToken::verify(
+            SERVER_SECRET,
+            TOKEN_WITHOUT_EXP,
+            "app_1",
+            "hw-1",
+            1_700_000_000
+        ),
+        Ok(token_body())
+    );
+}
+
+/// What protocol v2's SDKs read: the first segment, base64url, is a JSON object whose `exp`
+/// (unix seconds) is the payload's `expiresIn`.
+#[test]
+fn session_token_exp_claim_is_the_expiry() {
+    let token = SessionToken::issue(SERVER_SECRET, &token_body()).unwrap();
+    let (body, _) = token.as_str().split_once('.').unwrap();
+    let json: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, body).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["exp"], 1_700_003_600);
+    assert_eq!(json["exp"], json["expiresIn"]);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `ttlSeconds` on validate (protocol v2): the session lifetime asked for, clamped to
 //! [1 h, 7 days], kept by every heartbeat of the session; absent or below 1 s, the
-//! server's default; anything but an integer, `bad_request`.
+//! server's default; anything but an integer, `bad_request`. The token's `exp` claim is
+//! the session's expiry.
 
 mod common;
 
@@ -50,6 +51,18 @@ fn lifetime(session: &VerifiedSession) -> i64 {
     session.payload.expires_in - session.payload.timestamp
 }
 
+/// The `exp` claim protocol v2's SDKs read from the token's first segment.
+fn exp_claim(session: &VerifiedSession) -> i64 {
+    use base64::Engine as _;
+    let (body, _) = session.payload.session_token.split_once('.').unwrap();
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(body)
+        .unwrap();
+    serde_json::from_slice::<Value>(&json).unwrap()["exp"]
+        .as_i64()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_requested_lifetime_is_clamped_and_kept_across_heartbeats() {
     let server = TestServer::start().await.unwrap();
@@ -66,6 +79,7 @@ async fn the_requested_lifetime_is_clamped_and_kept_across_heartbeats() {
     ] {
         let session = session_with_ttl(&server, &seed, asked.clone()).await;
         assert_eq!(lifetime(&session), expected, "ttlSeconds {asked}");
+        assert_eq!(exp_claim(&session), session.payload.expires_in);
     }
 
     let session = session_with_ttl(&server, &seed, json!(7200)).await;
@@ -75,6 +89,7 @@ async fn the_requested_lifetime_is_clamped_and_kept_across_heartbeats() {
     for _ in 0..2 {
         let beat = heartbeat(&server, &seed, &token, HWID).await.unwrap();
         assert_eq!(lifetime(&beat), 7200);
+        assert_eq!(exp_claim(&beat), beat.payload.expires_in);
         assert_eq!(beat.payload.timestamp, server.clock().now_unix());
         token = beat.payload.session_token;
     }

@@ -146,7 +146,7 @@ impl Env {
     }
 }
 
-/// The app the tests use: two HWID slots, some variables.
+/// The app the tests use: one HWID slot, some variables.
 pub fn demo_app() -> NewApp {
     let mut app = NewApp::named("e2e app");
     app.hwid_slots = 1;
