@@ -354,9 +354,10 @@ impl SessionCache {
         entry.stored = counted;
         match &beat.outcome {
             Ok(grant) => entry.refresh(ticket.generation, &input.hwid, grant, beat.expires_at),
-            // `no_credits` leaves the state as it was: the next beat is the milestone
-            // again and goes to the database by itself.
-            Err(HeartbeatError::NoCredits) => {}
+            // A refused charge (`no_credits`, `app_burn_cap_reached`) leaves the state as
+            // it was: the next beat is the milestone again and goes to the database by
+            // itself.
+            Err(HeartbeatError::NoCredits | HeartbeatError::AppBurnCapReached) => {}
             Err(_) => entry.generation = 0,
         }
     }
