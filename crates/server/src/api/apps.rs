@@ -37,11 +37,7 @@ fn signing(f: &mut Fields<'_>) -> Option<Signing> {
 
 /// The `dailyCreditCap` field: `None` when absent, `Some(None)` when null (no cap).
 fn daily_credit_cap(f: &mut Fields<'_>) -> Option<Option<i64>> {
-    let cap = f.int(
-        DAILY_CREDIT_CAP,
-        DAILY_CREDIT_CAP_MIN,
-        DAILY_CREDIT_CAP_MAX,
-    );
+    let cap = f.int(DAILY_CREDIT_CAP, DAILY_CREDIT_CAP_MIN, DAILY_CREDIT_CAP_MAX);
     f.present(DAILY_CREDIT_CAP).then_some(cap)
 }
 

@@ -570,16 +570,7 @@ pub(super) fn heartbeat(
     } else {
         None
     };
-    let count = |beats| {
-        count_beats(
-            c,
-            state.license_id,
-            state.app,
-            state.heartbeats,
-            beats,
-            now,
-        )
-    };
+    let count = |beats| count_beats(c, state.license_id, state.app, state.heartbeats, beats, now);
     let (outcome, counted) = match failure {
         Some(code) if flushed == 0 => (Err(code), state.heartbeats),
         Some(code) => match count(flushed)? {

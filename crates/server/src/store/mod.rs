@@ -249,6 +249,7 @@ pub struct App {
     pub signing_keys: Option<Vec<SigningKeyInfo>>,
     /// Most credits its validates and heartbeat milestones may be charged per UTC day
     /// (then they answer `app_burn_cap_reached`); null: no cap.
+    #[schema(required = true)]
     pub daily_credit_cap: Option<i64>,
     /// Credits its validates and heartbeat milestones were charged in the current UTC day.
     pub credits_used_today: i64,
@@ -622,12 +623,7 @@ impl Store {
     }
 
     /// One app of an account (`now`: the day of its `credits_used_today`).
-    pub async fn app(
-        &self,
-        account_id: i64,
-        app_id: String,
-        now: i64,
-    ) -> Result<App, StoreError> {
+    pub async fn app(&self, account_id: i64, app_id: String, now: i64) -> Result<App, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
                 apps::get(c, account_id, &app_id, now)
