@@ -40,13 +40,7 @@ async fn used_today(server: &TestServer, seed: &Seed) -> i64 {
     let used = app_body(server, seed).await["creditsUsedToday"]
         .as_i64()
         .unwrap();
-    let apps: Value = api(server, seed, Method::GET, "/v1/apps")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let apps = answer_json(api(server, seed, Method::GET, "/v1/apps")).await;
     let listed = apps["apps"]
         .as_array()
         .unwrap()
