@@ -80,6 +80,9 @@ error-validate-replay_detected = Die Anmeldung konnte nicht abgeschlossen werden
 # source: 851dfb6d911fe51e
 error-validate-no_credits = Der Anmeldedienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es später noch einmal.
 
+# source: 851dfb6d911fe51e
+error-validate-app_burn_cap_reached = Der Anmeldedienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es später noch einmal.
+
 # source: 90f1cd96eb3bcbde
 error-validate-blocked = Die Anmeldung ist fehlgeschlagen. Wenden Sie sich an den Support.
 
@@ -114,6 +117,9 @@ error-heartbeat-app_disabled = Der Anmeldedienst ist vorübergehend nicht verfü
 
 # source: 851dfb6d911fe51e
 error-heartbeat-no_credits = Der Anmeldedienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es später noch einmal.
+
+# source: 851dfb6d911fe51e
+error-heartbeat-app_burn_cap_reached = Der Anmeldedienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es später noch einmal.
 
 # source: b995b951c4514b92
 error-heartbeat-bad_request = Ihre Sitzung konnte nicht bestätigt werden.

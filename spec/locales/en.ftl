@@ -84,6 +84,9 @@ error-validate-replay_detected = Sign-in could not be completed. Please try agai
 # source: 851dfb6d911fe51e
 error-validate-no_credits = Authentication service temporarily unavailable. Please try again later.
 
+# source: 851dfb6d911fe51e
+error-validate-app_burn_cap_reached = Authentication service temporarily unavailable. Please try again later.
+
 # source: 90f1cd96eb3bcbde
 error-validate-blocked = Authentication failed. Contact support.
 
@@ -118,6 +121,9 @@ error-heartbeat-app_disabled = Authentication service temporarily unavailable.
 
 # source: 851dfb6d911fe51e
 error-heartbeat-no_credits = Authentication service temporarily unavailable. Please try again later.
+
+# source: 851dfb6d911fe51e
+error-heartbeat-app_burn_cap_reached = Authentication service temporarily unavailable. Please try again later.
 
 # source: b995b951c4514b92
 error-heartbeat-bad_request = Your session could not be confirmed.

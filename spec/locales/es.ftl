@@ -80,6 +80,9 @@ error-validate-replay_detected = No se pudo completar el inicio de sesión. Int�
 # source: 851dfb6d911fe51e
 error-validate-no_credits = El servicio de autenticación no está disponible en este momento. Vuelve a intentarlo más tarde.
 
+# source: 851dfb6d911fe51e
+error-validate-app_burn_cap_reached = El servicio de autenticación no está disponible en este momento. Vuelve a intentarlo más tarde.
+
 # source: 90f1cd96eb3bcbde
 error-validate-blocked = Error de autenticación. Ponte en contacto con el soporte técnico.
 
@@ -114,6 +117,9 @@ error-heartbeat-app_disabled = El servicio de autenticación no está disponible
 
 # source: 851dfb6d911fe51e
 error-heartbeat-no_credits = El servicio de autenticación no está disponible en este momento. Vuelve a intentarlo más tarde.
+
+# source: 851dfb6d911fe51e
+error-heartbeat-app_burn_cap_reached = El servicio de autenticación no está disponible en este momento. Vuelve a intentarlo más tarde.
 
 # source: b995b951c4514b92
 error-heartbeat-bad_request = No se pudo confirmar tu sesión.

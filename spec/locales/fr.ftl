@@ -80,6 +80,9 @@ error-validate-replay_detected = La connexion n'a pas pu aboutir. Veuillez rées
 # source: 851dfb6d911fe51e
 error-validate-no_credits = Le service d'authentification est momentanément indisponible. Veuillez réessayer plus tard.
 
+# source: 851dfb6d911fe51e
+error-validate-app_burn_cap_reached = Le service d'authentification est momentanément indisponible. Veuillez réessayer plus tard.
+
 # source: 90f1cd96eb3bcbde
 error-validate-blocked = L'authentification a échoué. Contactez l'assistance.
 
@@ -114,6 +117,9 @@ error-heartbeat-app_disabled = Le service d'authentification est momentanément 
 
 # source: 851dfb6d911fe51e
 error-heartbeat-no_credits = Le service d'authentification est momentanément indisponible. Veuillez réessayer plus tard.
+
+# source: 851dfb6d911fe51e
+error-heartbeat-app_burn_cap_reached = Le service d'authentification est momentanément indisponible. Veuillez réessayer plus tard.
 
 # source: b995b951c4514b92
 error-heartbeat-bad_request = Votre session n'a pas pu être confirmée.

@@ -80,6 +80,9 @@ error-validate-replay_detected = サインインを完了できませんでし�
 # source: 851dfb6d911fe51e
 error-validate-no_credits = 認証サービスは一時的にご利用いただけません。しばらくしてからもう一度お試しください。
 
+# source: 851dfb6d911fe51e
+error-validate-app_burn_cap_reached = 認証サービスは一時的にご利用いただけません。しばらくしてからもう一度お試しください。
+
 # source: 90f1cd96eb3bcbde
 error-validate-blocked = 認証に失敗しました。サポートにお問い合わせください。
 
@@ -114,6 +117,9 @@ error-heartbeat-app_disabled = 認証サービスは一時的にご利用いた�
 
 # source: 851dfb6d911fe51e
 error-heartbeat-no_credits = 認証サービスは一時的にご利用いただけません。しばらくしてからもう一度お試しください。
+
+# source: 851dfb6d911fe51e
+error-heartbeat-app_burn_cap_reached = 認証サービスは一時的にご利用いただけません。しばらくしてからもう一度お試しください。
 
 # source: b995b951c4514b92
 error-heartbeat-bad_request = セッションを確認できませんでした。

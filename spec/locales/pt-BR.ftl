@@ -80,6 +80,9 @@ error-validate-replay_detected = Não foi possível concluir o login. Tente nova
 # source: 851dfb6d911fe51e
 error-validate-no_credits = O serviço de autenticação está temporariamente indisponível. Tente novamente mais tarde.
 
+# source: 851dfb6d911fe51e
+error-validate-app_burn_cap_reached = O serviço de autenticação está temporariamente indisponível. Tente novamente mais tarde.
+
 # source: 90f1cd96eb3bcbde
 error-validate-blocked = Falha na autenticação. Entre em contato com o suporte.
 
@@ -114,6 +117,9 @@ error-heartbeat-app_disabled = O serviço de autenticação está temporariament
 
 # source: 851dfb6d911fe51e
 error-heartbeat-no_credits = O serviço de autenticação está temporariamente indisponível. Tente novamente mais tarde.
+
+# source: 851dfb6d911fe51e
+error-heartbeat-app_burn_cap_reached = O serviço de autenticação está temporariamente indisponível. Tente novamente mais tarde.
 
 # source: b995b951c4514b92
 error-heartbeat-bad_request = Não foi possível confirmar sua sessão.

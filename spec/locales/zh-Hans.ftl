@@ -80,6 +80,9 @@ error-validate-replay_detected = 未能完成登录。请重试。
 # source: 851dfb6d911fe51e
 error-validate-no_credits = 验证服务暂时不可用，请稍后重试。
 
+# source: 851dfb6d911fe51e
+error-validate-app_burn_cap_reached = 验证服务暂时不可用，请稍后重试。
+
 # source: 90f1cd96eb3bcbde
 error-validate-blocked = 验证失败，请联系技术支持。
 
@@ -114,6 +117,9 @@ error-heartbeat-app_disabled = 验证服务暂时不可用。
 
 # source: 851dfb6d911fe51e
 error-heartbeat-no_credits = 验证服务暂时不可用，请稍后重试。
+
+# source: 851dfb6d911fe51e
+error-heartbeat-app_burn_cap_reached = 验证服务暂时不可用，请稍后重试。
 
 # source: b995b951c4514b92
 error-heartbeat-bad_request = 无法确认您的登录状态。

@@ -858,6 +858,8 @@ pub enum ValidateError {
     ReplayDetected,
     /// `no_credits`: The app developer's account has insufficient credits.
     NoCredits,
+    /// `app_burn_cap_reached`: The app's own daily credit cap (`dailyCreditCap`, set by its developer through the Developer API) is reached for the current UTC day. Nothing was charged; validations succeed again at the next UTC midnight, or once the developer raises or removes the cap.
+    AppBurnCapReached,
     /// `blocked`: The device's HWID or IP is blacklisted, or not on a required whitelist.
     Blocked,
     /// `bad_request`: The request body is malformed (missing fields, invalid types). Includes a details array.
@@ -895,6 +897,7 @@ impl ValidateError {
         Self::HwidMismatch,
         Self::ReplayDetected,
         Self::NoCredits,
+        Self::AppBurnCapReached,
         Self::Blocked,
         Self::BadRequest,
         Self::RateLimited,
@@ -923,6 +926,7 @@ impl ValidateError {
             "hwid_mismatch" => Some(Self::HwidMismatch),
             "replay_detected" => Some(Self::ReplayDetected),
             "no_credits" => Some(Self::NoCredits),
+            "app_burn_cap_reached" => Some(Self::AppBurnCapReached),
             "blocked" => Some(Self::Blocked),
             "bad_request" => Some(Self::BadRequest),
             "rate_limited" => Some(Self::RateLimited),
@@ -944,11 +948,12 @@ impl ValidateError {
             Self::HwidMismatch => Some(&VALIDATE_ERRORS[5]),
             Self::ReplayDetected => Some(&VALIDATE_ERRORS[6]),
             Self::NoCredits => Some(&VALIDATE_ERRORS[7]),
-            Self::Blocked => Some(&VALIDATE_ERRORS[8]),
-            Self::BadRequest => Some(&VALIDATE_ERRORS[9]),
-            Self::RateLimited => Some(&VALIDATE_ERRORS[10]),
-            Self::InternalError => Some(&VALIDATE_ERRORS[11]),
-            Self::SystemError => Some(&VALIDATE_ERRORS[12]),
+            Self::AppBurnCapReached => Some(&VALIDATE_ERRORS[8]),
+            Self::Blocked => Some(&VALIDATE_ERRORS[9]),
+            Self::BadRequest => Some(&VALIDATE_ERRORS[10]),
+            Self::RateLimited => Some(&VALIDATE_ERRORS[11]),
+            Self::InternalError => Some(&VALIDATE_ERRORS[12]),
+            Self::SystemError => Some(&VALIDATE_ERRORS[13]),
             Self::Unknown(_) => None,
         }
     }
@@ -965,6 +970,7 @@ impl ValidateError {
             Self::HwidMismatch => "hwid_mismatch",
             Self::ReplayDetected => "replay_detected",
             Self::NoCredits => "no_credits",
+            Self::AppBurnCapReached => "app_burn_cap_reached",
             Self::Blocked => "blocked",
             Self::BadRequest => "bad_request",
             Self::RateLimited => "rate_limited",
@@ -1046,7 +1052,7 @@ impl ValidateError {
         Self::ALL.iter().cloned()
     }
 }
-static VALIDATE_ERRORS: [ErrorInfo; 13] = [
+static VALIDATE_ERRORS: [ErrorInfo; 14] = [
     ErrorInfo {
         family: Family::Validate,
         code: "invalid_app",
@@ -1155,6 +1161,20 @@ static VALIDATE_ERRORS: [ErrorInfo; 13] = [
         retry_class: RetryClass::Transient,
         http_status: None,
         since: "1.0.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
+    },
+    ErrorInfo {
+        family: Family::Validate,
+        code: "app_burn_cap_reached",
+        description: "The app's own daily credit cap (`dailyCreditCap`, set by its developer through the Developer API) is reached for the current UTC day. Nothing was charged; validations succeed again at the next UTC midnight, or once the developer raises or removes the cap.",
+        user_message: "Authentication service temporarily unavailable. Please try again later.",
+        user_action: UserAction::TryLater,
+        user_facing: false,
+        retry_class: RetryClass::Permanent,
+        http_status: None,
+        since: "1.3.0",
         retired: None,
         replaced_by: None,
         extension: false,
@@ -1370,6 +1390,8 @@ pub enum HeartbeatError {
     AppDisabled,
     /// `no_credits`: The app developer's account has insufficient credits for the heartbeat billing milestone.
     NoCredits,
+    /// `app_burn_cap_reached`: The app's own daily credit cap (`dailyCreditCap`, set by its developer through the Developer API) is reached for the current UTC day, so the heartbeat billing milestone cannot be charged. Nothing was charged or counted; the next heartbeat is the milestone again.
+    AppBurnCapReached,
     /// `bad_request`: The request body is malformed (missing fields, invalid types). Includes a details array.
     ///
     /// A Keyward extension beyond the public error reference.
@@ -1404,6 +1426,7 @@ impl HeartbeatError {
         Self::Expired,
         Self::AppDisabled,
         Self::NoCredits,
+        Self::AppBurnCapReached,
         Self::BadRequest,
         Self::RateLimited,
         Self::InternalError,
@@ -1428,6 +1451,7 @@ impl HeartbeatError {
             "expired" => Some(Self::Expired),
             "app_disabled" => Some(Self::AppDisabled),
             "no_credits" => Some(Self::NoCredits),
+            "app_burn_cap_reached" => Some(Self::AppBurnCapReached),
             "bad_request" => Some(Self::BadRequest),
             "rate_limited" => Some(Self::RateLimited),
             "internal_error" => Some(Self::InternalError),
@@ -1445,10 +1469,11 @@ impl HeartbeatError {
             Self::Expired => Some(&HEARTBEAT_ERRORS[2]),
             Self::AppDisabled => Some(&HEARTBEAT_ERRORS[3]),
             Self::NoCredits => Some(&HEARTBEAT_ERRORS[4]),
-            Self::BadRequest => Some(&HEARTBEAT_ERRORS[5]),
-            Self::RateLimited => Some(&HEARTBEAT_ERRORS[6]),
-            Self::InternalError => Some(&HEARTBEAT_ERRORS[7]),
-            Self::SystemError => Some(&HEARTBEAT_ERRORS[8]),
+            Self::AppBurnCapReached => Some(&HEARTBEAT_ERRORS[5]),
+            Self::BadRequest => Some(&HEARTBEAT_ERRORS[6]),
+            Self::RateLimited => Some(&HEARTBEAT_ERRORS[7]),
+            Self::InternalError => Some(&HEARTBEAT_ERRORS[8]),
+            Self::SystemError => Some(&HEARTBEAT_ERRORS[9]),
             Self::Unknown(_) => None,
         }
     }
@@ -1462,6 +1487,7 @@ impl HeartbeatError {
             Self::Expired => "expired",
             Self::AppDisabled => "app_disabled",
             Self::NoCredits => "no_credits",
+            Self::AppBurnCapReached => "app_burn_cap_reached",
             Self::BadRequest => "bad_request",
             Self::RateLimited => "rate_limited",
             Self::InternalError => "internal_error",
@@ -1542,7 +1568,7 @@ impl HeartbeatError {
         Self::ALL.iter().cloned()
     }
 }
-static HEARTBEAT_ERRORS: [ErrorInfo; 9] = [
+static HEARTBEAT_ERRORS: [ErrorInfo; 10] = [
     ErrorInfo {
         family: Family::Heartbeat,
         code: "session_expired",
@@ -1609,6 +1635,20 @@ static HEARTBEAT_ERRORS: [ErrorInfo; 9] = [
         retry_class: RetryClass::Transient,
         http_status: None,
         since: "1.0.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
+    },
+    ErrorInfo {
+        family: Family::Heartbeat,
+        code: "app_burn_cap_reached",
+        description: "The app's own daily credit cap (`dailyCreditCap`, set by its developer through the Developer API) is reached for the current UTC day, so the heartbeat billing milestone cannot be charged. Nothing was charged or counted; the next heartbeat is the milestone again.",
+        user_message: "Authentication service temporarily unavailable. Please try again later.",
+        user_action: UserAction::TryLater,
+        user_facing: false,
+        retry_class: RetryClass::Permanent,
+        http_status: None,
+        since: "1.3.0",
         retired: None,
         replaced_by: None,
         extension: false,
@@ -2486,7 +2526,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
             &VALIDATE_ERRORS[8],
             &VALIDATE_ERRORS[9],
             &VALIDATE_ERRORS[10],
-            &VALIDATE_ERRORS[12],
+            &VALIDATE_ERRORS[11],
+            &VALIDATE_ERRORS[13],
         ],
         client_errors: &[
             &CLIENT_ERRORS[0],
@@ -2509,7 +2550,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
             &HEARTBEAT_ERRORS[4],
             &HEARTBEAT_ERRORS[5],
             &HEARTBEAT_ERRORS[6],
-            &HEARTBEAT_ERRORS[8],
+            &HEARTBEAT_ERRORS[7],
+            &HEARTBEAT_ERRORS[9],
         ],
         client_errors: &[
             &CLIENT_ERRORS[0],

@@ -68,7 +68,7 @@ impl Locale {
 /// Every end-user text in every locale: `LOCALE_TEXTS[locale as usize][text]`, the
 /// texts in the order of `spec/locales/en.ftl`, each locale complete (what it
 /// leaves to its parent is copied in).
-static LOCALE_TEXTS: [[&str; 44]; 7] = [
+static LOCALE_TEXTS: [[&str; 46]; 7] = [
     // en
     [
         // action-none
@@ -117,6 +117,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         "Sign-in could not be completed. Please try again.",
         // error-validate-no_credits
         "Authentication service temporarily unavailable. Please try again later.",
+        // error-validate-app_burn_cap_reached
+        "Authentication service temporarily unavailable. Please try again later.",
         // error-validate-blocked
         "Authentication failed. Contact support.",
         // error-validate-bad_request
@@ -138,6 +140,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         // error-heartbeat-app_disabled
         "Authentication service temporarily unavailable.",
         // error-heartbeat-no_credits
+        "Authentication service temporarily unavailable. Please try again later.",
+        // error-heartbeat-app_burn_cap_reached
         "Authentication service temporarily unavailable. Please try again later.",
         // error-heartbeat-bad_request
         "Your session could not be confirmed.",
@@ -208,6 +212,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         "Die Anmeldung konnte nicht abgeschlossen werden. Bitte versuchen Sie es noch einmal.",
         // error-validate-no_credits
         "Der Anmeldedienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es später noch einmal.",
+        // error-validate-app_burn_cap_reached
+        "Der Anmeldedienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es später noch einmal.",
         // error-validate-blocked
         "Die Anmeldung ist fehlgeschlagen. Wenden Sie sich an den Support.",
         // error-validate-bad_request
@@ -229,6 +235,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         // error-heartbeat-app_disabled
         "Der Anmeldedienst ist vorübergehend nicht verfügbar.",
         // error-heartbeat-no_credits
+        "Der Anmeldedienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es später noch einmal.",
+        // error-heartbeat-app_burn_cap_reached
         "Der Anmeldedienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es später noch einmal.",
         // error-heartbeat-bad_request
         "Ihre Sitzung konnte nicht bestätigt werden.",
@@ -299,6 +307,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         "No se pudo completar el inicio de sesión. Inténtalo de nuevo.",
         // error-validate-no_credits
         "El servicio de autenticación no está disponible en este momento. Vuelve a intentarlo más tarde.",
+        // error-validate-app_burn_cap_reached
+        "El servicio de autenticación no está disponible en este momento. Vuelve a intentarlo más tarde.",
         // error-validate-blocked
         "Error de autenticación. Ponte en contacto con el soporte técnico.",
         // error-validate-bad_request
@@ -320,6 +330,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         // error-heartbeat-app_disabled
         "El servicio de autenticación no está disponible en este momento.",
         // error-heartbeat-no_credits
+        "El servicio de autenticación no está disponible en este momento. Vuelve a intentarlo más tarde.",
+        // error-heartbeat-app_burn_cap_reached
         "El servicio de autenticación no está disponible en este momento. Vuelve a intentarlo más tarde.",
         // error-heartbeat-bad_request
         "No se pudo confirmar tu sesión.",
@@ -390,6 +402,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         "La connexion n'a pas pu aboutir. Veuillez réessayer.",
         // error-validate-no_credits
         "Le service d'authentification est momentanément indisponible. Veuillez réessayer plus tard.",
+        // error-validate-app_burn_cap_reached
+        "Le service d'authentification est momentanément indisponible. Veuillez réessayer plus tard.",
         // error-validate-blocked
         "L'authentification a échoué. Contactez l'assistance.",
         // error-validate-bad_request
@@ -411,6 +425,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         // error-heartbeat-app_disabled
         "Le service d'authentification est momentanément indisponible.",
         // error-heartbeat-no_credits
+        "Le service d'authentification est momentanément indisponible. Veuillez réessayer plus tard.",
+        // error-heartbeat-app_burn_cap_reached
         "Le service d'authentification est momentanément indisponible. Veuillez réessayer plus tard.",
         // error-heartbeat-bad_request
         "Votre session n'a pas pu être confirmée.",
@@ -481,6 +497,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         "サインインを完了できませんでした。もう一度お試しください。",
         // error-validate-no_credits
         "認証サービスは一時的にご利用いただけません。しばらくしてからもう一度お試しください。",
+        // error-validate-app_burn_cap_reached
+        "認証サービスは一時的にご利用いただけません。しばらくしてからもう一度お試しください。",
         // error-validate-blocked
         "認証に失敗しました。サポートにお問い合わせください。",
         // error-validate-bad_request
@@ -502,6 +520,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         // error-heartbeat-app_disabled
         "認証サービスは一時的にご利用いただけません。",
         // error-heartbeat-no_credits
+        "認証サービスは一時的にご利用いただけません。しばらくしてからもう一度お試しください。",
+        // error-heartbeat-app_burn_cap_reached
         "認証サービスは一時的にご利用いただけません。しばらくしてからもう一度お試しください。",
         // error-heartbeat-bad_request
         "セッションを確認できませんでした。",
@@ -572,6 +592,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         "Não foi possível concluir o login. Tente novamente.",
         // error-validate-no_credits
         "O serviço de autenticação está temporariamente indisponível. Tente novamente mais tarde.",
+        // error-validate-app_burn_cap_reached
+        "O serviço de autenticação está temporariamente indisponível. Tente novamente mais tarde.",
         // error-validate-blocked
         "Falha na autenticação. Entre em contato com o suporte.",
         // error-validate-bad_request
@@ -593,6 +615,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         // error-heartbeat-app_disabled
         "O serviço de autenticação está temporariamente indisponível.",
         // error-heartbeat-no_credits
+        "O serviço de autenticação está temporariamente indisponível. Tente novamente mais tarde.",
+        // error-heartbeat-app_burn_cap_reached
         "O serviço de autenticação está temporariamente indisponível. Tente novamente mais tarde.",
         // error-heartbeat-bad_request
         "Não foi possível confirmar sua sessão.",
@@ -663,6 +687,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         "未能完成登录。请重试。",
         // error-validate-no_credits
         "验证服务暂时不可用，请稍后重试。",
+        // error-validate-app_burn_cap_reached
+        "验证服务暂时不可用，请稍后重试。",
         // error-validate-blocked
         "验证失败，请联系技术支持。",
         // error-validate-bad_request
@@ -684,6 +710,8 @@ static LOCALE_TEXTS: [[&str; 44]; 7] = [
         // error-heartbeat-app_disabled
         "验证服务暂时不可用。",
         // error-heartbeat-no_credits
+        "验证服务暂时不可用，请稍后重试。",
+        // error-heartbeat-app_burn_cap_reached
         "验证服务暂时不可用，请稍后重试。",
         // error-heartbeat-bad_request
         "无法确认您的登录状态。",
@@ -758,12 +786,13 @@ impl ValidateError {
             Self::HwidMismatch => 20,
             Self::ReplayDetected => 21,
             Self::NoCredits => 22,
-            Self::Blocked => 23,
-            Self::BadRequest => 24,
-            Self::RateLimited => 25,
-            Self::InternalError => 26,
-            Self::SystemError => 27,
-            Self::Unknown(_) => 28,
+            Self::AppBurnCapReached => 23,
+            Self::Blocked => 24,
+            Self::BadRequest => 25,
+            Self::RateLimited => 26,
+            Self::InternalError => 27,
+            Self::SystemError => 28,
+            Self::Unknown(_) => 29,
         };
         LOCALE_TEXTS[locale as usize][text]
     }
@@ -775,16 +804,17 @@ impl HeartbeatError {
     #[inline]
     pub const fn user_message_in(&self, locale: Locale) -> &'static str {
         let text = match self {
-            Self::SessionExpired => 29,
-            Self::Revoked => 30,
-            Self::Expired => 31,
-            Self::AppDisabled => 32,
-            Self::NoCredits => 33,
-            Self::BadRequest => 34,
-            Self::RateLimited => 35,
-            Self::InternalError => 36,
-            Self::SystemError => 37,
-            Self::Unknown(_) => 38,
+            Self::SessionExpired => 30,
+            Self::Revoked => 31,
+            Self::Expired => 32,
+            Self::AppDisabled => 33,
+            Self::NoCredits => 34,
+            Self::AppBurnCapReached => 35,
+            Self::BadRequest => 36,
+            Self::RateLimited => 37,
+            Self::InternalError => 38,
+            Self::SystemError => 39,
+            Self::Unknown(_) => 40,
         };
         LOCALE_TEXTS[locale as usize][text]
     }
@@ -796,11 +826,11 @@ impl ClientError {
     #[inline]
     pub const fn user_message_in(&self, locale: Locale) -> &'static str {
         let text = match self {
-            Self::NonceMismatch => 39,
-            Self::SignatureMismatch => 40,
-            Self::NetworkError => 41,
-            Self::InvalidResponse => 42,
-            Self::Unknown(_) => 43,
+            Self::NonceMismatch => 41,
+            Self::SignatureMismatch => 42,
+            Self::NetworkError => 43,
+            Self::InvalidResponse => 44,
+            Self::Unknown(_) => 45,
         };
         LOCALE_TEXTS[locale as usize][text]
     }

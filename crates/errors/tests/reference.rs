@@ -175,9 +175,10 @@ fn every_client_row() {
 
 /// Validate codes of the reference service's current (Ed25519-era) protocol that its
 /// error table does not list: they belong to the reference too, not to Keyward.
-const VALIDATE_SINCE_PROTOCOL_V2: &[&str] = &["replay_detected", "system_error"];
+const VALIDATE_SINCE_PROTOCOL_V2: &[&str] =
+    &["replay_detected", "app_burn_cap_reached", "system_error"];
 /// Heartbeat codes of the reference service's current protocol beyond its error table.
-const HEARTBEAT_SINCE_PROTOCOL_V2: &[&str] = &["system_error"];
+const HEARTBEAT_SINCE_PROTOCOL_V2: &[&str] = &["app_burn_cap_reached", "system_error"];
 
 #[test]
 fn no_code_outside_the_reference_unless_marked_as_extension() {

@@ -238,10 +238,11 @@ async fn run(
         limits,
         tls,
     } = public;
+    let clock = state.clock().clone();
     let (stop_flusher, mut flusher_stopped) = oneshot::channel::<()>();
     let flusher = tokio::spawn({
         let store = store.clone();
-        let clock = state.clock().clone();
+        let clock = clock.clone();
         async move {
             let mut ticks = tokio::time::interval(FLUSH_EVERY);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -249,7 +250,7 @@ async fn run(
             nonce_ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
-                    _ = ticks.tick() => flush(&store).await,
+                    _ = ticks.tick() => flush(&store, &clock).await,
                     _ = nonce_ticks.tick() => forget_old_nonces(&store, &clock).await,
                     _ = &mut flusher_stopped => break,
                 }
@@ -281,7 +282,7 @@ async fn run(
     // The last flush runs after the flusher's, so that it writes what that one left.
     let _ = stop_flusher.send(());
     let _ = flusher.await;
-    flush(&store).await;
+    flush(&store, &clock).await;
     Ok(())
 }
 
@@ -291,8 +292,8 @@ async fn forget_old_nonces(store: &Store, clock: &Clock) {
     }
 }
 
-async fn flush(store: &Store) {
-    if let Err(err) = store.flush_heartbeats().await {
+async fn flush(store: &Store, clock: &Clock) {
+    if let Err(err) = store.flush_heartbeats(clock.now_unix()).await {
         tracing::warn!(error = %err, "writing heartbeat counts failed; retrying later");
     }
 }

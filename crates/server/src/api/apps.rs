@@ -10,7 +10,9 @@ use super::fields::Fields;
 use keyward_errors::api_codes::InternalError;
 use keyward_errors::{CreateAppError, GetAppError, ListAppsError, UpdateAppError};
 
-use super::limits::{APP_NAME_MAX, HWID_SLOTS_MAX, HWID_SLOTS_MIN};
+use super::limits::{
+    APP_NAME_MAX, DAILY_CREDIT_CAP_MAX, DAILY_CREDIT_CAP_MIN, HWID_SLOTS_MAX, HWID_SLOTS_MIN,
+};
 use super::{ApiFailure, ApiJson, ApiResult, Caller, Segments};
 use crate::secret::{new_app_id, new_app_secret};
 use crate::state::AppState;
@@ -33,6 +35,15 @@ fn signing(f: &mut Fields<'_>) -> Option<Signing> {
     signing
 }
 
+/// The `dailyCreditCap` field: `None` when absent, `Some(None)` when null (no cap).
+fn daily_credit_cap(f: &mut Fields<'_>) -> Option<Option<i64>> {
+    let cap = f.int(DAILY_CREDIT_CAP, DAILY_CREDIT_CAP_MIN, DAILY_CREDIT_CAP_MAX);
+    f.present(DAILY_CREDIT_CAP).then_some(cap)
+}
+
+/// The request field of an app's daily credit cap.
+const DAILY_CREDIT_CAP: &str = "dailyCreditCap";
+
 /// A first signing key for `app_id` when `signing` asks for Ed25519.
 fn first_key<E>(
     state: &AppState,
@@ -54,9 +65,9 @@ where
     })
 }
 
-/// `POST /v1/apps`: `{name, hwidSlots?, variables?, allowlistRequired?, signing?}` → 201
-/// with the app and its `appSecret` (shown only here). An `ed25519` app gets its first
-/// signing key.
+/// `POST /v1/apps`: `{name, hwidSlots?, variables?, allowlistRequired?, signing?,
+/// dailyCreditCap?}` → 201 with the app and its `appSecret` (shown only here). An
+/// `ed25519` app gets its first signing key.
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -70,6 +81,7 @@ pub async fn create(
             "variables",
             "allowlistRequired",
             "signing",
+            DAILY_CREDIT_CAP,
         ],
     );
     let name = f.required_string("name", APP_NAME_MAX);
@@ -77,6 +89,7 @@ pub async fn create(
     let variables = f.object("variables").unwrap_or_default();
     let allowlist_required = f.bool("allowlistRequired").unwrap_or(false);
     let signing = signing(&mut f);
+    let daily_credit_cap = daily_credit_cap(&mut f).flatten();
     f.finish()?;
     let public_id = new_app_id().map_err(|err| ApiFailure::internal(err.to_string()))?;
     let ed25519_key = match first_key(&state, &public_id, signing)? {
@@ -89,6 +102,7 @@ pub async fn create(
         variables,
         allowlist_required,
         ed25519_key,
+        daily_credit_cap,
     };
     let secret = new_app_secret().map_err(|err| ApiFailure::internal(err.to_string()))?;
     let now = state.clock().now_unix();
@@ -107,7 +121,7 @@ pub async fn list(
 ) -> ApiResult<Json<Value>, ListAppsError> {
     let apps = state
         .store()
-        .list_apps(caller.account_id)
+        .list_apps(caller.account_id, state.clock().now_unix())
         .await
         .map_err(|err| ApiFailure::from_store(err, "app"))?;
     Ok(Json(json!({ "apps": apps })))
@@ -121,14 +135,14 @@ pub async fn get(
 ) -> ApiResult<Json<App>, GetAppError> {
     state
         .store()
-        .app(caller.account_id, path.at(0))
+        .app(caller.account_id, path.at(0), state.clock().now_unix())
         .await
         .map(Json)
         .map_err(|err| ApiFailure::from_owned(err, "app"))
 }
 
 /// `PATCH /v1/apps/{appId}`: any of `{name, active, hwidSlots, variables,
-/// allowlistRequired, signing}`. Switching to `ed25519` gives an app without keys its first
+/// allowlistRequired, signing, dailyCreditCap}` (`dailyCreditCap: null` removes the cap). Switching to `ed25519` gives an app without keys its first
 /// key; switching back to `hmac` keeps the keys for a later switch.
 pub async fn update(
     State(state): State<AppState>,
@@ -145,6 +159,7 @@ pub async fn update(
             "variables",
             "allowlistRequired",
             "signing",
+            DAILY_CREDIT_CAP,
         ],
     );
     let patch = AppPatch {
@@ -154,6 +169,7 @@ pub async fn update(
         variables: f.object("variables"),
         allowlist_required: f.bool("allowlistRequired"),
         signing: None,
+        daily_credit_cap: daily_credit_cap(&mut f),
     };
     let signing = signing(&mut f);
     f.finish()?;

@@ -1,6 +1,11 @@
 //! The bounds of the Developer API's request fields: the handlers enforce them and the
 //! OpenAPI document (`crate::openapi`) publishes them, both from these constants.
 
+/// Smallest daily credit cap of an app (`dailyCreditCap`; null is no cap).
+pub const DAILY_CREDIT_CAP_MIN: i64 = 1;
+/// Largest daily credit cap of an app: a billion credits a day, far above any real
+/// app and clear of overflow when added to.
+pub const DAILY_CREDIT_CAP_MAX: i64 = 1_000_000_000;
 /// Longest app name, in characters.
 pub const APP_NAME_MAX: usize = 100;
 /// Fewest HWID slots per license of an app.

@@ -10,14 +10,15 @@ use keyward_protocol::wire::{
 };
 use utoipa::openapi::schema::{
     AdditionalProperties, AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder,
-    Schema, SchemaFormat, Type,
+    Schema, SchemaFormat, SchemaType, Type,
 };
 use utoipa::openapi::{Ref, RefOr};
 
 use crate::api::fields::MAX_VARIABLES_BYTES;
 use crate::api::limits::{
-    APP_NAME_MAX, EVENT_NAME_MAX, EVENTS_MAX, HWID_SLOTS_MAX, HWID_SLOTS_MIN, LABEL_MAX,
-    LATEST_EXPIRY, MAX_BATCH, MAX_DAYS, NOTE_MAX, RULE_VALUE_MAX, URL_MAX,
+    APP_NAME_MAX, DAILY_CREDIT_CAP_MAX, DAILY_CREDIT_CAP_MIN, EVENT_NAME_MAX, EVENTS_MAX,
+    HWID_SLOTS_MAX, HWID_SLOTS_MIN, LABEL_MAX, LATEST_EXPIRY, MAX_BATCH, MAX_DAYS, NOTE_MAX,
+    RULE_VALUE_MAX, URL_MAX,
 };
 use crate::store::RuleKind;
 
@@ -142,6 +143,20 @@ fn app(description: &str, creating: bool) -> Schema {
                     default(" Default hmac.")
                 )))
                 .into(),
+            false,
+        ),
+        (
+            "dailyCreditCap",
+            integer(
+                DAILY_CREDIT_CAP_MIN,
+                DAILY_CREDIT_CAP_MAX,
+                &format!(
+                    "Most credits this app's validates and heartbeat milestones may be charged per UTC day; past it they answer `app_burn_cap_reached`.{}",
+                    if creating { " Null (the default): no cap." } else { " Null removes the cap." }
+                ),
+            )
+            .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+            .into(),
             false,
         ),
     ];

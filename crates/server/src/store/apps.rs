@@ -4,13 +4,17 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::ipnet::IpNet;
 
+use super::auth::utc_day;
 use super::{
     AccessRule, App, AppPatch, CreatedApp, ListKind, NewApp, RuleKind, Signing, SigningPatch,
     StoreError, is_unique_violation, json_object, json_text, signing_keys,
 };
 
-const COLUMNS: &str =
-    "id, public_id, name, active, hwid_slots, variables, allowlist_required, signing, created_at";
+/// The columns of an app row; `?2` is the UTC day of its `credits_used_today`.
+const COLUMNS: &str = "id, public_id, name, active, hwid_slots, variables, allowlist_required,
+    signing, created_at, daily_credit_cap,
+    COALESCE((SELECT d.credits FROM app_daily_credits d
+              WHERE d.app_id = apps.id AND d.day = ?2), 0)";
 
 struct AppRow {
     id: i64,
@@ -22,6 +26,8 @@ struct AppRow {
     allowlist_required: bool,
     signing: String,
     created_at: i64,
+    daily_credit_cap: Option<i64>,
+    credits_used_today: i64,
 }
 
 fn app_row(row: &Row<'_>) -> rusqlite::Result<AppRow> {
@@ -35,6 +41,8 @@ fn app_row(row: &Row<'_>) -> rusqlite::Result<AppRow> {
         allowlist_required: row.get(6)?,
         signing: row.get(7)?,
         created_at: row.get(8)?,
+        daily_credit_cap: row.get(9)?,
+        credits_used_today: row.get(10)?,
     })
 }
 
@@ -54,6 +62,8 @@ fn decode(c: &Connection, row: AppRow) -> Result<App, StoreError> {
         allowlist_required: row.allowlist_required,
         signing,
         signing_keys,
+        daily_credit_cap: row.daily_credit_cap,
+        credits_used_today: row.credits_used_today,
         created_at: row.created_at,
     })
 }
@@ -71,10 +81,11 @@ pub(super) fn owned(c: &Connection, account_id: i64, public_id: &str) -> Result<
     }
 }
 
-pub(super) fn by_internal_id(c: &Connection, id: i64) -> Result<App, StoreError> {
+/// App `id` (internal), with the credits it used on the UTC day of `now`.
+pub(super) fn by_internal_id(c: &Connection, id: i64, now: i64) -> Result<App, StoreError> {
     let row = c
         .prepare_cached(&format!("SELECT {COLUMNS} FROM apps WHERE id = ?1"))?
-        .query_row([id], app_row)?;
+        .query_row([id, utc_day(now)], app_row)?;
     decode(c, row)
 }
 
@@ -88,8 +99,8 @@ pub(super) fn create(
 ) -> Result<CreatedApp, StoreError> {
     c.prepare_cached(
         "INSERT INTO apps (public_id, account_id, name, secret, hwid_slots, variables,
-                           allowlist_required, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                           allowlist_required, created_at, daily_credit_cap)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         public_id,
@@ -99,30 +110,36 @@ pub(super) fn create(
         app.hwid_slots,
         json_text(&app.variables)?,
         app.allowlist_required,
-        now
+        now,
+        app.daily_credit_cap
     ])?;
     let id = c.last_insert_rowid();
     if let Some(key) = &app.ed25519_key {
         signing_keys::set_signing(c, id, &SigningPatch::Ed25519(key.clone()), now)?;
     }
     Ok(CreatedApp {
-        app: by_internal_id(c, id)?,
+        app: by_internal_id(c, id, now)?,
         app_secret: secret.to_owned(),
     })
 }
 
-pub(super) fn list(c: &Connection, account_id: i64) -> Result<Vec<App>, StoreError> {
+pub(super) fn list(c: &Connection, account_id: i64, now: i64) -> Result<Vec<App>, StoreError> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM apps WHERE account_id = ?1 ORDER BY id"
     ))?;
-    let rows = stmt.query_map([account_id], app_row)?;
+    let rows = stmt.query_map([account_id, utc_day(now)], app_row)?;
     let rows: Vec<AppRow> = rows.collect::<Result<_, _>>()?;
     rows.into_iter().map(|row| decode(c, row)).collect()
 }
 
-pub(super) fn get(c: &Connection, account_id: i64, public_id: &str) -> Result<App, StoreError> {
+pub(super) fn get(
+    c: &Connection,
+    account_id: i64,
+    public_id: &str,
+    now: i64,
+) -> Result<App, StoreError> {
     let id = owned(c, account_id, public_id)?;
-    by_internal_id(c, id)
+    by_internal_id(c, id, now)
 }
 
 pub(super) fn update(
@@ -156,7 +173,11 @@ pub(super) fn update(
     if let Some(signing) = &patch.signing {
         signing_keys::set_signing(c, id, signing, now)?;
     }
-    by_internal_id(c, id)
+    if let Some(cap) = patch.daily_credit_cap {
+        c.prepare_cached("UPDATE apps SET daily_credit_cap = ?1 WHERE id = ?2")?
+            .execute(params![cap, id])?;
+    }
+    by_internal_id(c, id, now)
 }
 
 fn rule(row: &Row<'_>) -> rusqlite::Result<(i64, String, String, String, i64)> {

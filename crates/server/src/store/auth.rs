@@ -20,6 +20,14 @@ pub const HEARTBEATS_PER_CREDIT: i64 = 10;
 /// `replay_detected`. The SDKs send no timestamp, so only this memory bounds a replay.
 pub const REPLAY_WINDOW_SECS: i64 = 86_400;
 
+/// Seconds of a day: an app's daily credit cap counts per UTC day, `now / SECONDS_PER_DAY`.
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// The UTC day of `now` (unix seconds) that credits charged then count in.
+pub(super) fn utc_day(now: i64) -> i64 {
+    now.div_euclid(SECONDS_PER_DAY)
+}
+
 /// What `/auth/validate` asks the store.
 #[derive(Clone)]
 pub struct ValidateInput {
@@ -166,8 +174,6 @@ struct AppState {
     hwid_slots: i64,
     variables: String,
     allowlist_required: bool,
-    account_id: i64,
-    credits: i64,
     suspended: bool,
     signing: SigningColumns,
 }
@@ -175,7 +181,7 @@ struct AppState {
 fn app_state(c: &Connection, public_id: &str) -> Result<Option<AppState>, StoreError> {
     Ok(c.prepare_cached(
         "SELECT a.id, a.secret, a.active, a.hwid_slots, a.variables, a.allowlist_required,
-                    acc.id, acc.credits, acc.suspended, a.signing, k.key_id, k.sealed
+                    acc.suspended, a.signing, k.key_id, k.sealed
              FROM apps a JOIN accounts acc ON acc.id = a.account_id
              LEFT JOIN app_signing_keys k ON k.app_id = a.id AND k.active = 1
              WHERE a.public_id = ?1",
@@ -188,10 +194,8 @@ fn app_state(c: &Connection, public_id: &str) -> Result<Option<AppState>, StoreE
             hwid_slots: r.get(3)?,
             variables: r.get(4)?,
             allowlist_required: r.get(5)?,
-            account_id: r.get(6)?,
-            credits: r.get(7)?,
-            suspended: r.get(8)?,
-            signing: (r.get(9)?, r.get(10)?, r.get(11)?),
+            suspended: r.get(6)?,
+            signing: (r.get(7)?, r.get(8)?, r.get(9)?),
         })
     })
     .optional()?)
@@ -236,7 +240,7 @@ fn license_state(
 struct SessionState {
     active: bool,
     app_variables: String,
-    account_id: i64,
+    app: i64,
     suspended: bool,
     license_id: i64,
     expires_at: Option<i64>,
@@ -252,7 +256,7 @@ fn session_state(
     input: &HeartbeatInput,
 ) -> Result<Option<SessionState>, StoreError> {
     Ok(c.prepare_cached(
-        "SELECT a.active, a.variables, acc.id, acc.suspended,
+        "SELECT a.active, a.variables, a.id, acc.suspended,
                     l.id, l.expires_at, l.revoked, l.variables, l.heartbeats,
                     EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3),
                     a.signing, k.key_id, k.sealed
@@ -266,7 +270,7 @@ fn session_state(
         Ok(SessionState {
             active: r.get(0)?,
             app_variables: r.get(1)?,
-            account_id: r.get(2)?,
+            app: r.get(2)?,
             suspended: r.get(3)?,
             license_id: r.get(4)?,
             expires_at: r.get(5)?,
@@ -280,46 +284,141 @@ fn session_state(
     .optional()?)
 }
 
-/// Takes `amount` credits from the account if it has them all.
-fn charge(c: &Connection, account: i64, amount: i64) -> Result<bool, StoreError> {
+/// Who pays for an app's auth calls on a UTC day: its account, within the app's own
+/// daily credit cap.
+struct Payer {
+    app: i64,
+    day: i64,
+    account: i64,
+    credits: i64,
+    daily_cap: Option<i64>,
+    used_today: i64,
+}
+
+/// Why a charge is refused.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// The account has too few credits.
+    NoCredits,
+    /// The app's daily credit cap would be passed.
+    BurnCap,
+}
+
+impl From<Refusal> for ValidateError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NoCredits => ValidateError::NoCredits,
+            Refusal::BurnCap => ValidateError::AppBurnCapReached,
+        }
+    }
+}
+
+impl From<Refusal> for HeartbeatError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NoCredits => HeartbeatError::NoCredits,
+            Refusal::BurnCap => HeartbeatError::AppBurnCapReached,
+        }
+    }
+}
+
+impl Payer {
+    /// Why `amount` credits cannot be charged, in the documented order (`no_credits`,
+    /// then `app_burn_cap_reached`).
+    fn refusal(&self, amount: i64) -> Option<Refusal> {
+        if self.credits < amount {
+            Some(Refusal::NoCredits)
+        } else if self
+            .daily_cap
+            .is_some_and(|cap| self.used_today.saturating_add(amount) > cap)
+        {
+            Some(Refusal::BurnCap)
+        } else {
+            None
+        }
+    }
+}
+
+/// The payer of app `app` (internal id) on the UTC day of `now`.
+fn payer(c: &Connection, app: i64, now: i64) -> Result<Payer, StoreError> {
+    let day = utc_day(now);
+    Ok(c.prepare_cached(
+        "SELECT a.account_id, acc.credits, a.daily_credit_cap, COALESCE(d.credits, 0)
+         FROM apps a JOIN accounts acc ON acc.id = a.account_id
+         LEFT JOIN app_daily_credits d ON d.app_id = a.id AND d.day = ?2
+         WHERE a.id = ?1",
+    )?
+    .query_row([app, day], |r| {
+        Ok(Payer {
+            app,
+            day,
+            account: r.get(0)?,
+            credits: r.get(1)?,
+            daily_cap: r.get(2)?,
+            used_today: r.get(3)?,
+        })
+    })?)
+}
+
+/// Takes `amount` credits from the payer's account and counts them in its app's day,
+/// unless the account lacks them or the app's daily cap would be passed.
+fn charge(c: &Connection, payer: &Payer, amount: i64) -> Result<Result<(), Refusal>, StoreError> {
+    if let Some(refusal) = payer.refusal(amount) {
+        return Ok(Err(refusal));
+    }
     let charged = c
         .prepare_cached(
             "UPDATE accounts SET credits = credits - ?2 WHERE id = ?1 AND credits >= ?2",
         )?
-        .execute([account, amount])?
+        .execute([payer.account, amount])?
         == 1;
-    if charged {
-        super::worker::note_charge(amount);
+    if !charged {
+        return Ok(Err(Refusal::NoCredits));
     }
-    Ok(charged)
+    c.prepare_cached(
+        "INSERT INTO app_daily_credits (app_id, day, credits) VALUES (?1, ?2, ?3)
+         ON CONFLICT (app_id, day)
+             DO UPDATE SET credits = app_daily_credits.credits + excluded.credits",
+    )?
+    .execute([payer.app, payer.day, amount])?;
+    super::worker::note_charge(amount);
+    Ok(Ok(()))
 }
 
 /// A license's heartbeat count after [`count_beats`].
 enum Counted {
     /// Every beat counted, every billing milestone reached paid for.
     Paid(i64),
-    /// The account could not pay for a milestone: the count stops just below it, so
-    /// that the next beat is the milestone again.
-    Unpaid(i64),
+    /// A milestone could not be charged (why: the refusal): the count stops just below
+    /// it, so that the next beat is the milestone again.
+    Unpaid(i64, Refusal),
 }
 
 /// Adds `beats` to a license's count of `counted`, charging one credit for every
-/// [`HEARTBEATS_PER_CREDIT`]-th beat reached. One beat reaches at most one milestone;
-/// more only when beats answered from memory are written together (the session cache).
+/// [`HEARTBEATS_PER_CREDIT`]-th beat reached, to the license's app (`app`) on the UTC day
+/// of `now`. One beat reaches at most one milestone; more only when beats answered from
+/// memory are written together (the session cache).
 fn count_beats(
     c: &Connection,
     license: i64,
-    account: i64,
+    app: i64,
     counted: i64,
     beats: i64,
+    now: i64,
 ) -> Result<Counted, StoreError> {
     let target = counted.saturating_add(beats);
     let due = target / HEARTBEATS_PER_CREDIT - counted / HEARTBEATS_PER_CREDIT;
-    let (result, count) = if due > 0 && !charge(c, account, due)? {
-        let below = (counted / HEARTBEATS_PER_CREDIT + 1) * HEARTBEATS_PER_CREDIT - 1;
-        (Counted::Unpaid(below), below)
+    let refused = if due > 0 {
+        charge(c, &payer(c, app, now)?, due)?.err()
     } else {
-        (Counted::Paid(target), target)
+        None
+    };
+    let (result, count) = match refused {
+        Some(refusal) => {
+            let below = (counted / HEARTBEATS_PER_CREDIT + 1) * HEARTBEATS_PER_CREDIT - 1;
+            (Counted::Unpaid(below, refusal), below)
+        }
+        None => (Counted::Paid(target), target),
     };
     if count != counted {
         c.prepare_cached("UPDATE licenses SET heartbeats = ?1 WHERE id = ?2")?
@@ -395,8 +494,9 @@ pub(super) fn validate(
     if app.suspended {
         return Ok(Err(ValidateError::AppDisabled));
     }
-    if app.credits < 1 {
-        return Ok(Err(ValidateError::NoCredits));
+    let payer = payer(c, app.id, now)?;
+    if let Some(refusal) = payer.refusal(1) {
+        return Ok(Err(refusal.into()));
     }
     if blocked(c, &app, &input.hwid, input.ip)? {
         return Ok(Err(ValidateError::Blocked));
@@ -422,9 +522,9 @@ pub(super) fn validate(
         )?
         .execute(params![license.id, input.hwid, now])?;
     }
-    if !charge(c, app.account_id, 1)? {
-        // Unreachable under the write lock (credits were checked above); roll back the
-        // binding rather than bind without a charge.
+    if charge(c, &payer, 1)?.is_err() {
+        // Unreachable under the write lock (credits and cap were checked above); roll
+        // back the binding rather than bind without a charge.
         return Err(StoreError::Backend("credit charge lost".to_owned()));
     }
     Ok(Ok(Grant {
@@ -470,19 +570,11 @@ pub(super) fn heartbeat(
     } else {
         None
     };
-    let count = |beats| {
-        count_beats(
-            c,
-            state.license_id,
-            state.account_id,
-            state.heartbeats,
-            beats,
-        )
-    };
+    let count = |beats| count_beats(c, state.license_id, state.app, state.heartbeats, beats, now);
     let (outcome, counted) = match failure {
         Some(code) if flushed == 0 => (Err(code), state.heartbeats),
         Some(code) => match count(flushed)? {
-            Counted::Paid(n) | Counted::Unpaid(n) => (Err(code), n),
+            Counted::Paid(n) | Counted::Unpaid(n, _) => (Err(code), n),
         },
         None => match count(flushed + 1)? {
             Counted::Paid(n) => (
@@ -494,7 +586,7 @@ pub(super) fn heartbeat(
                 }),
                 n,
             ),
-            Counted::Unpaid(n) => (Err(HeartbeatError::NoCredits), n),
+            Counted::Unpaid(n, refusal) => (Err(refusal.into()), n),
         },
     };
     Ok(DatabaseBeat {
@@ -504,24 +596,22 @@ pub(super) fn heartbeat(
     })
 }
 
-/// Writes beats answered from memory: per license key, its count afterwards (`None`
-/// when the license is gone).
+/// Writes beats answered from memory at `now`: per license key, its count afterwards
+/// (`None` when the license is gone).
 pub(super) fn count_pending(
     c: &Connection,
     pending: &[(String, i64)],
+    now: i64,
 ) -> Result<Vec<Option<i64>>, StoreError> {
     let mut counts = Vec::with_capacity(pending.len());
     for (key, beats) in pending {
         let license = c
-            .prepare_cached(
-                "SELECT l.id, a.account_id, l.heartbeats
-                 FROM licenses l JOIN apps a ON a.id = l.app_id WHERE l.license_key = ?1",
-            )?
+            .prepare_cached("SELECT id, app_id, heartbeats FROM licenses WHERE license_key = ?1")?
             .query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
         counts.push(match license {
-            Some((id, account, counted)) => match count_beats(c, id, account, counted, *beats)? {
-                Counted::Paid(n) | Counted::Unpaid(n) => Some(n),
+            Some((id, app, counted)) => match count_beats(c, id, app, counted, *beats, now)? {
+                Counted::Paid(n) | Counted::Unpaid(n, _) => Some(n),
             },
             None => None,
         });

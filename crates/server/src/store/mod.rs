@@ -117,6 +117,8 @@ pub struct NewApp {
     pub allowlist_required: bool,
     /// `Some`: the app signs with Ed25519, starting with this key; `None`: with HMAC.
     pub ed25519_key: Option<NewSigningKey>,
+    /// Most credits the app's auth calls may be charged per UTC day; `None`: no cap.
+    pub daily_credit_cap: Option<i64>,
 }
 
 impl NewApp {
@@ -128,6 +130,7 @@ impl NewApp {
             variables: Map::new(),
             allowlist_required: false,
             ed25519_key: None,
+            daily_credit_cap: None,
         }
     }
 }
@@ -218,6 +221,8 @@ pub struct AppPatch {
     pub allowlist_required: Option<bool>,
     /// New signing mode.
     pub signing: Option<SigningPatch>,
+    /// New daily credit cap; `Some(None)` removes it.
+    pub daily_credit_cap: Option<Option<i64>>,
 }
 
 /// An app (without its secret).
@@ -242,6 +247,12 @@ pub struct App {
     /// Ed25519 apps: their keys, the active one first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_keys: Option<Vec<SigningKeyInfo>>,
+    /// Most credits its validates and heartbeat milestones may be charged per UTC day
+    /// (then they answer `app_burn_cap_reached`); null: no cap.
+    #[schema(required = true)]
+    pub daily_credit_cap: Option<i64>,
+    /// Credits its validates and heartbeat milestones were charged in the current UTC day.
+    pub credits_used_today: i64,
     /// Creation time.
     pub created_at: i64,
 }
@@ -456,9 +467,9 @@ impl Store {
         license
     }
 
-    /// Writes the heartbeat counts kept in memory (the `sessions` module). The server
-    /// calls it every second and at shutdown.
-    pub async fn flush_heartbeats(&self) -> Result<(), StoreError> {
+    /// Writes the heartbeat counts kept in memory (the `sessions` module) at `now`. The
+    /// server calls it every second and at shutdown.
+    pub async fn flush_heartbeats(&self, now: i64) -> Result<(), StoreError> {
         let taken = self.sessions.take_pending();
         if taken.pending.is_empty() {
             return Ok(());
@@ -468,7 +479,7 @@ impl Store {
         self.worker
             .call_then(
                 Sessions::Unchanged,
-                move |c| auth::count_pending(c, &pending),
+                move |c| auth::count_pending(c, &pending, now),
                 move |result| sessions.finish_pending(taken, result),
             )
             .await
@@ -604,23 +615,24 @@ impl Store {
             .await
     }
 
-    /// The apps of an account.
-    pub async fn list_apps(&self, account_id: i64) -> Result<Vec<App>, StoreError> {
+    /// The apps of an account (`now`: the day of their `credits_used_today`).
+    pub async fn list_apps(&self, account_id: i64, now: i64) -> Result<Vec<App>, StoreError> {
         self.worker
-            .call(Sessions::Unchanged, move |c| apps::list(c, account_id))
+            .call(Sessions::Unchanged, move |c| apps::list(c, account_id, now))
             .await
     }
 
-    /// One app of an account.
-    pub async fn app(&self, account_id: i64, app_id: String) -> Result<App, StoreError> {
+    /// One app of an account (`now`: the day of its `credits_used_today`).
+    pub async fn app(&self, account_id: i64, app_id: String, now: i64) -> Result<App, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                apps::get(c, account_id, &app_id)
+                apps::get(c, account_id, &app_id, now)
             })
             .await
     }
 
-    /// Updates an app (`now`: the creation time of a first signing key).
+    /// Updates an app (`now`: the creation time of a first signing key, and the day of its
+    /// `credits_used_today`).
     pub async fn update_app(
         &self,
         account_id: i64,

@@ -137,6 +137,22 @@ const MIGRATIONS: &[Migration] = &[
         ",
         data: None,
     },
+    // 5: an app's own daily credit cap (`dailyCreditCap`; NULL: no cap, every existing app),
+    // and per app and UTC day (unix seconds / 86400) the credits its validates and
+    // heartbeat milestones were charged, counted in the charge's transaction.
+    Migration {
+        sql: r"
+        ALTER TABLE apps ADD COLUMN daily_credit_cap INTEGER
+            CHECK (daily_credit_cap IS NULL OR daily_credit_cap >= 1);
+        CREATE TABLE app_daily_credits (
+            app_id  INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+            day     INTEGER NOT NULL,
+            credits INTEGER NOT NULL CHECK (credits >= 0),
+            PRIMARY KEY (app_id, day)
+        );
+        ",
+        data: None,
+    },
 ];
 
 /// Migration 2's data step: the address range of every IP rule stored before it.

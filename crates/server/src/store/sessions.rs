@@ -354,9 +354,10 @@ impl SessionCache {
         entry.stored = counted;
         match &beat.outcome {
             Ok(grant) => entry.refresh(ticket.generation, &input.hwid, grant, beat.expires_at),
-            // `no_credits` leaves the state as it was: the next beat is the milestone
-            // again and goes to the database by itself.
-            Err(HeartbeatError::NoCredits) => {}
+            // A refused charge (`no_credits`, `app_burn_cap_reached`) leaves the state as
+            // it was: the next beat is the milestone again and goes to the database by
+            // itself.
+            Err(HeartbeatError::NoCredits | HeartbeatError::AppBurnCapReached) => {}
             Err(_) => entry.generation = 0,
         }
     }
@@ -607,9 +608,16 @@ mod tests {
 
     /// While a milestone is being charged, no beat of the license is answered from
     /// memory nor written (they wait for the license's writer, the flusher too), and
-    /// after a refused charge the next beat is the milestone again.
+    /// after a refused charge (no credits, or the app's daily cap) the next beat is the
+    /// milestone again, the state kept.
     #[test]
     fn nothing_counts_on_a_milestone_being_charged() {
+        for refusal in [HeartbeatError::NoCredits, HeartbeatError::AppBurnCapReached] {
+            a_refused_milestone_is_the_next_beat_again(refusal);
+        }
+    }
+
+    fn a_refused_milestone_is_the_next_beat_again(refusal: HeartbeatError) {
         let (_, cache) = fresh_cache();
         let device = input("h1");
         let other = input("h2");
@@ -628,7 +636,7 @@ mod tests {
         }
         assert!(cache.take_pending().pending.is_empty());
         let refused = Ok(DatabaseBeat {
-            outcome: Err(HeartbeatError::NoCredits),
+            outcome: Err(refusal),
             counted: Some(9),
             expires_at: Some(1_000),
         });

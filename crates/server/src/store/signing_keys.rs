@@ -126,7 +126,7 @@ pub(super) fn stage(
 ) -> Result<App, StoreError> {
     let app = ed25519_app(c, account_id, public_id)?;
     insert(c, app, key, false, now)?;
-    by_internal_id(c, app)
+    by_internal_id(c, app, now)
 }
 
 /// Activates the newest staged key, or `key` when none is staged; the active key is kept,
@@ -157,7 +157,7 @@ pub(super) fn rotate(
         }
         None => insert(c, app, key, true, now)?,
     }
-    by_internal_id(c, app)
+    by_internal_id(c, app, now)
 }
 
 pub(super) fn delete(
