@@ -238,7 +238,17 @@ fn schema_matches_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
             sqlite.columns.len() > 40,
             "SQLite's columns were not read: {sqlite:?}"
         );
-        assert_eq!(postgres, sqlite);
+        let only_in = |a: &Shape, b: &Shape| {
+            let columns: Vec<_> = a.columns.difference(&b.columns).collect();
+            let indexes: Vec<_> = a.indexes.difference(&b.indexes).collect();
+            format!("columns {columns:?}, indexes {indexes:?}")
+        };
+        assert!(
+            postgres == sqlite,
+            "only in SQLite: {}; only in PostgreSQL: {}",
+            only_in(&sqlite, &postgres),
+            only_in(&postgres, &sqlite)
+        );
         Ok(())
     })
 }

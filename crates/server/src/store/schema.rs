@@ -285,8 +285,16 @@ pub enum MigrationError {
     #[error("migration failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// PostgreSQL failed.
-    #[error("migration failed: {0}")]
+    #[error("migration failed: {}", postgres_detail(.0))]
     Postgres(#[from] tokio_postgres::Error),
+}
+
+/// The server's own message where there is one (`tokio_postgres::Error` says only
+/// "db error" for those).
+fn postgres_detail(error: &tokio_postgres::Error) -> String {
+    error
+        .as_db_error()
+        .map_or_else(|| error.to_string(), ToString::to_string)
 }
 
 /// Brings the schema up to [`SCHEMA_VERSION`].
