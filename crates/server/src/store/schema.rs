@@ -330,7 +330,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
 
 /// The key of the transaction-level advisory lock that serialises PostgreSQL migrations
 /// of instances starting at once ("keyward" in ASCII).
-const POSTGRES_MIGRATION_LOCK: i64 = 0x6B65_7977_6172_64;
+const POSTGRES_MIGRATION_LOCK: i64 = 0x006B_6579_7761_7264;
 
 /// Creates the version table (one row, version 0) where it is missing.
 const POSTGRES_VERSION_TABLE: &str = "

@@ -97,7 +97,7 @@ impl Binaries {
                 Some((version, entry.path().join("bin")))
             })
             .collect();
-        versions.sort_by(|a, b| b.0.cmp(&a.0));
+        versions.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
         on_path
             .iter()
             .chain(versions.iter().map(|(_, dir)| dir))
