@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::future::Future;
 
 use keyward_server::store::schema::{MigrationError, SCHEMA_VERSION, migrate, migrate_postgres};
-use keyward_server::{TestPostgres, TestPostgresError};
+use keyward_server::{TestDatabase, TestPostgres, TestPostgresError};
 use libtest_mimic::{Arguments, Failed, Trial};
 use tokio_postgres::{Client, NoTls};
 
@@ -73,9 +73,25 @@ async fn connect(url: &str) -> Result<Client, Failed> {
     Ok(client)
 }
 
+/// A fresh database, migrated, and a connection to it.
+async fn migrated(cluster: &TestPostgres) -> Result<(TestDatabase, Client), Failed> {
+    let db = cluster.database().await?;
+    let mut client = connect(db.url()).await?;
+    migrate_postgres(&mut client).await?;
+    Ok((db, client))
+}
+
 async fn version(client: &Client) -> Result<i64, Failed> {
     Ok(client
         .query_one("SELECT version FROM keyward_schema", &[])
+        .await?
+        .get(0))
+}
+
+/// `SELECT count(*) FROM <rows>` (`rows`: a table, maybe with a `WHERE`).
+async fn count(client: &Client, rows: &str) -> Result<i64, Failed> {
+    Ok(client
+        .query_one(&format!("SELECT count(*) FROM {rows}"), &[])
         .await?
         .get(0))
 }
@@ -87,15 +103,9 @@ fn build_version() -> i64 {
 /// A fresh database ends at the build's version, with the tables of the last migration.
 fn migrate_fresh_database(cluster: TestPostgres) -> Result<(), Failed> {
     block_on(async {
-        let db = cluster.database().await?;
-        let mut client = connect(db.url()).await?;
-        migrate_postgres(&mut client).await?;
+        let (_db, client) = migrated(&cluster).await?;
         assert_eq!(version(&client).await?, build_version());
-        let nonces: i64 = client
-            .query_one("SELECT count(*) FROM seen_nonces", &[])
-            .await?
-            .get(0);
-        assert_eq!(nonces, 0);
+        assert_eq!(count(&client, "seen_nonces").await?, 0);
         Ok(())
     })
 }
@@ -104,9 +114,7 @@ fn migrate_fresh_database(cluster: TestPostgres) -> Result<(), Failed> {
 /// one the first run wrote (same `xmin`), and the data is kept.
 fn migrate_twice_changes_nothing(cluster: TestPostgres) -> Result<(), Failed> {
     block_on(async {
-        let db = cluster.database().await?;
-        let mut client = connect(db.url()).await?;
-        migrate_postgres(&mut client).await?;
+        let (_db, mut client) = migrated(&cluster).await?;
         client
             .execute(
                 "INSERT INTO accounts (name, created_at) VALUES ('kept', 0)",
@@ -119,11 +127,7 @@ fn migrate_twice_changes_nothing(cluster: TestPostgres) -> Result<(), Failed> {
         let after: String = client.query_one(row_version, &[]).await?.get(0);
         assert_eq!(before, after, "the second migrate rewrote the version row");
         assert_eq!(version(&client).await?, build_version());
-        let accounts: i64 = client
-            .query_one("SELECT count(*) FROM accounts WHERE name = 'kept'", &[])
-            .await?
-            .get(0);
-        assert_eq!(accounts, 1);
+        assert_eq!(count(&client, "accounts WHERE name = 'kept'").await?, 1);
         Ok(())
     })
 }
@@ -142,11 +146,11 @@ fn concurrent_migrations_apply_each_once(cluster: TestPostgres) -> Result<(), Fa
         let first = a??;
         b??;
         assert_eq!(version(&first).await?, build_version());
-        let rows: i64 = first
-            .query_one("SELECT count(*) FROM keyward_schema", &[])
-            .await?
-            .get(0);
-        assert_eq!(rows, 1, "the version table holds one row");
+        assert_eq!(
+            count(&first, "keyward_schema").await?,
+            1,
+            "the version table holds one row"
+        );
         Ok(())
     })
 }
@@ -154,9 +158,7 @@ fn concurrent_migrations_apply_each_once(cluster: TestPostgres) -> Result<(), Fa
 /// A database migrated by a newer build is refused with the typed error, untouched.
 fn newer_database_is_refused(cluster: TestPostgres) -> Result<(), Failed> {
     block_on(async {
-        let db = cluster.database().await?;
-        let mut client = connect(db.url()).await?;
-        migrate_postgres(&mut client).await?;
+        let (_db, mut client) = migrated(&cluster).await?;
         let newer = build_version() + 1;
         client
             .execute("UPDATE keyward_schema SET version = $1", &[&newer])
@@ -229,9 +231,7 @@ async fn postgres_shape(client: &Client) -> Result<Shape, Failed> {
 /// the two SQL lists of each migration stay in step.
 fn schema_matches_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
     block_on(async {
-        let db = cluster.database().await?;
-        let mut client = connect(db.url()).await?;
-        migrate_postgres(&mut client).await?;
+        let (_db, client) = migrated(&cluster).await?;
         let sqlite = sqlite_shape()?;
         let postgres = postgres_shape(&client).await?;
         assert!(
