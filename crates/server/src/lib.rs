@@ -47,5 +47,7 @@ pub use secret::Secret;
 pub use server::{RunningServer, ServerError, serve, spawn};
 pub use state::AppState;
 pub use store::{Store, StoreError};
+#[cfg(all(feature = "test-util", unix))]
+pub use testing::postgres::{TestDatabase, TestPostgres, TestPostgresError};
 #[cfg(feature = "test-util")]
 pub use testing::{SEED_CREDITS, Seed, TestServer};

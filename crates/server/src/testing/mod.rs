@@ -14,6 +14,9 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(unix)]
+pub mod postgres;
+
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
