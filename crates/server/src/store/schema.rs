@@ -252,7 +252,8 @@ const MIGRATIONS: &[Migration] = &[
     // and per app and UTC day (unix seconds / 86400) the credits its validates and
     // heartbeat milestones were charged, counted in the charge's transaction.
     Migration {
-        sql: r"
+        sqlite_data: None,
+        sqlite: r"
         ALTER TABLE apps ADD COLUMN daily_credit_cap INTEGER
             CHECK (daily_credit_cap IS NULL OR daily_credit_cap >= 1);
         CREATE TABLE app_daily_credits (
@@ -262,7 +263,16 @@ const MIGRATIONS: &[Migration] = &[
             PRIMARY KEY (app_id, day)
         );
         ",
-        data: None,
+        postgres: r"
+        ALTER TABLE apps ADD COLUMN daily_credit_cap BIGINT
+            CHECK (daily_credit_cap IS NULL OR daily_credit_cap >= 1);
+        CREATE TABLE app_daily_credits (
+            app_id  BIGINT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+            day     BIGINT NOT NULL,
+            credits BIGINT NOT NULL CHECK (credits >= 0),
+            PRIMARY KEY (app_id, day)
+        );
+        ",
     },
 ];
 
