@@ -352,7 +352,10 @@ fn selfban() -> Schema {
             ("appId", app_id()),
             (
                 "sessionToken",
-                auth_text(SESSION_TOKEN_MAX_LEN, "The current session's token. Secret."),
+                auth_text(
+                    SESSION_TOKEN_MAX_LEN,
+                    "The current session's token. Secret.",
+                ),
             ),
             ("hwid", hwid()),
         ],
