@@ -55,13 +55,7 @@ async fn expect_done(response: Response, revoked: bool, hwid: bool, ip: bool) {
 
 async fn rules(server: &TestServer, seed: &Seed) -> Vec<Value> {
     let path = format!("/v1/apps/{}/access-rules", seed.app_id);
-    let body: Value = api(server, seed, Method::GET, &path)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = answer_json(api(server, seed, Method::GET, &path)).await;
     body["rules"].as_array().unwrap().clone()
 }
 

@@ -279,7 +279,7 @@ pub fn api(
 }
 
 /// Sends `request` and reads the answer's JSON.
-async fn answer_json(request: reqwest::RequestBuilder) -> Value {
+pub async fn answer_json(request: reqwest::RequestBuilder) -> Value {
     request.send().await.unwrap().json().await.unwrap()
 }
 
