@@ -296,3 +296,34 @@ async fn malformed_requests_and_internal_failures() {
     expect_selfban_failure(selfban(&server, &ban).await, SelfBanError::SystemError).await;
     server.shutdown().await.unwrap();
 }
+
+/// A suspended owner is `app_disabled` in both forms; the per-client auth limit covers
+/// self-bans too (`rate_limited` with `Retry-After`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_disabled_and_rate_limited() {
+    const BURST: u32 = 4;
+    let (server, seed) = server_with_limit(BURST, |config, limit| {
+        config.auth_rate_limit = Some(limit);
+    })
+    .await;
+    let token = validate_ok(&server, &seed, HWID)
+        .await
+        .payload
+        .session_token;
+    server.admin().suspend(&seed.account).await.unwrap();
+    let ban = json!({"blacklistHwid": true});
+    for body in [
+        session_body(&seed, &token, HWID, ban.clone()),
+        key_body(&seed, HWID, &nonce(), ban.clone()),
+    ] {
+        expect_selfban_failure(selfban(&server, &body).await, SelfBanError::AppDisabled).await;
+    }
+    assert!(rules(&server, &seed).await.is_empty());
+    // One validate and two self-bans spent three of the burst.
+    let body = key_body(&seed, HWID, &nonce(), ban.clone());
+    expect_selfban_failure(selfban(&server, &body).await, SelfBanError::AppDisabled).await;
+    let limited = selfban(&server, &key_body(&seed, HWID, &nonce(), ban)).await;
+    assert!(retry_after_secs(&limited) >= 1);
+    expect_selfban_failure(limited, SelfBanError::RateLimited).await;
+    server.shutdown().await.unwrap();
+}
