@@ -136,6 +136,38 @@ error-heartbeat-system_error = Der Anmeldedienst ist vorübergehend nicht verfü
 # source: b995b951c4514b92
 unknown-heartbeat = Ihre Sitzung konnte nicht bestätigt werden.
 
+## Errors of the `selfban` family
+
+# source: 0ddedf905779bc0b
+error-selfban-bad_request = Die Anmeldung ist fehlgeschlagen.
+
+# source: 851dfb6d911fe51e
+error-selfban-rate_limited = Der Anmeldedienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es später noch einmal.
+
+# source: 0ddedf905779bc0b
+error-selfban-invalid_app = Die Anmeldung ist fehlgeschlagen.
+
+# source: 0224dda7ba1d0f89
+error-selfban-replay_detected = Die Anmeldung konnte nicht abgeschlossen werden. Bitte versuchen Sie es noch einmal.
+
+# source: 45e3cb58effde8c3
+error-selfban-app_disabled = Der Anmeldedienst ist vorübergehend nicht verfügbar.
+
+# source: 0ddedf905779bc0b
+error-selfban-revoke_requires_session = Die Anmeldung ist fehlgeschlagen.
+
+# source: 0cdec2729e612174
+error-selfban-invalid_key = Dieser Lizenzschlüssel ist ungültig. Bitte prüfen Sie ihn und versuchen Sie es erneut.
+
+# source: b529fce2bfae76bd
+error-selfban-session_expired = Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.
+
+# source: 851dfb6d911fe51e
+error-selfban-system_error = Der Anmeldedienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es später noch einmal.
+
+# source: 0ddedf905779bc0b
+unknown-selfban = Die Anmeldung ist fehlgeschlagen.
+
 ## Errors of the `client` family
 
 # source: 9442576cddbe5707

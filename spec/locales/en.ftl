@@ -140,6 +140,38 @@ error-heartbeat-system_error = Authentication service temporarily unavailable. P
 # source: b995b951c4514b92
 unknown-heartbeat = Your session could not be confirmed.
 
+## Errors of the `selfban` family
+
+# source: 0ddedf905779bc0b
+error-selfban-bad_request = Authentication failed.
+
+# source: 851dfb6d911fe51e
+error-selfban-rate_limited = Authentication service temporarily unavailable. Please try again later.
+
+# source: 0ddedf905779bc0b
+error-selfban-invalid_app = Authentication failed.
+
+# source: 0224dda7ba1d0f89
+error-selfban-replay_detected = Sign-in could not be completed. Please try again.
+
+# source: 45e3cb58effde8c3
+error-selfban-app_disabled = Authentication service temporarily unavailable.
+
+# source: 0ddedf905779bc0b
+error-selfban-revoke_requires_session = Authentication failed.
+
+# source: 0cdec2729e612174
+error-selfban-invalid_key = Invalid license key. Please check and try again.
+
+# source: b529fce2bfae76bd
+error-selfban-session_expired = Your session has expired. Please sign in again.
+
+# source: 851dfb6d911fe51e
+error-selfban-system_error = Authentication service temporarily unavailable. Please try again later.
+
+# source: 0ddedf905779bc0b
+unknown-selfban = Authentication failed.
+
 ## Errors of the `client` family
 
 # source: 9442576cddbe5707

@@ -136,6 +136,38 @@ error-heartbeat-system_error = El servicio de autenticación no está disponible
 # source: b995b951c4514b92
 unknown-heartbeat = No se pudo confirmar tu sesión.
 
+## Errors of the `selfban` family
+
+# source: 0ddedf905779bc0b
+error-selfban-bad_request = Error de autenticación.
+
+# source: 851dfb6d911fe51e
+error-selfban-rate_limited = El servicio de autenticación no está disponible en este momento. Vuelve a intentarlo más tarde.
+
+# source: 0ddedf905779bc0b
+error-selfban-invalid_app = Error de autenticación.
+
+# source: 0224dda7ba1d0f89
+error-selfban-replay_detected = No se pudo completar el inicio de sesión. Inténtalo de nuevo.
+
+# source: 45e3cb58effde8c3
+error-selfban-app_disabled = El servicio de autenticación no está disponible en este momento.
+
+# source: 0ddedf905779bc0b
+error-selfban-revoke_requires_session = Error de autenticación.
+
+# source: 0cdec2729e612174
+error-selfban-invalid_key = La clave de licencia no es válida. Compruébala y vuelve a intentarlo.
+
+# source: b529fce2bfae76bd
+error-selfban-session_expired = Tu sesión ha expirado. Vuelve a iniciar sesión.
+
+# source: 851dfb6d911fe51e
+error-selfban-system_error = El servicio de autenticación no está disponible en este momento. Vuelve a intentarlo más tarde.
+
+# source: 0ddedf905779bc0b
+unknown-selfban = Error de autenticación.
+
 ## Errors of the `client` family
 
 # source: 9442576cddbe5707

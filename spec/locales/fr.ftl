@@ -136,6 +136,38 @@ error-heartbeat-system_error = Le service d'authentification est momentanément 
 # source: b995b951c4514b92
 unknown-heartbeat = Votre session n'a pas pu être confirmée.
 
+## Errors of the `selfban` family
+
+# source: 0ddedf905779bc0b
+error-selfban-bad_request = L'authentification a échoué.
+
+# source: 851dfb6d911fe51e
+error-selfban-rate_limited = Le service d'authentification est momentanément indisponible. Veuillez réessayer plus tard.
+
+# source: 0ddedf905779bc0b
+error-selfban-invalid_app = L'authentification a échoué.
+
+# source: 0224dda7ba1d0f89
+error-selfban-replay_detected = La connexion n'a pas pu aboutir. Veuillez réessayer.
+
+# source: 45e3cb58effde8c3
+error-selfban-app_disabled = Le service d'authentification est momentanément indisponible.
+
+# source: 0ddedf905779bc0b
+error-selfban-revoke_requires_session = L'authentification a échoué.
+
+# source: 0cdec2729e612174
+error-selfban-invalid_key = Clé de licence non valide. Veuillez la vérifier et réessayer.
+
+# source: b529fce2bfae76bd
+error-selfban-session_expired = Votre session a expiré. Veuillez vous reconnecter.
+
+# source: 851dfb6d911fe51e
+error-selfban-system_error = Le service d'authentification est momentanément indisponible. Veuillez réessayer plus tard.
+
+# source: 0ddedf905779bc0b
+unknown-selfban = L'authentification a échoué.
+
 ## Errors of the `client` family
 
 # source: 9442576cddbe5707

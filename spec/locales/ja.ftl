@@ -136,6 +136,38 @@ error-heartbeat-system_error = 認証サービスは一時的にご利用いた�
 # source: b995b951c4514b92
 unknown-heartbeat = セッションを確認できませんでした。
 
+## Errors of the `selfban` family
+
+# source: 0ddedf905779bc0b
+error-selfban-bad_request = 認証に失敗しました。
+
+# source: 851dfb6d911fe51e
+error-selfban-rate_limited = 認証サービスは一時的にご利用いただけません。しばらくしてからもう一度お試しください。
+
+# source: 0ddedf905779bc0b
+error-selfban-invalid_app = 認証に失敗しました。
+
+# source: 0224dda7ba1d0f89
+error-selfban-replay_detected = サインインを完了できませんでした。もう一度お試しください。
+
+# source: 45e3cb58effde8c3
+error-selfban-app_disabled = 認証サービスは一時的にご利用いただけません。
+
+# source: 0ddedf905779bc0b
+error-selfban-revoke_requires_session = 認証に失敗しました。
+
+# source: 0cdec2729e612174
+error-selfban-invalid_key = ライセンスキーが無効です。確認して、もう一度お試しください。
+
+# source: b529fce2bfae76bd
+error-selfban-session_expired = セッションの有効期限が切れました。もう一度サインインしてください。
+
+# source: 851dfb6d911fe51e
+error-selfban-system_error = 認証サービスは一時的にご利用いただけません。しばらくしてからもう一度お試しください。
+
+# source: 0ddedf905779bc0b
+unknown-selfban = 認証に失敗しました。
+
 ## Errors of the `client` family
 
 # source: 9442576cddbe5707

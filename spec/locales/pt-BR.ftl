@@ -136,6 +136,38 @@ error-heartbeat-system_error = O serviço de autenticação está temporariament
 # source: b995b951c4514b92
 unknown-heartbeat = Não foi possível confirmar sua sessão.
 
+## Errors of the `selfban` family
+
+# source: 0ddedf905779bc0b
+error-selfban-bad_request = Falha na autenticação.
+
+# source: 851dfb6d911fe51e
+error-selfban-rate_limited = O serviço de autenticação está temporariamente indisponível. Tente novamente mais tarde.
+
+# source: 0ddedf905779bc0b
+error-selfban-invalid_app = Falha na autenticação.
+
+# source: 0224dda7ba1d0f89
+error-selfban-replay_detected = Não foi possível concluir o login. Tente novamente.
+
+# source: 45e3cb58effde8c3
+error-selfban-app_disabled = O serviço de autenticação está temporariamente indisponível.
+
+# source: 0ddedf905779bc0b
+error-selfban-revoke_requires_session = Falha na autenticação.
+
+# source: 0cdec2729e612174
+error-selfban-invalid_key = Chave de licença inválida. Verifique e tente novamente.
+
+# source: b529fce2bfae76bd
+error-selfban-session_expired = Sua sessão expirou. Faça login novamente.
+
+# source: 851dfb6d911fe51e
+error-selfban-system_error = O serviço de autenticação está temporariamente indisponível. Tente novamente mais tarde.
+
+# source: 0ddedf905779bc0b
+unknown-selfban = Falha na autenticação.
+
 ## Errors of the `client` family
 
 # source: 9442576cddbe5707

@@ -136,6 +136,38 @@ error-heartbeat-system_error = 验证服务暂时不可用，请稍后重试。
 # source: b995b951c4514b92
 unknown-heartbeat = 无法确认您的登录状态。
 
+## Errors of the `selfban` family
+
+# source: 0ddedf905779bc0b
+error-selfban-bad_request = 验证失败。
+
+# source: 851dfb6d911fe51e
+error-selfban-rate_limited = 验证服务暂时不可用，请稍后重试。
+
+# source: 0ddedf905779bc0b
+error-selfban-invalid_app = 验证失败。
+
+# source: 0224dda7ba1d0f89
+error-selfban-replay_detected = 未能完成登录。请重试。
+
+# source: 45e3cb58effde8c3
+error-selfban-app_disabled = 验证服务暂时不可用。
+
+# source: 0ddedf905779bc0b
+error-selfban-revoke_requires_session = 验证失败。
+
+# source: 0cdec2729e612174
+error-selfban-invalid_key = 许可证密钥无效，请检查后重试。
+
+# source: b529fce2bfae76bd
+error-selfban-session_expired = 登录已过期，请重新登录。
+
+# source: 851dfb6d911fe51e
+error-selfban-system_error = 验证服务暂时不可用，请稍后重试。
+
+# source: 0ddedf905779bc0b
+unknown-selfban = 验证失败。
+
 ## Errors of the `client` family
 
 # source: 9442576cddbe5707

@@ -8,6 +8,7 @@ use tokio::runtime::Runtime;
 
 use crate::config::{Builder, Config};
 use crate::error::{BuildError, Error};
+use crate::selfban::{SelfBan, SelfBanOutcome};
 use crate::session::Session;
 
 /// The Keyward client for blocking code.
@@ -122,6 +123,37 @@ impl Client {
     /// The HWID this client sends.
     pub fn hwid(&self) -> &str {
         self.client.as_ref().map_or("", crate::Client::hwid)
+    }
+
+    /// Self-ban with the current session; see [`crate::Client::self_ban`].
+    ///
+    /// # Panics
+    /// When called from inside an async runtime.
+    pub fn self_ban(&self, ban: SelfBan) -> Result<SelfBanOutcome, Error> {
+        self.block_on(|client| client.self_ban(ban))
+    }
+
+    /// Self-ban before a session; see [`crate::Client::self_ban_with_key`].
+    ///
+    /// # Panics
+    /// When called from inside an async runtime.
+    pub fn self_ban_with_key(
+        &self,
+        license_key: &str,
+        ban: SelfBan,
+    ) -> Result<SelfBanOutcome, Error> {
+        self.block_on(|client| client.self_ban_with_key(license_key, ban))
+    }
+
+    /// Runs a call of the async client on the runtime.
+    fn block_on<'a, T, F>(&'a self, call: impl FnOnce(&'a crate::Client) -> F) -> Result<T, Error>
+    where
+        F: Future<Output = Result<T, Error>> + 'a,
+    {
+        let Some((client, runtime)) = self.parts() else {
+            return Err(keyward_errors::ClientError::NetworkError.into());
+        };
+        runtime.block_on(call(client))
     }
 }
 

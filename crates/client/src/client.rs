@@ -8,6 +8,7 @@ use tokio::task::JoinHandle;
 use crate::config::{Builder, Config};
 use crate::core::{Inner, Shared};
 use crate::error::{BuildError, Error, FailureReason};
+use crate::selfban::{SelfBan, SelfBanOutcome};
 use crate::session::Session;
 
 /// The background heartbeat of one session.
@@ -139,6 +140,25 @@ impl Client {
     /// The HWID this client sends.
     pub fn hwid(&self) -> &str {
         &self.inner.cfg.hwid
+    }
+
+    /// Self-ban with the current session (a tamper response): deny-list this device's
+    /// HWID and/or IP address for the app and, if asked, revoke the license. Without a
+    /// session the error is `session_expired` ([`crate::SelfBanError`]), nothing sent.
+    /// Retries as the error spec says; the failure callback is not called.
+    pub async fn self_ban(&self, ban: SelfBan) -> Result<SelfBanOutcome, Error> {
+        self.inner.self_ban(ban).await
+    }
+
+    /// Self-ban before a session, with the app secret and `license_key`: as
+    /// [`Client::self_ban`], but never revoking (that needs a session, so
+    /// `revoke_license` is sent `false`); each attempt carries a fresh nonce.
+    pub async fn self_ban_with_key(
+        &self,
+        license_key: &str,
+        ban: SelfBan,
+    ) -> Result<SelfBanOutcome, Error> {
+        self.inner.self_ban_with_key(license_key, ban).await
     }
 
     fn start_heartbeat(&self, generation: u64) {

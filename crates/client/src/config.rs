@@ -336,6 +336,7 @@ impl Builder {
         Ok(Config {
             validate_url: format!("{base}/auth/validate"),
             heartbeat_url: format!("{base}/auth/heartbeat"),
+            selfban_url: format!("{base}/auth/selfban"),
             app_id,
             app_secret,
             connect_timeout: self.connect_timeout,
@@ -360,6 +361,7 @@ impl Builder {
 pub(crate) struct Config {
     pub(crate) validate_url: String,
     pub(crate) heartbeat_url: String,
+    pub(crate) selfban_url: String,
     pub(crate) app_id: String,
     pub(crate) app_secret: String,
     pub(crate) connect_timeout: Duration,

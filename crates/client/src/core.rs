@@ -46,7 +46,7 @@ pub(crate) struct Inner {
 }
 
 /// A failed attempt: the error and the server's `Retry-After`, if any.
-type Failure = (Error, Option<Duration>);
+pub(crate) type Failure = (Error, Option<Duration>);
 
 impl Inner {
     pub(crate) fn new(cfg: Config) -> Result<Self, crate::BuildError> {
@@ -223,10 +223,20 @@ impl Inner {
 
     /// One call with the retries its errors' policies allow.
     async fn call(&self, call: Call<'_>) -> Result<VerifiedSession, Error> {
+        self.retrying(|| self.attempt(call)).await
+    }
+
+    /// Runs `attempt` until it succeeds or its error's retry policy allows no further
+    /// attempt.
+    pub(crate) async fn retrying<T, F, A>(&self, mut attempt: A) -> Result<T, Error>
+    where
+        A: FnMut() -> F,
+        F: Future<Output = Result<T, Failure>>,
+    {
         let mut failed: u32 = 0;
         loop {
-            let (error, retry_after) = match self.attempt(call).await {
-                Ok(verified) => return Ok(verified),
+            let (error, retry_after) = match attempt().await {
+                Ok(answer) => return Ok(answer),
                 Err(failure) => failure,
             };
             failed = failed.saturating_add(1);
@@ -282,7 +292,7 @@ impl Inner {
         Duration::try_from_secs_f64(delay.as_secs_f64() * scale).ok()
     }
 
-    fn finish(&self, error: Error) -> Error {
+    pub(crate) fn finish(&self, error: Error) -> Error {
         error
             .with_renewal_url(self.cfg.renewal_url.clone())
             .with_locale(self.cfg.locale)
@@ -290,15 +300,7 @@ impl Inner {
 
     /// One attempt with a fresh nonce.
     async fn attempt(&self, call: Call<'_>) -> Result<VerifiedSession, Failure> {
-        let nonce = Nonce::generate().map_err(|e| {
-            (
-                Error::client(
-                    ClientError::NetworkError,
-                    Cause(format!("request not sent: {e}")),
-                ),
-                None,
-            )
-        })?;
+        let nonce = new_nonce()?;
         let (url, body, key) = match call {
             Call::Validate { license_key } => {
                 let request = ValidateRequest {
@@ -333,30 +335,7 @@ impl Inner {
                 (&self.cfg.heartbeat_url, serde_json::to_vec(&request), key)
             }
         };
-        let body = body.map_err(|e| {
-            (
-                Error::client(
-                    ClientError::NetworkError,
-                    Cause(format!("request not sent: {e}")),
-                ),
-                None,
-            )
-        })?;
-        let response = self
-            .http
-            .post(url.as_str())
-            .header(CONTENT_TYPE, "application/json")
-            .header(SPEC_VERSION_HEADER, keyward_errors::SPEC_VERSION)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| (network_error(e), None))?;
-        let status = response.status().as_u16();
-        let retry_after = parse_retry_after(response.headers(), SystemTime::now());
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| (network_error(e), retry_after))?;
+        let (status, retry_after, bytes) = self.post(url, body).await?;
         let outcome = check_response(
             &bytes,
             status,
@@ -377,6 +356,31 @@ impl Inner {
                 Err((error, retry_after))
             }
         }
+    }
+
+    /// Sends one JSON request body: the answer's status, `Retry-After` and body.
+    pub(crate) async fn post(
+        &self,
+        url: &str,
+        body: serde_json::Result<Vec<u8>>,
+    ) -> Result<(u16, Option<Duration>, Vec<u8>), Failure> {
+        let body = body.map_err(not_sent)?;
+        let response = self
+            .http
+            .post(url)
+            .header(CONTENT_TYPE, "application/json")
+            .header(SPEC_VERSION_HEADER, keyward_errors::SPEC_VERSION)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| (network_error(e), None))?;
+        let status = response.status().as_u16();
+        let retry_after = parse_retry_after(response.headers(), SystemTime::now());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| (network_error(e), retry_after))?;
+        Ok((status, retry_after, Vec::from(bytes)))
     }
 
     /// The client error for a response that failed the checks. The cause is a fixed
@@ -414,6 +418,22 @@ impl Inner {
             ),
         }
     }
+}
+
+/// A fresh nonce, or the request is not sent.
+pub(crate) fn new_nonce() -> Result<Nonce, Failure> {
+    Nonce::generate().map_err(not_sent)
+}
+
+/// A request that could not be sent.
+fn not_sent(e: impl std::fmt::Display) -> Failure {
+    (
+        Error::client(
+            ClientError::NetworkError,
+            Cause(format!("request not sent: {e}")),
+        ),
+        None,
+    )
 }
 
 /// Integrity failures are logged as possible attacks.

@@ -4,7 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use keyward_errors::{
-    ClientError, Family, HeartbeatError, Locale, RetryClass, RetryPolicy, UserAction, ValidateError,
+    ClientError, Family, HeartbeatError, Locale, RetryClass, RetryPolicy, SelfBanError, UserAction,
+    ValidateError,
 };
 use thiserror::Error;
 
@@ -20,6 +21,9 @@ pub enum ErrorKind {
     Validate(ValidateError),
     /// An error of `POST /auth/heartbeat` (or of the local heartbeat check).
     Heartbeat(HeartbeatError),
+    /// An error of `POST /auth/selfban` ([`crate::Client::self_ban`]; with no current
+    /// session, `session_expired`).
+    SelfBan(SelfBanError),
     /// An error the SDK detected itself: network failures, malformed responses, failed
     /// integrity checks.
     Client(ClientError),
@@ -112,6 +116,12 @@ impl Error {
         }
     }
 
+    /// The error with `source` as its cause.
+    pub(crate) fn caused_by(mut self, source: impl Into<Source>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
     pub(crate) fn with_renewal_url(mut self, url: Option<Arc<str>>) -> Self {
         self.renewal_url = url;
         self
@@ -132,6 +142,7 @@ impl Error {
         match &self.kind {
             ErrorKind::Validate(_) => Family::Validate,
             ErrorKind::Heartbeat(_) => Family::Heartbeat,
+            ErrorKind::SelfBan(_) => Family::Selfban,
             ErrorKind::Client(_) => Family::Client,
         }
     }
@@ -142,6 +153,7 @@ impl Error {
         match &self.kind {
             ErrorKind::Validate(e) => e.code(),
             ErrorKind::Heartbeat(e) => e.code(),
+            ErrorKind::SelfBan(e) => e.code(),
             ErrorKind::Client(e) => e.code(),
         }
     }
@@ -152,6 +164,7 @@ impl Error {
         match &self.kind {
             ErrorKind::Validate(e) => e.user_message_in(self.locale),
             ErrorKind::Heartbeat(e) => e.user_message_in(self.locale),
+            ErrorKind::SelfBan(e) => e.user_message_in(self.locale),
             ErrorKind::Client(e) => e.user_message_in(self.locale),
         }
     }
@@ -174,6 +187,7 @@ impl Error {
         match &self.kind {
             ErrorKind::Validate(e) => e.user_action(),
             ErrorKind::Heartbeat(e) => e.user_action(),
+            ErrorKind::SelfBan(e) => e.user_action(),
             ErrorKind::Client(e) => e.user_action(),
         }
     }
@@ -193,6 +207,7 @@ impl Error {
         match &self.kind {
             ErrorKind::Validate(e) => e.retry_class(),
             ErrorKind::Heartbeat(e) => e.retry_class(),
+            ErrorKind::SelfBan(e) => e.retry_class(),
             ErrorKind::Client(e) => e.retry_class(),
         }
     }
@@ -213,6 +228,7 @@ impl Error {
         match &self.kind {
             ErrorKind::Validate(e) => e.description(),
             ErrorKind::Heartbeat(e) => e.description(),
+            ErrorKind::SelfBan(e) => e.description(),
             ErrorKind::Client(e) => e.description(),
         }
     }
@@ -227,6 +243,12 @@ impl From<ValidateError> for Error {
 impl From<HeartbeatError> for Error {
     fn from(e: HeartbeatError) -> Self {
         Error::new(ErrorKind::Heartbeat(e))
+    }
+}
+
+impl From<SelfBanError> for Error {
+    fn from(e: SelfBanError) -> Self {
+        Error::new(ErrorKind::SelfBan(e))
     }
 }
 

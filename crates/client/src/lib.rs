@@ -50,6 +50,7 @@ mod config;
 mod core;
 mod error;
 mod hwid;
+mod selfban;
 mod session;
 
 pub use client::Client;
@@ -60,8 +61,9 @@ pub use config::{
 pub use error::{BuildError, Error, ErrorKind, FailureReason};
 pub use hwid::default_hwid;
 pub use keyward_errors::{
-    ClientError, HeartbeatError, Locale, RetryClass, UserAction, ValidateError,
+    ClientError, HeartbeatError, Locale, RetryClass, SelfBanError, UserAction, ValidateError,
 };
+pub use selfban::{SelfBan, SelfBanOutcome};
 pub use session::Session;
 
 // The README's snippets, as doctests of the one crate that depends on everything they use

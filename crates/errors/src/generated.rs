@@ -308,13 +308,22 @@ pub enum Family {
     /// Errors of `POST /auth/heartbeat`, inside an HTTP 200 answer with `status: "failed"`.
     #[serde(rename = "heartbeat")]
     Heartbeat,
+    /// Errors of `POST /auth/selfban`, inside an HTTP 200 answer with `status: "failed"`.
+    #[serde(rename = "selfban")]
+    Selfban,
     /// Errors the SDK detects itself, before or after a server response.
     #[serde(rename = "client")]
     Client,
 }
 impl Family {
     /// Every variant, in spec order.
-    pub const ALL: &'static [Self] = &[Self::Api, Self::Validate, Self::Heartbeat, Self::Client];
+    pub const ALL: &'static [Self] = &[
+        Self::Api,
+        Self::Validate,
+        Self::Heartbeat,
+        Self::Selfban,
+        Self::Client,
+    ];
     /// The name used in the spec.
     #[must_use]
     #[inline]
@@ -323,6 +332,7 @@ impl Family {
             Self::Api => "api",
             Self::Validate => "validate",
             Self::Heartbeat => "heartbeat",
+            Self::Selfban => "selfban",
             Self::Client => "client",
         }
     }
@@ -334,7 +344,8 @@ impl Family {
             Self::Api => 0,
             Self::Validate => 1,
             Self::Heartbeat => 2,
-            Self::Client => 3,
+            Self::Selfban => 3,
+            Self::Client => 4,
         }]
     }
 }
@@ -351,6 +362,7 @@ impl ::std::str::FromStr for Family {
             "api" => Ok(Self::Api),
             "validate" => Ok(Self::Validate),
             "heartbeat" => Ok(Self::Heartbeat),
+            "selfban" => Ok(Self::Selfban),
             "client" => Ok(Self::Client),
             _ => Err(UnknownName::new("family", name)),
         }
@@ -369,7 +381,7 @@ impl AsRef<str> for Family {
         self.as_str()
     }
 }
-static FAMILIES: [FamilyInfo; 4] = [
+static FAMILIES: [FamilyInfo; 5] = [
     FamilyInfo {
         family: Family::Api,
         description: "Developer API errors (`/v1/...`). Each carries an HTTP status; the body is `{\"error\": code, \"message\": text}`.",
@@ -391,6 +403,14 @@ static FAMILIES: [FamilyInfo; 4] = [
         description: "Errors of `POST /auth/heartbeat`, inside an HTTP 200 answer with `status: \"failed\"`.",
         unknown_user_message: "Your session could not be confirmed.",
         unknown_user_action: UserAction::SignInAgain,
+        unknown_retry_class: RetryClass::Permanent,
+        unknown_http_status: None,
+    },
+    FamilyInfo {
+        family: Family::Selfban,
+        description: "Errors of `POST /auth/selfban`, inside an HTTP 200 answer with `status: \"failed\"`.",
+        unknown_user_message: "Authentication failed.",
+        unknown_user_action: UserAction::ContactSupport,
         unknown_retry_class: RetryClass::Permanent,
         unknown_http_status: None,
     },
@@ -1809,6 +1829,439 @@ impl schemars::JsonSchema for HeartbeatError {
         crate::family::code_schema::<Self>()
     }
 }
+/// Errors of `POST /auth/selfban`, inside an HTTP 200 answer with `status: "failed"`.
+///
+/// # Matching
+///
+/// A later version of this crate may know a code that this one keeps in
+/// `Unknown`, and an arm on `Unknown(_)` would then silently stop matching it
+/// (the variant is deprecated so that such an arm warns). Match the variants
+/// you handle, compare `code()` for a code only a newer server sends, and end
+/// with a wildcard arm that uses the data every code has, known or not
+/// (`is_unknown()` tells the two apart, for a log line):
+///
+/// ```
+/// use keyward_errors::SelfBanError;
+///
+/// fn react(error: &SelfBanError) -> &'static str {
+///     match error {
+///         SelfBanError::BadRequest => "handled",
+///         // Keeps its meaning when a later version adds the variant.
+///         other if other.code() == "a_code_from_a_newer_server" => "handled too",
+///         // The spec's data, or the family's fallback for an unknown code.
+///         other => other.user_message(),
+///     }
+/// }
+///
+/// let newer = SelfBanError::from_code("a_code_from_a_newer_server");
+/// assert!(newer.is_unknown());
+/// assert_eq!(react(&newer), "handled too");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SelfBanError {
+    /// `bad_request`: The request body is malformed (missing fields, invalid types). Includes a details array.
+    BadRequest,
+    /// `rate_limited`: Too many authentication requests from this client. Back off and retry.
+    RateLimited,
+    /// `invalid_app`: The App ID or App Secret of a pre-session self-ban is incorrect, or the app has been deactivated.
+    InvalidApp,
+    /// `replay_detected`: The nonce of a pre-session self-ban was already used with this app within the replay window (24 hours). Nothing was done.
+    ReplayDetected,
+    /// `app_disabled`: The app owner's account is suspended.
+    AppDisabled,
+    /// `revoke_requires_session`: A pre-session self-ban (app secret and license key) asked to revoke the license: revoking needs a session token. Nothing was done; send `revokeLicense: false`, or use the session form.
+    RevokeRequiresSession,
+    /// `invalid_key`: The license key of a pre-session self-ban doesn't exist or doesn't belong to this app.
+    InvalidKey,
+    /// `session_expired`: The session token of a session self-ban is invalid, expired, of another app, or was issued to another HWID. Nothing was done.
+    SessionExpired,
+    /// `system_error`: Unexpected server error during the self-ban. Retry the request. If persistent, contact support.
+    SystemError,
+    /// A code this version does not know (sent by a newer server), kept verbatim.
+    ///
+    /// Do not match on this variant: see the enum's "Matching" section.
+    #[deprecated(
+        note = "matching `Unknown` is not forward compatible: a later version may know the code. Use a wildcard arm and check `is_unknown()` or `code()`"
+    )]
+    Unknown(UnknownCode),
+}
+#[allow(deprecated)]
+impl SelfBanError {
+    /// The family of this enum.
+    pub const FAMILY: Family = Family::Selfban;
+    /// Every known code of the family, retired ones included, in spec order.
+    pub const ALL: &'static [Self] = &[
+        Self::BadRequest,
+        Self::RateLimited,
+        Self::InvalidApp,
+        Self::ReplayDetected,
+        Self::AppDisabled,
+        Self::RevokeRequiresSession,
+        Self::InvalidKey,
+        Self::SessionExpired,
+        Self::SystemError,
+    ];
+    /// The error for `code`; a code this version does not know is kept in the catch-all variant. Never fails.
+    #[must_use]
+    #[inline]
+    pub fn from_code(code: &str) -> Self {
+        match Self::known(code) {
+            Some(known) => known,
+            None => Self::Unknown(UnknownCode::new(code)),
+        }
+    }
+    /// The error for `code` if this version knows it.
+    #[must_use]
+    #[inline]
+    pub fn known(code: &str) -> Option<Self> {
+        match code {
+            "bad_request" => Some(Self::BadRequest),
+            "rate_limited" => Some(Self::RateLimited),
+            "invalid_app" => Some(Self::InvalidApp),
+            "replay_detected" => Some(Self::ReplayDetected),
+            "app_disabled" => Some(Self::AppDisabled),
+            "revoke_requires_session" => Some(Self::RevokeRequiresSession),
+            "invalid_key" => Some(Self::InvalidKey),
+            "session_expired" => Some(Self::SessionExpired),
+            "system_error" => Some(Self::SystemError),
+            _ => None,
+        }
+    }
+    /// The spec data of a known code; `None` for the catch-all.
+    #[must_use]
+    #[inline]
+    pub const fn info(&self) -> Option<&'static ErrorInfo> {
+        match self {
+            Self::BadRequest => Some(&SELFBAN_ERRORS[0]),
+            Self::RateLimited => Some(&SELFBAN_ERRORS[1]),
+            Self::InvalidApp => Some(&SELFBAN_ERRORS[2]),
+            Self::ReplayDetected => Some(&SELFBAN_ERRORS[3]),
+            Self::AppDisabled => Some(&SELFBAN_ERRORS[4]),
+            Self::RevokeRequiresSession => Some(&SELFBAN_ERRORS[5]),
+            Self::InvalidKey => Some(&SELFBAN_ERRORS[6]),
+            Self::SessionExpired => Some(&SELFBAN_ERRORS[7]),
+            Self::SystemError => Some(&SELFBAN_ERRORS[8]),
+            Self::Unknown(_) => None,
+        }
+    }
+    /// The wire code; for the catch-all, the raw text that was received.
+    #[must_use]
+    #[inline]
+    pub fn code(&self) -> &str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::RateLimited => "rate_limited",
+            Self::InvalidApp => "invalid_app",
+            Self::ReplayDetected => "replay_detected",
+            Self::AppDisabled => "app_disabled",
+            Self::RevokeRequiresSession => "revoke_requires_session",
+            Self::InvalidKey => "invalid_key",
+            Self::SessionExpired => "session_expired",
+            Self::SystemError => "system_error",
+            Self::Unknown(raw) => raw.as_str(),
+        }
+    }
+    /// The wire code of a known error; `None` for the catch-all.
+    #[must_use]
+    #[inline]
+    pub const fn known_code(&self) -> Option<&'static str> {
+        match self.info() {
+            Some(info) => Some(info.code),
+            None => None,
+        }
+    }
+    /// Whether this is a code this version does not know.
+    #[must_use]
+    #[inline]
+    pub const fn is_unknown(&self) -> bool {
+        self.info().is_none()
+    }
+    /// Developer-facing description.
+    #[must_use]
+    #[inline]
+    pub const fn description(&self) -> &'static str {
+        match self.info() {
+            Some(info) => info.description,
+            None => Self::FAMILY.info().description,
+        }
+    }
+    /// The only text an end user may be shown.
+    #[must_use]
+    #[inline]
+    pub const fn user_message(&self) -> &'static str {
+        match self.info() {
+            Some(info) => info.user_message,
+            None => Self::FAMILY.info().unknown_user_message,
+        }
+    }
+    /// What the end user can do about it.
+    #[must_use]
+    #[inline]
+    pub const fn user_action(&self) -> UserAction {
+        match self.info() {
+            Some(info) => info.user_action,
+            None => Self::FAMILY.info().unknown_user_action,
+        }
+    }
+    /// Whether the specific reason may be surfaced to end users at all (never for an unknown code).
+    #[must_use]
+    #[inline]
+    pub const fn user_facing(&self) -> bool {
+        match self.info() {
+            Some(info) => info.user_facing,
+            None => false,
+        }
+    }
+    /// How a client reacts to the error.
+    #[must_use]
+    #[inline]
+    pub const fn retry_class(&self) -> RetryClass {
+        match self.info() {
+            Some(info) => info.retry_class,
+            None => Self::FAMILY.info().unknown_retry_class,
+        }
+    }
+    /// The numbers of the retry class.
+    #[must_use]
+    #[inline]
+    pub const fn retry_policy(&self) -> &'static RetryPolicy {
+        self.retry_class().policy()
+    }
+    /// Every known code of the family, retired ones included.
+    #[must_use]
+    #[inline]
+    pub fn iter() -> impl ExactSizeIterator<Item = Self> + Clone {
+        Self::ALL.iter().cloned()
+    }
+}
+static SELFBAN_ERRORS: [ErrorInfo; 9] = [
+    ErrorInfo {
+        family: Family::Selfban,
+        code: "bad_request",
+        description: "The request body is malformed (missing fields, invalid types). Includes a details array.",
+        user_message: "Authentication failed.",
+        user_action: UserAction::ContactSupport,
+        user_facing: false,
+        retry_class: RetryClass::Permanent,
+        http_status: None,
+        since: "1.3.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
+    },
+    ErrorInfo {
+        family: Family::Selfban,
+        code: "rate_limited",
+        description: "Too many authentication requests from this client. Back off and retry.",
+        user_message: "Authentication service temporarily unavailable. Please try again later.",
+        user_action: UserAction::TryLater,
+        user_facing: false,
+        retry_class: RetryClass::Throttled,
+        http_status: None,
+        since: "1.3.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
+    },
+    ErrorInfo {
+        family: Family::Selfban,
+        code: "invalid_app",
+        description: "The App ID or App Secret of a pre-session self-ban is incorrect, or the app has been deactivated.",
+        user_message: "Authentication failed.",
+        user_action: UserAction::ContactSupport,
+        user_facing: false,
+        retry_class: RetryClass::Permanent,
+        http_status: None,
+        since: "1.3.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
+    },
+    ErrorInfo {
+        family: Family::Selfban,
+        code: "replay_detected",
+        description: "The nonce of a pre-session self-ban was already used with this app within the replay window (24 hours). Nothing was done.",
+        user_message: "Sign-in could not be completed. Please try again.",
+        user_action: UserAction::TryLater,
+        user_facing: false,
+        retry_class: RetryClass::Security,
+        http_status: None,
+        since: "1.3.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
+    },
+    ErrorInfo {
+        family: Family::Selfban,
+        code: "app_disabled",
+        description: "The app owner's account is suspended.",
+        user_message: "Authentication service temporarily unavailable.",
+        user_action: UserAction::TryLater,
+        user_facing: true,
+        retry_class: RetryClass::Permanent,
+        http_status: None,
+        since: "1.3.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
+    },
+    ErrorInfo {
+        family: Family::Selfban,
+        code: "revoke_requires_session",
+        description: "A pre-session self-ban (app secret and license key) asked to revoke the license: revoking needs a session token. Nothing was done; send `revokeLicense: false`, or use the session form.",
+        user_message: "Authentication failed.",
+        user_action: UserAction::ContactSupport,
+        user_facing: false,
+        retry_class: RetryClass::Permanent,
+        http_status: None,
+        since: "1.3.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
+    },
+    ErrorInfo {
+        family: Family::Selfban,
+        code: "invalid_key",
+        description: "The license key of a pre-session self-ban doesn't exist or doesn't belong to this app.",
+        user_message: "Invalid license key. Please check and try again.",
+        user_action: UserAction::CheckKey,
+        user_facing: true,
+        retry_class: RetryClass::Permanent,
+        http_status: None,
+        since: "1.3.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
+    },
+    ErrorInfo {
+        family: Family::Selfban,
+        code: "session_expired",
+        description: "The session token of a session self-ban is invalid, expired, of another app, or was issued to another HWID. Nothing was done.",
+        user_message: "Your session has expired. Please sign in again.",
+        user_action: UserAction::SignInAgain,
+        user_facing: true,
+        retry_class: RetryClass::Reauthenticate,
+        http_status: None,
+        since: "1.3.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
+    },
+    ErrorInfo {
+        family: Family::Selfban,
+        code: "system_error",
+        description: "Unexpected server error during the self-ban. Retry the request. If persistent, contact support.",
+        user_message: "Authentication service temporarily unavailable. Please try again later.",
+        user_action: UserAction::TryLater,
+        user_facing: false,
+        retry_class: RetryClass::Transient,
+        http_status: None,
+        since: "1.3.0",
+        retired: None,
+        replaced_by: None,
+        extension: false,
+    },
+];
+impl ErrorCode for SelfBanError {
+    const FAMILY: Family = Self::FAMILY;
+    const ALL: &'static [Self] = Self::ALL;
+    #[inline]
+    fn from_code(code: &str) -> Self {
+        Self::from_code(code)
+    }
+    #[inline]
+    fn known(code: &str) -> Option<Self> {
+        Self::known(code)
+    }
+    #[inline]
+    fn info(&self) -> Option<&'static ErrorInfo> {
+        Self::info(self)
+    }
+    #[inline]
+    fn code(&self) -> &str {
+        Self::code(self)
+    }
+    #[inline]
+    fn is_unknown(&self) -> bool {
+        Self::is_unknown(self)
+    }
+    #[inline]
+    fn description(&self) -> &'static str {
+        Self::description(self)
+    }
+    #[inline]
+    fn user_message(&self) -> &'static str {
+        Self::user_message(self)
+    }
+    #[inline]
+    fn user_action(&self) -> UserAction {
+        Self::user_action(self)
+    }
+    #[inline]
+    fn user_facing(&self) -> bool {
+        Self::user_facing(self)
+    }
+    #[inline]
+    fn retry_class(&self) -> RetryClass {
+        Self::retry_class(self)
+    }
+    #[inline]
+    fn retry_policy(&self) -> &'static RetryPolicy {
+        Self::retry_policy(self)
+    }
+}
+impl ::std::fmt::Display for SelfBanError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        if self.is_unknown() {
+            write!(f, "{}: unknown {} error code", self.code(), Self::FAMILY)
+        } else {
+            write!(f, "{}: {}", self.code(), self.description())
+        }
+    }
+}
+impl ::std::error::Error for SelfBanError {}
+impl ::std::str::FromStr for SelfBanError {
+    type Err = ::std::convert::Infallible;
+    /// Never fails: see `from_code`.
+    #[inline]
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_code(code))
+    }
+}
+impl From<&str> for SelfBanError {
+    #[inline]
+    fn from(code: &str) -> Self {
+        Self::from_code(code)
+    }
+}
+impl AsRef<str> for SelfBanError {
+    #[inline]
+    fn as_ref(&self) -> &str {
+        self.code()
+    }
+}
+impl serde::Serialize for SelfBanError {
+    #[inline]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+impl<'de> serde::Deserialize<'de> for SelfBanError {
+    #[inline]
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(CodeVisitor::<Self>::default())
+    }
+}
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for SelfBanError {
+    fn schema_name() -> ::std::borrow::Cow<'static, str> {
+        ::std::borrow::Cow::Borrowed(stringify!(SelfBanError))
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        crate::family::code_schema::<Self>()
+    }
+}
 /// Errors the SDK detects itself, before or after a server response.
 ///
 /// # Matching
@@ -2158,9 +2611,9 @@ pub struct ApiErrorBody {
     #[serde(rename = "details", default, skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<FieldError>>,
 }
-/// Body of a failed `/auth/validate` or `/auth/heartbeat` answer. Failures are not signed.
+/// Body of a failed `/auth/validate`, `/auth/heartbeat` or `/auth/selfban` answer. Failures are not signed.
 ///
-/// Generic over the error family: [`ValidateError`], [`HeartbeatError`].
+/// Generic over the error family: [`ValidateError`], [`HeartbeatError`], [`SelfBanError`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct AuthFailure<E> {
@@ -2178,6 +2631,8 @@ pub struct AuthFailure<E> {
 pub type ValidateAuthFailure = AuthFailure<ValidateError>;
 /// [`AuthFailure`] of the `heartbeat` family.
 pub type HeartbeatAuthFailure = AuthFailure<HeartbeatError>;
+/// [`AuthFailure`] of the `selfban` family.
+pub type SelfbanAuthFailure = AuthFailure<SelfBanError>;
 /// Every HTTP operation of the contract, in spec order, with the codes it can answer.
 pub static OPERATIONS: &[OperationInfo] = &[
     OperationInfo {
@@ -2559,6 +3014,25 @@ pub static OPERATIONS: &[OperationInfo] = &[
             &CLIENT_ERRORS[2],
             &CLIENT_ERRORS[3],
         ],
+    },
+    OperationInfo {
+        name: "SelfBan",
+        method: "POST",
+        path: "/auth/selfban",
+        summary: "A tamper response: deny-list the caller's HWID and/or IP for the app and, with a session token only, revoke its license. No credit charged; the answer is not signed.",
+        family: Family::Selfban,
+        errors: &[
+            &SELFBAN_ERRORS[0],
+            &SELFBAN_ERRORS[1],
+            &SELFBAN_ERRORS[2],
+            &SELFBAN_ERRORS[3],
+            &SELFBAN_ERRORS[4],
+            &SELFBAN_ERRORS[5],
+            &SELFBAN_ERRORS[6],
+            &SELFBAN_ERRORS[7],
+            &SELFBAN_ERRORS[8],
+        ],
+        client_errors: &[&CLIENT_ERRORS[2], &CLIENT_ERRORS[3]],
     },
 ];
 /// One marker per live code of family `api`: a bound `E: From<api_codes::NotFound>` says that operation error `E` may answer `not_found`.

@@ -9,6 +9,7 @@
 //! | `api` | [`ApiError`] | the Developer API (`/v1/...`), with an HTTP status |
 //! | `validate` | [`ValidateError`] | `POST /auth/validate` |
 //! | `heartbeat` | [`HeartbeatError`] | `POST /auth/heartbeat` |
+//! | `selfban` | [`SelfBanError`] | `POST /auth/selfban` |
 //! | `client` | [`ClientError`] | detected by the SDK itself |
 //!
 //! Every enum keeps a code it does not know (sent by a newer server) in its

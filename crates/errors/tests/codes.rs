@@ -180,8 +180,13 @@ fn auth_failure_requires_the_failed_status() {
 
 #[test]
 fn families_and_actions_are_listed() {
-    assert_eq!(Family::ALL.len(), 4);
+    assert_eq!(Family::ALL.len(), 5);
     assert_eq!(Family::Validate.as_str(), "validate");
+    assert_eq!(Family::Selfban.as_str(), "selfban");
+    assert_eq!(
+        <keyward_errors::SelfBanError as ErrorCode>::FAMILY,
+        Family::Selfban
+    );
     assert_eq!(<ValidateError as ErrorCode>::FAMILY, Family::Validate);
     assert!(UserAction::ALL.contains(&UserAction::Renew));
     assert!(RetryClass::ALL.iter().all(|c| !c.description().is_empty()));

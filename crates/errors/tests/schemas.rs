@@ -18,7 +18,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use keyward_errors::{ApiErrorBody, HeartbeatAuthFailure, ValidateAuthFailure};
+use keyward_errors::{ApiErrorBody, HeartbeatAuthFailure, SelfbanAuthFailure, ValidateAuthFailure};
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
@@ -33,6 +33,10 @@ fn pairs() -> Vec<(&'static str, Value)> {
         (
             "auth_failure.heartbeat.schema.json",
             runtime::<HeartbeatAuthFailure>(),
+        ),
+        (
+            "auth_failure.selfban.schema.json",
+            runtime::<SelfbanAuthFailure>(),
         ),
     ]
 }

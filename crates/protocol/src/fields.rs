@@ -23,7 +23,9 @@ pub(crate) enum Field<'a> {
     /// An integer: written without fraction or exponent, or beyond 64 bits (which JSON
     /// parsers read as a float); saturated at the bounds of `i128`.
     Integer(i128),
-    /// Another number, a boolean, an array or an object.
+    /// `true` or `false`.
+    Bool(bool),
+    /// Another number, an array or an object.
     Other,
 }
 
@@ -195,8 +197,8 @@ impl<'de> Visitor<'de> for FieldVisitor {
         Ok(Field::Null)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Field::Other)
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Field::Bool(v))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
@@ -252,9 +254,12 @@ mod tests {
         assert_eq!(a, Field::Text(Cow::Borrowed("last wins")));
         assert_eq!(b, Field::Other);
         assert_eq!(c, Field::Missing);
+        assert_eq!(
+            read(br#"{"a":true}"#, NAMES).unwrap()[0].1,
+            Field::Bool(true)
+        );
         for other in [
-            &br#"{"a":true}"#[..],
-            br#"{"a":-1.5}"#,
+            &br#"{"a":-1.5}"#[..],
             br#"{"a":{}}"#,
             br#"{"a":3600.0}"#,
             br#"{"a":1e3}"#,

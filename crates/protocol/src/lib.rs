@@ -51,6 +51,7 @@ pub mod iso_time;
 mod json_out;
 mod json_scan;
 pub mod nonce;
+pub mod selfban;
 pub mod server;
 pub mod session_token;
 pub mod signing;
@@ -60,6 +61,9 @@ pub mod wire;
 pub use ed25519::{AnswerSigningKey, InvalidPublicKey, TrustedKeys};
 pub use error::{EncodeError, RngError};
 pub use nonce::{NONCE_LEN, Nonce, NonceError};
+pub use selfban::{
+    SelfBanAnswer, SelfBanFlags, SelfBanKeyRequest, SelfBanRequest, SelfBanSessionRequest,
+};
 pub use server::{AnswerSigner, sign_answer, sign_answer_json, sign_response, sign_response_json};
 pub use session_token::{
     InvalidSigKey, SessionToken, SessionTokenBody, SigKey, TokenError, TokenKey,

@@ -338,7 +338,7 @@ pub fn check_response<'a, 'k>(
         };
         let key_id = match env.key_id {
             Some(Field::Text(s)) => Some(s),
-            Some(Field::Integer(_) | Field::Other) => {
+            Some(Field::Integer(_) | Field::Bool(_) | Field::Other) => {
                 return Err(malformed("keyId is not a string"));
             }
             Some(Field::Missing | Field::Null) | None => None,

@@ -156,7 +156,7 @@ impl<'de> Deserialize<'de> for Status {
 pub use keyward_errors::FieldError;
 
 /// Debug placeholder for secret fields.
-struct Redacted;
+pub(crate) struct Redacted;
 
 impl fmt::Debug for Redacted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -271,8 +271,8 @@ const NONCE_MESSAGE: &str = "must be 32 lowercase hex characters";
 
 /// Collects bad fields while reading a request's fields.
 #[derive(Default)]
-struct FieldReader {
-    errors: Vec<FieldError>,
+pub(crate) struct FieldReader {
+    pub(crate) errors: Vec<FieldError>,
 }
 
 impl FieldReader {
@@ -284,14 +284,14 @@ impl FieldReader {
                 None
             }
             Field::Text(s) => Some(s),
-            Field::Integer(_) | Field::Other => {
+            Field::Integer(_) | Field::Bool(_) | Field::Other => {
                 self.errors.push(FieldError::new(name, "must be a string"));
                 None
             }
         }
     }
 
-    fn string(&mut self, field: Named<'_>, max: usize) -> Option<String> {
+    pub(crate) fn string(&mut self, field: Named<'_>, max: usize) -> Option<String> {
         let name = field.0;
         let s = self.raw_string(field)?;
         match check_text(&s, max) {
@@ -312,7 +312,7 @@ impl FieldReader {
             } else {
                 i64::MAX
             }))),
-            Field::Text(_) | Field::Other => {
+            Field::Text(_) | Field::Bool(_) | Field::Other => {
                 self.errors
                     .push(FieldError::new(name, "must be an integer"));
                 Err(())
@@ -320,7 +320,19 @@ impl FieldReader {
         }
     }
 
-    fn nonce(&mut self, field: Named<'_>) -> Option<Nonce> {
+    /// An optional boolean: `false` when missing or `null`.
+    pub(crate) fn flag(&mut self, (name, field): Named<'_>) -> bool {
+        match field {
+            Field::Missing | Field::Null => false,
+            Field::Bool(value) => value,
+            Field::Text(_) | Field::Integer(_) | Field::Other => {
+                self.errors.push(FieldError::new(name, "must be a boolean"));
+                false
+            }
+        }
+    }
+
+    pub(crate) fn nonce(&mut self, field: Named<'_>) -> Option<Nonce> {
         let name = field.0;
         let s = self.raw_string(field)?;
         match Nonce::parse(&s) {
@@ -334,7 +346,7 @@ impl FieldReader {
 }
 
 /// The `body` field error for a body that is not a JSON object.
-fn body_error(err: BodyError) -> Vec<FieldError> {
+pub(crate) fn body_error(err: BodyError) -> Vec<FieldError> {
     let message = match err {
         BodyError::NotJson => "is not valid JSON",
         BodyError::NotAnObject => "must be a JSON object",

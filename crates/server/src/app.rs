@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use keyward_errors::{HeartbeatError, ValidateError};
+use keyward_errors::{HeartbeatError, SelfBanError, ValidateError};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::auth::client_spec::ClientSpec;
@@ -28,6 +28,10 @@ pub fn router(state: AppState, metrics: bool) -> Router {
         .route(
             "/auth/heartbeat",
             post(auth::heartbeat).layer(CatchPanicLayer::custom(heartbeat_panic)),
+        )
+        .route(
+            "/auth/selfban",
+            post(auth::selfban).layer(CatchPanicLayer::custom(selfban_panic)),
         )
         .merge(api::router().layer(CatchPanicLayer::custom(api_panic)))
         .fallback(api::not_found)
@@ -90,6 +94,14 @@ fn heartbeat_panic(panic: Box<dyn Any + Send>) -> Response {
     auth::internal_response(
         ClientSpec::default(),
         HeartbeatError::SystemError,
+        panic_cause(panic.as_ref()),
+    )
+}
+
+fn selfban_panic(panic: Box<dyn Any + Send>) -> Response {
+    auth::internal_response(
+        ClientSpec::default(),
+        SelfBanError::SystemError,
         panic_cause(panic.as_ref()),
     )
 }

@@ -6,7 +6,7 @@
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use keyward_errors::{FieldError, HeartbeatError, ValidateError};
+use keyward_errors::{FieldError, HeartbeatError, SelfBanError, ValidateError};
 
 use crate::api::DefaultFailure;
 
@@ -54,6 +54,7 @@ pub(crate) fn bad_request_for(path: &str, field: FieldError) -> Response {
     match path {
         "/auth/validate" => crate::auth::failure(ValidateError::BadRequest, Some(vec![field])),
         "/auth/heartbeat" => crate::auth::failure(HeartbeatError::BadRequest, Some(vec![field])),
+        "/auth/selfban" => crate::auth::failure(SelfBanError::BadRequest, Some(vec![field])),
         _ => DefaultFailure::bad_fields(vec![field]).into_response(),
     }
 }

@@ -20,7 +20,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use keyward_errors::{
-    ApiError, ErrorCode, ErrorInfo, Family, HeartbeatError, RetryClass, ValidateError,
+    ApiError, ErrorCode, ErrorInfo, Family, HeartbeatError, RetryClass, SelfBanError, ValidateError,
 };
 use metrics::{Counter, Histogram, counter, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -262,6 +262,7 @@ fn family_of(route: &str) -> Option<Family> {
         "/health" => None,
         "/auth/validate" => Some(Family::Validate),
         "/auth/heartbeat" => Some(Family::Heartbeat),
+        "/auth/selfban" => Some(Family::Selfban),
         _ => Some(Family::Api),
     }
 }
@@ -278,6 +279,7 @@ fn codes_of(family: Option<Family>) -> impl Iterator<Item = &'static ErrorInfo> 
         Some(Family::Api) => Box::new(sendable::<ApiError>()),
         Some(Family::Validate) => Box::new(sendable::<ValidateError>()),
         Some(Family::Heartbeat) => Box::new(sendable::<HeartbeatError>()),
+        Some(Family::Selfban) => Box::new(sendable::<SelfBanError>()),
         _ => Box::new(std::iter::empty()),
     };
     codes

@@ -1,5 +1,5 @@
-//! The public auth endpoints `POST /auth/validate` and `POST /auth/heartbeat`, on the
-//! wire format of `keyward-protocol`.
+//! The public auth endpoints `POST /auth/validate`, `POST /auth/heartbeat` and
+//! `POST /auth/selfban`, on the wire format of `keyward-protocol`.
 //!
 //! Failures are HTTP 200 with the generated [`AuthFailure`] envelope; `rate_limited` adds
 //! `Retry-After`; an unexpected failure is `system_error`, its cause logged under the
@@ -8,6 +8,7 @@
 
 pub mod client_spec;
 mod heartbeat;
+mod selfban;
 mod validate;
 
 use std::net::{IpAddr, SocketAddr};
@@ -16,14 +17,17 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use keyward_errors::{AuthFailure, ErrorCode, Failed, FieldError, HeartbeatError, ValidateError};
+use keyward_errors::{
+    AuthFailure, ErrorCode, Failed, FieldError, HeartbeatError, SelfBanError, ValidateError,
+};
 use keyward_protocol::{
-    AnswerSigner, HeartbeatRequest, Nonce, SessionPayload, SessionTokenBody, ValidateRequest,
-    iso_time, sign_answer_json,
+    AnswerSigner, HeartbeatRequest, Nonce, SelfBanRequest, SessionPayload, SessionTokenBody,
+    ValidateRequest, iso_time, sign_answer_json,
 };
 use serde::Serialize;
 
 pub use heartbeat::heartbeat;
+pub use selfban::selfban;
 pub use validate::validate;
 
 use self::client_spec::ClientSpec;
@@ -230,6 +234,15 @@ impl AuthRequest for HeartbeatRequest {
     const RATE_LIMITED: HeartbeatError = HeartbeatError::RateLimited;
     fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>> {
         HeartbeatRequest::parse(body)
+    }
+}
+
+impl AuthRequest for SelfBanRequest {
+    type Error = SelfBanError;
+    const BAD_REQUEST: SelfBanError = SelfBanError::BadRequest;
+    const RATE_LIMITED: SelfBanError = SelfBanError::RateLimited;
+    fn parse(body: &[u8]) -> Result<Self, Vec<FieldError>> {
+        SelfBanRequest::parse(body)
     }
 }
 

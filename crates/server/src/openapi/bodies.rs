@@ -120,6 +120,12 @@ pub(super) fn of(name: &str) -> Option<Bodies> {
             Some("SignedSession"),
             "A fresh signed session.",
         ),
+        "SelfBan" => answer(
+            Some("SelfBanRequest"),
+            S::OK,
+            Some("SelfBanAnswer"),
+            "What was done (not signed).",
+        ),
         _ => return None,
     })
 }

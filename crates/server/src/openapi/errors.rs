@@ -29,6 +29,10 @@ fn envelope(family: Family) -> Option<(&'static str, &'static str)> {
             "HeartbeatAuthFailure",
             include_str!("../../../errors/schema/auth_failure.heartbeat.schema.json"),
         )),
+        Family::Selfban => Some((
+            "SelfBanAuthFailure",
+            include_str!("../../../errors/schema/auth_failure.selfban.schema.json"),
+        )),
         _ => None,
     }
 }

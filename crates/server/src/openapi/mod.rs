@@ -55,6 +55,7 @@ const JSON: &str = "application/json";
     schemas::Health,
     schemas::HealthStatus,
     schemas::SignedSession,
+    schemas::SelfBanAnswer,
     schemas::SuccessStatus,
     schemas::SessionPayload,
 )))]

@@ -33,6 +33,7 @@ pub(super) fn components() -> Vec<(&'static str, Schema)> {
         ("CreateWebhookRequest", create_webhook()),
         ("ValidateRequest", validate()),
         ("HeartbeatRequest", heartbeat()),
+        ("SelfBanRequest", selfban()),
     ]
 }
 
@@ -335,6 +336,69 @@ fn auth_object(
         .fold(object, |object, (name, schema)| {
             object.property(name, schema)
         })
+        .into()
+}
+
+/// Either form of a self-ban: a `sessionToken` makes it the session form.
+fn selfban() -> Schema {
+    let flags = || {
+        [
+            (
+                "revokeLicense",
+                boolean(
+                    "Revoke the license. Session form only: a pre-session form asking it is `revoke_requires_session`. Default false.",
+                )
+                .into(),
+            ),
+            (
+                "blacklistHwid",
+                boolean("Put `hwid` on the app's deny list. Default false.").into(),
+            ),
+            (
+                "blacklistIp",
+                boolean("Put the caller's IP address on the app's deny list. Default false.")
+                    .into(),
+            ),
+        ]
+    };
+    let session = auth_object(
+        "The session form: the current session's token proves the caller.",
+        [
+            ("appId", app_id()),
+            (
+                "sessionToken",
+                auth_text(
+                    SESSION_TOKEN_MAX_LEN,
+                    "The current session's token. Secret.",
+                ),
+            ),
+            ("hwid", hwid()),
+        ],
+        flags(),
+    );
+    let pre_session = auth_object(
+        "The pre-session form: the app secret and a license key prove the caller.",
+        [
+            ("appId", app_id()),
+            (
+                "appSecret",
+                auth_text(APP_SECRET_MAX_LEN, "The app's secret. Secret."),
+            ),
+            (
+                "licenseKey",
+                auth_text(LICENSE_KEY_MAX_LEN, "A license key of the app. Secret."),
+            ),
+            ("hwid", hwid()),
+            ("nonce", nonce()),
+        ],
+        flags(),
+    );
+    AnyOfBuilder::new()
+        .item(session)
+        .item(pre_session)
+        .description(Some(
+            "Deny-list the device and, with a session, revoke its license.",
+        ))
         .into()
 }
 

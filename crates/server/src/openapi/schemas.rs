@@ -74,6 +74,20 @@ pub(super) struct SignedSession {
     key_id: Option<String>,
 }
 
+/// A successful `/auth/selfban` answer, not signed: what this request did (each flag
+/// true when asked for, also when the entry was there already).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub(super) struct SelfBanAnswer {
+    status: SuccessStatus,
+    /// The license is revoked (only a session form can ask).
+    revoked: bool,
+    /// The HWID is on the app's deny list.
+    hwid_blacklisted: bool,
+    /// The caller's IP address is on the app's deny list.
+    ip_blacklisted: bool,
+}
+
 /// Always `success` in an answer of this server.
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]

@@ -167,18 +167,18 @@ pub type ValidateGrant = Grant;
 /// A successful heartbeat.
 pub type HeartbeatGrant = Grant;
 
-struct AppState {
-    id: i64,
-    secret: String,
-    active: bool,
+pub(super) struct AppState {
+    pub(super) id: i64,
+    pub(super) secret: String,
+    pub(super) active: bool,
     hwid_slots: i64,
     variables: String,
     allowlist_required: bool,
-    suspended: bool,
+    pub(super) suspended: bool,
     signing: SigningColumns,
 }
 
-fn app_state(c: &Connection, public_id: &str) -> Result<Option<AppState>, StoreError> {
+pub(super) fn app_state(c: &Connection, public_id: &str) -> Result<Option<AppState>, StoreError> {
     Ok(c.prepare_cached(
         "SELECT a.id, a.secret, a.active, a.hwid_slots, a.variables, a.allowlist_required,
                     acc.suspended, a.signing, k.key_id, k.sealed
@@ -201,17 +201,17 @@ fn app_state(c: &Connection, public_id: &str) -> Result<Option<AppState>, StoreE
     .optional()?)
 }
 
-struct LicenseState {
-    id: i64,
+pub(super) struct LicenseState {
+    pub(super) id: i64,
     expires_at: Option<i64>,
     revoked: bool,
     variables: String,
     label: Option<String>,
     /// Whether the request's HWID is bound to the license.
-    bound: bool,
+    pub(super) bound: bool,
 }
 
-fn license_state(
+pub(super) fn license_state(
     c: &Connection,
     app: i64,
     key: &str,
@@ -450,7 +450,12 @@ fn blocked(c: &Connection, app: &AppState, hwid: &str, ip: IpAddr) -> Result<boo
 
 /// Records `nonce` for `app`; `false` when it was already seen within the replay window
 /// (a nonce seen before it counts as new, and its time is renewed).
-fn first_use(c: &Connection, app: i64, nonce: &str, now: i64) -> Result<bool, StoreError> {
+pub(super) fn first_use(
+    c: &Connection,
+    app: i64,
+    nonce: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     let changed = c
         .prepare_cached(
             "INSERT INTO seen_nonces (app_id, nonce, seen_at) VALUES (?1, ?2, ?3)

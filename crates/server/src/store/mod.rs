@@ -13,6 +13,7 @@ mod apps;
 mod auth;
 mod licenses;
 pub mod schema;
+mod selfban;
 mod sessions;
 mod signing_keys;
 mod webhooks;
@@ -30,6 +31,7 @@ pub use auth::{
     ValidateGrant, ValidateInput,
 };
 use keyward_errors::{HeartbeatError, ValidateError};
+pub use selfban::{SelfBanDone, SelfBanInput, SelfBanOutcome, SelfBanProof};
 use sessions::{Beat, Epoch, SessionCache};
 use worker::Sessions;
 
@@ -880,6 +882,24 @@ impl Store {
         let before = now.saturating_sub(auth::REPLAY_WINDOW_SECS);
         self.worker
             .call(Sessions::Unchanged, move |c| auth::forget_nonces(c, before))
+            .await
+    }
+
+    /// Runs the checks of `/auth/selfban`, then revokes and deny-lists as asked, in one
+    /// transaction; nothing is charged. A revoke ends the cached sessions at once, as the
+    /// Developer API's does.
+    pub async fn selfban(
+        &self,
+        input: SelfBanInput,
+        now: i64,
+    ) -> Result<SelfBanOutcome, StoreError> {
+        let sessions = if input.flags.revoke_license {
+            Sessions::MayChange
+        } else {
+            Sessions::Unchanged
+        };
+        self.worker
+            .call(sessions, move |c| selfban::selfban(c, &input, now))
             .await
     }
 

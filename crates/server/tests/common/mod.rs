@@ -40,6 +40,11 @@ pub fn heartbeat_schema() -> &'static jsonschema::Validator {
     S.get_or_init(|| schema("auth_failure.heartbeat"))
 }
 
+pub fn selfban_schema() -> &'static jsonschema::Validator {
+    static S: OnceLock<jsonschema::Validator> = OnceLock::new();
+    S.get_or_init(|| schema("auth_failure.selfban"))
+}
+
 fn assert_schema(validator: &jsonschema::Validator, body: &Value) {
     let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
     assert!(
@@ -83,6 +88,14 @@ pub async fn expect_heartbeat_failure(
 ) -> Value {
     let retired = error.info().is_some_and(|info| info.retired.is_some());
     expect_auth_failure(response, error.code(), retired, heartbeat_schema()).await
+}
+
+/// Asserts a self-ban failure with its exact wire body (`details` checked separately).
+pub async fn expect_selfban_failure(
+    response: Response,
+    error: keyward_errors::SelfBanError,
+) -> Value {
+    expect_auth_failure(response, error.code(), false, selfban_schema()).await
 }
 
 /// An auth failure: HTTP 500 for the retired `internal_error` (which only older Keyward
