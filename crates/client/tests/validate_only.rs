@@ -65,7 +65,11 @@ async fn a_valid_key_gives_the_session_data_and_stores_nothing() {
 async fn a_failure_is_returned_without_calling_the_callback() {
     let env = Env::start().await;
     let recorder = Recorder::default();
-    let client = env.builder().on_failure(recorder.callback()).build().unwrap();
+    let client = env
+        .builder()
+        .on_failure(recorder.callback())
+        .build()
+        .unwrap();
     let error = within(LIMIT, client.validate_license("NOPE-NOPE-NOPE-NOPE"))
         .await
         .unwrap_err();
