@@ -1,35 +1,29 @@
 //! `POST /auth/heartbeat`.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::State;
 use axum::response::Response;
 use keyward_errors::HeartbeatError;
 use keyward_protocol::{HeartbeatRequest, SessionTokenBody};
 
-use super::{Admitted, SessionFor, admit, failure, internal_response, session_response};
+use super::{Admitted, SessionFor, failure, internal_response, session_response};
 use crate::state::AppState;
 use crate::store::HeartbeatInput;
 
 /// Checks, in order: `bad_request` (naming every bad field) → `rate_limited` →
 /// `session_expired` (bad MAC, other app or HWID, expired token; or the app deactivated,
-/// the license gone, the HWID unbound) → `app_disabled` → `revoked` → `expired` → `no_credits` (at every 10th
-/// heartbeat of the license), then answers a fresh session signed with the old token's
-/// `sigKey` (HMAC apps) or the app's active Ed25519 key.
-pub async fn heartbeat(
+/// the license gone, the HWID unbound) → `app_disabled` → `revoked` → `expired` →
+/// `no_credits` or `app_burn_cap_reached` (at every 10th heartbeat of the license), then
+/// answers a fresh session signed with the old token's `sigKey` (HMAC apps) or the app's
+/// active Ed25519 key.
+pub(crate) async fn heartbeat(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
-) -> Response {
-    let Admitted {
+    Admitted {
         request: req,
         request_id,
         client,
         ..
-    } = match admit::<HeartbeatRequest>(&state, peer, request).await {
-        Ok(admitted) => admitted,
-        Err(response) => return response,
-    };
+    }: Admitted<HeartbeatRequest>,
+) -> Response {
     let now = state.clock().now_unix();
     let Ok(session) = state
         .token_key()

@@ -15,6 +15,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keyward_errors::{
@@ -26,9 +27,9 @@ use keyward_protocol::{
 };
 use serde::Serialize;
 
-pub use heartbeat::heartbeat;
-pub use selfban::selfban;
-pub use validate::validate;
+pub(crate) use heartbeat::heartbeat;
+pub(crate) use selfban::selfban;
+pub(crate) use validate::validate;
 
 use self::client_spec::ClientSpec;
 use crate::ratelimit::{ClientKey, Decision};
@@ -255,30 +256,34 @@ pub(crate) struct Admitted<T> {
     pub(crate) client: ClientSpec,
 }
 
-/// The first checks of both auth endpoints, in order: a JSON body within the size limit
-/// whose every field is well-formed (else `bad_request` naming each bad field), then the
-/// per-client rate limit (`rate_limited` with `Retry-After`).
-pub(crate) async fn admit<T: AuthRequest>(
-    state: &AppState,
-    peer: SocketAddr,
-    request: axum::extract::Request,
-) -> Result<Admitted<T>, Response> {
-    let request_id = crate::request_id::request_id(&request);
-    let (parts, body) = request.into_parts();
-    let bytes = read_json_body(&parts.headers, body, state.max_body_bytes())
-        .await
-        .map_err(|field| failure(T::BAD_REQUEST, Some(vec![field])))?;
-    let parsed = T::parse(&bytes).map_err(|errors| failure(T::BAD_REQUEST, Some(errors)))?;
-    let ip = crate::client_ip(peer.ip(), &parts.headers, state.trusted_proxies());
-    if let Decision::Limited { retry_after } = limit(state, ip) {
-        return Err(throttled(T::RATE_LIMITED, retry_after));
+/// The first checks of every auth endpoint, as an extractor, in order: a JSON body within
+/// the size limit whose every field is well-formed (else `bad_request` naming each bad
+/// field), then the per-client rate limit (`rate_limited` with `Retry-After`). A refusal
+/// is the endpoint's own failure answer.
+impl<T: AuthRequest> FromRequest<AppState> for Admitted<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let request_id = crate::request_id::request_id(&request);
+        let (mut parts, body) = request.into_parts();
+        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let bytes = read_json_body(&parts.headers, body, state.max_body_bytes())
+            .await
+            .map_err(|field| failure(T::BAD_REQUEST, Some(vec![field])))?;
+        let parsed = T::parse(&bytes).map_err(|errors| failure(T::BAD_REQUEST, Some(errors)))?;
+        let ip = crate::client_ip(peer.ip(), &parts.headers, state.trusted_proxies());
+        if let Decision::Limited { retry_after } = limit(state, ip) {
+            return Err(throttled(T::RATE_LIMITED, retry_after));
+        }
+        Ok(Admitted {
+            request: parsed,
+            request_id,
+            ip,
+            client: ClientSpec::of(&parts.headers),
+        })
     }
-    Ok(Admitted {
-        request: parsed,
-        request_id,
-        ip,
-        client: ClientSpec::of(&parts.headers),
-    })
 }
 
 /// The auth rate limiter's decision for this client. Keyed by client only: the app id

@@ -1,13 +1,11 @@
 //! `POST /auth/selfban`.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use keyward_errors::SelfBanError;
 use keyward_protocol::{SelfBanAnswer, SelfBanRequest};
 
-use super::{Admitted, admit, failure, internal_response};
+use super::{Admitted, failure, internal_response};
 use crate::state::AppState;
 use crate::store::{SelfBanDone, SelfBanInput, SelfBanProof};
 
@@ -17,20 +15,15 @@ use crate::store::{SelfBanDone, SelfBanInput, SelfBanProof};
 /// `invalid_app` → `replay_detected` → `app_disabled` → `revoke_requires_session` →
 /// `invalid_key`. Then revokes the license (session form only), deny-lists the HWID and
 /// the client IP as asked, and answers what was done, unsigned. No credit is charged.
-pub async fn selfban(
+pub(crate) async fn selfban(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
-) -> Response {
-    let Admitted {
+    Admitted {
         request: req,
         ip,
         client,
         ..
-    } = match admit::<SelfBanRequest>(&state, peer, request).await {
-        Ok(admitted) => admitted,
-        Err(response) => return response,
-    };
+    }: Admitted<SelfBanRequest>,
+) -> Response {
     let now = state.clock().now_unix();
     let input = match req {
         SelfBanRequest::Session(req) => {

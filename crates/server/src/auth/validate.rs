@@ -1,33 +1,26 @@
 //! `POST /auth/validate`.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::State;
 use axum::response::Response;
 use keyward_errors::ValidateError;
 use keyward_protocol::{ValidateRequest, session_lifetime};
 
-use super::{Admitted, SessionFor, admit, failure, internal_response, session_response};
+use super::{Admitted, SessionFor, failure, internal_response, session_response};
 use crate::state::AppState;
 use crate::store::ValidateInput;
 
-/// Checks, in order: `bad_request` → `rate_limited` → `invalid_app` → `replay_detected` → `app_disabled` →
-/// `no_credits` → `blocked` → `invalid_key` → `revoked` → `expired` → `hwid_mismatch`,
-/// then binds the HWID, charges one credit and answers the signed session.
-pub async fn validate(
+/// Checks, in order: `bad_request` → `rate_limited` → `invalid_app` → `replay_detected` →
+/// `app_disabled` → `no_credits` → `app_burn_cap_reached` → `blocked` → `invalid_key` →
+/// `revoked` → `expired` → `hwid_mismatch`, then binds the HWID, charges one credit and answers the signed session.
+pub(crate) async fn validate(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
-) -> Response {
-    let Admitted {
+    Admitted {
         request: req,
         request_id,
         ip,
         client,
-    } = match admit::<ValidateRequest>(&state, peer, request).await {
-        Ok(admitted) => admitted,
-        Err(response) => return response,
-    };
+    }: Admitted<ValidateRequest>,
+) -> Response {
     let now = state.clock().now_unix();
     let input = ValidateInput {
         app_id: req.app_id.clone(),
