@@ -1,6 +1,6 @@
 //! SQL of accounts, API keys and settings, once for both backends ([`Sql`]).
 
-use super::sql::{FromRow, Row, Sql};
+use super::sql::{FromRow, Param, Row, Sql};
 use super::{Account, ApiKeyInfo, StoreError};
 
 const SERVER_SECRET: &str = "server_secret";
@@ -111,15 +111,16 @@ pub(super) async fn add_credits<D: Sql>(
     if credits < 0 {
         return Err(StoreError::NoCredits);
     }
-    db.query_opt(
+    updated(
+        db,
         concat!(
             "UPDATE accounts SET credits = ?1 WHERE id = ?2 RETURNING ",
             account_columns!()
         ),
-        &[&credits, &found.id],
+        &credits,
+        found.id,
     )
-    .await?
-    .ok_or(StoreError::NotFound)
+    .await
 }
 
 pub(super) async fn set_suspended<D: Sql>(
@@ -128,15 +129,29 @@ pub(super) async fn set_suspended<D: Sql>(
     suspended: bool,
 ) -> Result<Account, StoreError> {
     let found = by_name(db, name).await?;
-    db.query_opt(
+    updated(
+        db,
         concat!(
             "UPDATE accounts SET suspended = ?1 WHERE id = ?2 RETURNING ",
             account_columns!()
         ),
-        &[&suspended, &found.id],
+        &suspended,
+        found.id,
     )
-    .await?
-    .ok_or(StoreError::NotFound)
+    .await
+}
+
+/// Runs `update` (`?1`: `value`, `?2`: the account id, `RETURNING` the account's
+/// columns); the account as changed.
+async fn updated<D: Sql>(
+    db: &D,
+    update: &str,
+    value: &dyn Param,
+    id: i64,
+) -> Result<Account, StoreError> {
+    db.query_opt(update, &[value, &id])
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 pub(super) async fn insert_api_key<D: Sql>(
