@@ -4,10 +4,12 @@
 //! at compile time).
 
 use std::collections::BTreeSet;
+use std::fmt::Debug;
 use std::future::Future;
 
+use keyward_server::store::PgStore;
 use keyward_server::store::schema::{MigrationError, SCHEMA_VERSION, migrate, migrate_postgres};
-use keyward_server::{TestDatabase, TestPostgres, TestPostgresError};
+use keyward_server::{Store, StoreError, TestDatabase, TestPostgres, TestPostgresError};
 use libtest_mimic::{Arguments, Failed, Trial};
 use tokio_postgres::{Client, NoTls};
 
@@ -25,6 +27,11 @@ const TESTS: &[(&str, Test)] = &[
     ),
     ("newer_database_is_refused", newer_database_is_refused),
     ("schema_matches_sqlite", schema_matches_sqlite),
+    ("accounts_answer_as_on_sqlite", accounts_answer_as_on_sqlite),
+    (
+        "concurrent_add_credits_lose_nothing",
+        concurrent_add_credits_lose_nothing,
+    ),
 ];
 
 fn main() {
@@ -249,6 +256,206 @@ fn schema_matches_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
             only_in(&sqlite, &postgres),
             only_in(&postgres, &sqlite)
         );
+        Ok(())
+    })
+}
+
+/// One store of either backend, for running the same operations on both.
+enum Backend {
+    Sqlite(Store),
+    Postgres(PgStore),
+}
+
+/// `backend.method(args).await` on whichever store `backend` holds.
+macro_rules! on {
+    ($backend:expr, $method:ident($($arg:expr),*)) => {
+        match $backend {
+            Backend::Sqlite(store) => store.$method($($arg),*).await,
+            Backend::Postgres(store) => store.$method($($arg),*).await,
+        }
+    };
+}
+
+/// The answers of a sequence of operations, in order, to compare across backends.
+#[derive(Default)]
+struct Transcript(Vec<String>);
+
+impl Transcript {
+    /// Records `answer` under `step`.
+    fn record(&mut self, step: &str, answer: &impl Debug) {
+        self.0.push(format!("{step}: {answer:?}"));
+    }
+
+    /// Records `answer` under `step` and hands it back.
+    fn note<T: Debug>(&mut self, step: &str, answer: T) -> T {
+        self.record(step, &answer);
+        answer
+    }
+}
+
+/// Accounts and API keys through every operation, with what each backend must answer
+/// checked on the way; the transcript of all answers.
+async fn account_operations(backend: &Backend) -> Vec<String> {
+    let mut log = Transcript::default();
+    let alice = log.note(
+        "create alice",
+        on!(backend, create_account("alice".into(), 100)),
+    );
+    assert_eq!(alice.as_ref().map(|a| a.credits).ok(), Some(0), "{alice:?}");
+    log.record(
+        "create bob",
+        &on!(backend, create_account("bob".into(), 101)),
+    );
+    let taken = log.note(
+        "alice again",
+        on!(backend, create_account("alice".into(), 102)),
+    );
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+
+    let added = log.note("add 50", on!(backend, add_credits("alice".into(), 50)));
+    assert_eq!(
+        added.as_ref().map(|a| a.credits).ok(),
+        Some(50),
+        "{added:?}"
+    );
+    let overflow = log.note(
+        "add max",
+        on!(backend, add_credits("alice".into(), i64::MAX)),
+    );
+    assert!(
+        matches!(overflow, Err(StoreError::Overflow)),
+        "{overflow:?}"
+    );
+    let negative = log.note("take 51", on!(backend, add_credits("alice".into(), -51)));
+    assert!(
+        matches!(negative, Err(StoreError::NoCredits)),
+        "{negative:?}"
+    );
+    let emptied = log.note("take 50", on!(backend, add_credits("alice".into(), -50)));
+    assert_eq!(
+        emptied.as_ref().map(|a| a.credits).ok(),
+        Some(0),
+        "{emptied:?}"
+    );
+    let nobody = log.note(
+        "add to nobody",
+        on!(backend, add_credits("nobody".into(), 1)),
+    );
+    assert!(matches!(nobody, Err(StoreError::NotFound)), "{nobody:?}");
+
+    let suspended = log.note(
+        "suspend bob",
+        on!(backend, set_suspended("bob".into(), true)),
+    );
+    assert_eq!(suspended.as_ref().map(|a| a.suspended).ok(), Some(true));
+    log.record("bob by name", &on!(backend, account_by_name("bob".into())));
+    log.record("account 1", &on!(backend, account(1)));
+    log.record("account 99", &on!(backend, account(99)));
+    log.record("accounts", &on!(backend, list_accounts()));
+
+    let (hash_a, hash_b) = (vec![0xA1_u8; 32], vec![0xB2_u8; 32]);
+    let key_a = log.note(
+        "key a",
+        on!(backend, insert_api_key("alice".into(), hash_a.clone(), 200)),
+    );
+    log.record(
+        "key b",
+        &on!(backend, insert_api_key("alice".into(), hash_b.clone(), 201)),
+    );
+    let same_hash = log.note(
+        "key a for bob",
+        on!(backend, insert_api_key("bob".into(), hash_a.clone(), 202)),
+    );
+    assert!(
+        matches!(same_hash, Err(StoreError::Conflict(_))),
+        "{same_hash:?}"
+    );
+    log.record(
+        "key for nobody",
+        &on!(backend, insert_api_key("nobody".into(), vec![1; 32], 203)),
+    );
+    let owner = log.note("authenticate a", on!(backend, authenticate(hash_a.clone())));
+    assert_eq!(owner.ok(), alice.as_ref().map(|a| a.id).ok());
+    if let Ok(id) = key_a {
+        log.record("revoke a", &on!(backend, revoke_api_key(id)));
+    }
+    let revoked = log.note(
+        "authenticate revoked a",
+        on!(backend, authenticate(hash_a.clone())),
+    );
+    assert!(matches!(revoked, Err(StoreError::NotFound)), "{revoked:?}");
+    log.record(
+        "revoke b by hash",
+        &on!(backend, revoke_api_key_by_hash(hash_b.clone())),
+    );
+    log.record(
+        "authenticate revoked b",
+        &on!(backend, authenticate(hash_b)),
+    );
+    let unknown = log.note("revoke 99", on!(backend, revoke_api_key(99)));
+    assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
+    let keys = log.note("alice's keys", on!(backend, list_api_keys("alice".into())));
+    assert_eq!(
+        keys.as_ref()
+            .map(|k| k.iter().map(|k| k.revoked).collect())
+            .ok(),
+        Some(vec![true, true])
+    );
+    log.record(
+        "nobody's keys",
+        &on!(backend, list_api_keys("nobody".into())),
+    );
+
+    let first = log.note("secret", on!(backend, server_secret(vec![7; 32])));
+    assert_eq!(first.ok(), Some(vec![7; 32]));
+    let kept = log.note("secret again", on!(backend, server_secret(vec![8; 32])));
+    assert_eq!(kept.ok(), Some(vec![7; 32]), "the first secret is kept");
+    log.0
+}
+
+/// The same account and API-key operations answer the same on SQLite and PostgreSQL
+/// (one copy of the SQL, `store::accounts`, runs on both).
+fn accounts_answer_as_on_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
+    block_on(async {
+        let dir = tempfile::tempdir()?;
+        let sqlite = Backend::Sqlite(Store::open_sqlite(&dir.path().join("k.db"))?);
+        let db = cluster.database().await?;
+        let postgres = Backend::Postgres(PgStore::connect(db.url(), 4).await?);
+        let on_sqlite = account_operations(&sqlite).await;
+        let on_postgres = account_operations(&postgres).await;
+        for (sqlite, postgres) in on_sqlite.iter().zip(&on_postgres) {
+            assert_eq!(sqlite, postgres, "SQLite and PostgreSQL answer differently");
+        }
+        assert_eq!(on_sqlite.len(), on_postgres.len());
+        Ok(())
+    })
+}
+
+/// Many tasks adding credits to one account at once on PostgreSQL: the serializable
+/// transactions that lose are run again, and no credit is lost.
+fn concurrent_add_credits_lose_nothing(cluster: TestPostgres) -> Result<(), Failed> {
+    const TASKS: i64 = 32;
+    const ADDS: i64 = 10;
+    block_on(async {
+        let db = cluster.database().await?;
+        let store = PgStore::connect(db.url(), 8).await?;
+        store.create_account("busy".into(), 0).await?;
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    for _ in 0..ADDS {
+                        store.add_credits("busy".into(), 1).await?;
+                    }
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await??;
+        }
+        let account = store.account_by_name("busy".into()).await?;
+        assert_eq!(account.credits, TASKS * ADDS);
         Ok(())
     })
 }

@@ -1,66 +1,109 @@
-//! SQL of accounts, API keys and settings.
+//! SQL of accounts, API keys and settings, once for both backends ([`Sql`]).
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
-
-use super::{Account, ApiKeyInfo, StoreError, is_unique_violation};
+use super::sql::{FromRow, Param, Row, Sql};
+use super::{Account, ApiKeyInfo, StoreError};
 
 const SERVER_SECRET: &str = "server_secret";
-const COLUMNS: &str = "id, name, credits, suspended, created_at";
 
-fn account(row: &Row<'_>) -> rusqlite::Result<Account> {
-    Ok(Account {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        credits: row.get(2)?,
-        suspended: row.get(3)?,
-        created_at: row.get(4)?,
-    })
+/// The columns [`Account`] is read from, in its order.
+macro_rules! account_columns {
+    () => {
+        "id, name, credits, suspended, created_at"
+    };
 }
 
-pub(super) fn server_secret(c: &Connection, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
-    c.prepare_cached("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)")?
-        .execute(params![SERVER_SECRET, candidate])?;
-    Ok(
-        c.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-            .query_row([SERVER_SECRET], |row| row.get(0))?,
-    )
-}
-
-pub(super) fn create(c: &Connection, name: &str, now: i64) -> Result<Account, StoreError> {
-    match c
-        .prepare_cached("INSERT INTO accounts (name, created_at) VALUES (?1, ?2)")?
-        .execute(params![name, now])
-    {
-        Ok(_) => by_id(c, c.last_insert_rowid()),
-        Err(err) if is_unique_violation(&err) => Err(StoreError::Conflict(format!(
-            "an account named {name:?} already exists"
-        ))),
-        Err(err) => Err(err.into()),
+impl FromRow for Account {
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        Ok(Account {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            credits: row.get(2)?,
+            suspended: row.get(3)?,
+            created_at: row.get(4)?,
+        })
     }
 }
 
-pub(super) fn by_id(c: &Connection, id: i64) -> Result<Account, StoreError> {
-    c.prepare_cached(&format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1"))?
-        .query_row([id], account)
-        .optional()?
-        .ok_or(StoreError::NotFound)
+impl FromRow for ApiKeyInfo {
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        Ok(ApiKeyInfo {
+            id: row.get(0)?,
+            account_id: row.get(1)?,
+            revoked: row.get(2)?,
+            created_at: row.get(3)?,
+        })
+    }
 }
 
-pub(super) fn by_name(c: &Connection, name: &str) -> Result<Account, StoreError> {
-    c.prepare_cached(&format!("SELECT {COLUMNS} FROM accounts WHERE name = ?1"))?
-        .query_row([name], account)
-        .optional()?
-        .ok_or(StoreError::NotFound)
+pub(super) async fn server_secret<D: Sql>(db: &D, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+    db.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+        &[&SERVER_SECRET, &candidate],
+    )
+    .await?;
+    db.query_opt(
+        "SELECT value FROM settings WHERE key = ?1",
+        &[&SERVER_SECRET],
+    )
+    .await?
+    .ok_or_else(|| StoreError::Backend("the server secret was not stored".to_owned()))
 }
 
-pub(super) fn list(c: &Connection) -> Result<Vec<Account>, StoreError> {
-    let mut stmt = c.prepare_cached(&format!("SELECT {COLUMNS} FROM accounts ORDER BY id"))?;
-    let rows = stmt.query_map([], account)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub(super) async fn create<D: Sql>(db: &D, name: &str, now: i64) -> Result<Account, StoreError> {
+    // A taken name returns no row (rather than failing, which would abort a PostgreSQL
+    // transaction).
+    db.query_opt(
+        concat!(
+            "INSERT INTO accounts (name, created_at) VALUES (?1, ?2) ",
+            "ON CONFLICT (name) DO NOTHING RETURNING ",
+            account_columns!()
+        ),
+        &[&name, &now],
+    )
+    .await?
+    .ok_or_else(|| StoreError::Conflict(format!("an account named {name:?} already exists")))
 }
 
-pub(super) fn add_credits(c: &Connection, name: &str, amount: i64) -> Result<Account, StoreError> {
-    let found = by_name(c, name)?;
+pub(super) async fn by_id<D: Sql>(db: &D, id: i64) -> Result<Account, StoreError> {
+    db.query_opt(
+        concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE id = ?1"
+        ),
+        &[&id],
+    )
+    .await?
+    .ok_or(StoreError::NotFound)
+}
+
+pub(super) async fn by_name<D: Sql>(db: &D, name: &str) -> Result<Account, StoreError> {
+    db.query_opt(
+        concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE name = ?1"
+        ),
+        &[&name],
+    )
+    .await?
+    .ok_or(StoreError::NotFound)
+}
+
+pub(super) async fn list<D: Sql>(db: &D) -> Result<Vec<Account>, StoreError> {
+    db.query_all(
+        concat!("SELECT ", account_columns!(), " FROM accounts ORDER BY id"),
+        &[],
+    )
+    .await
+}
+
+pub(super) async fn add_credits<D: Sql>(
+    db: &D,
+    name: &str,
+    amount: i64,
+) -> Result<Account, StoreError> {
+    let found = by_name(db, name).await?;
     let credits = found
         .credits
         .checked_add(amount)
@@ -68,78 +111,111 @@ pub(super) fn add_credits(c: &Connection, name: &str, amount: i64) -> Result<Acc
     if credits < 0 {
         return Err(StoreError::NoCredits);
     }
-    c.prepare_cached("UPDATE accounts SET credits = ?1 WHERE id = ?2")?
-        .execute(params![credits, found.id])?;
-    by_id(c, found.id)
+    updated(
+        db,
+        concat!(
+            "UPDATE accounts SET credits = ?1 WHERE id = ?2 RETURNING ",
+            account_columns!()
+        ),
+        &credits,
+        found.id,
+    )
+    .await
 }
 
-pub(super) fn set_suspended(
-    c: &Connection,
+pub(super) async fn set_suspended<D: Sql>(
+    db: &D,
     name: &str,
     suspended: bool,
 ) -> Result<Account, StoreError> {
-    let found = by_name(c, name)?;
-    c.prepare_cached("UPDATE accounts SET suspended = ?1 WHERE id = ?2")?
-        .execute(params![suspended, found.id])?;
-    by_id(c, found.id)
+    let found = by_name(db, name).await?;
+    updated(
+        db,
+        concat!(
+            "UPDATE accounts SET suspended = ?1 WHERE id = ?2 RETURNING ",
+            account_columns!()
+        ),
+        &suspended,
+        found.id,
+    )
+    .await
 }
 
-pub(super) fn insert_api_key(
-    c: &Connection,
+/// Runs `update` (`?1`: `value`, `?2`: the account id, `RETURNING` the account's
+/// columns); the account as changed.
+async fn updated<D: Sql>(
+    db: &D,
+    update: &str,
+    value: &dyn Param,
+    id: i64,
+) -> Result<Account, StoreError> {
+    db.query_opt(update, &[value, &id])
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+pub(super) async fn insert_api_key<D: Sql>(
+    db: &D,
     account_name: &str,
     key_hash: &[u8],
     now: i64,
 ) -> Result<i64, StoreError> {
-    let owner = by_name(c, account_name)?;
-    c.prepare_cached(
-        "INSERT INTO api_keys (account_id, key_hash, created_at) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![owner.id, key_hash, now])?;
-    Ok(c.last_insert_rowid())
+    let owner = by_name(db, account_name).await?;
+    db.query_opt(
+        "INSERT INTO api_keys (account_id, key_hash, created_at) VALUES (?1, ?2, ?3) \
+         RETURNING id",
+        &[&owner.id, &key_hash, &now],
+    )
+    .await?
+    .ok_or_else(|| StoreError::Backend("the API key insert returned no id".to_owned()))
 }
 
-pub(super) fn list_api_keys(
-    c: &Connection,
+pub(super) async fn list_api_keys<D: Sql>(
+    db: &D,
     account_name: &str,
 ) -> Result<Vec<ApiKeyInfo>, StoreError> {
-    let owner = by_name(c, account_name)?;
-    let mut stmt = c.prepare_cached(
-        "SELECT id, revoked, created_at FROM api_keys WHERE account_id = ?1 ORDER BY id",
-    )?;
-    let keys = stmt.query_map([owner.id], |row| {
-        Ok(ApiKeyInfo {
-            id: row.get(0)?,
-            account_id: owner.id,
-            revoked: row.get(1)?,
-            created_at: row.get(2)?,
-        })
-    })?;
-    Ok(keys.collect::<Result<_, _>>()?)
+    let owner = by_name(db, account_name).await?;
+    db.query_all(
+        "SELECT id, account_id, revoked, created_at FROM api_keys WHERE account_id = ?1 \
+         ORDER BY id",
+        &[&owner.id],
+    )
+    .await
 }
 
-pub(super) fn revoke_api_key(c: &Connection, id: i64) -> Result<(), StoreError> {
-    let changed = c
-        .prepare_cached("UPDATE api_keys SET revoked = 1 WHERE id = ?1")?
-        .execute([id])?;
+/// [`StoreError::NotFound`] when a revoke matched no key.
+fn revoked(changed: u64) -> Result<(), StoreError> {
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
     Ok(())
 }
 
-pub(super) fn revoke_api_key_by_hash(c: &Connection, key_hash: &[u8]) -> Result<(), StoreError> {
-    let changed = c
-        .prepare_cached("UPDATE api_keys SET revoked = 1 WHERE key_hash = ?1")?
-        .execute([key_hash])?;
-    if changed == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+pub(super) async fn revoke_api_key<D: Sql>(db: &D, id: i64) -> Result<(), StoreError> {
+    revoked(
+        db.execute("UPDATE api_keys SET revoked = TRUE WHERE id = ?1", &[&id])
+            .await?,
+    )
 }
 
-pub(super) fn authenticate(c: &Connection, key_hash: &[u8]) -> Result<i64, StoreError> {
-    c.prepare_cached("SELECT account_id FROM api_keys WHERE key_hash = ?1 AND revoked = 0")?
-        .query_row([key_hash], |row| row.get(0))
-        .optional()?
-        .ok_or(StoreError::NotFound)
+pub(super) async fn revoke_api_key_by_hash<D: Sql>(
+    db: &D,
+    key_hash: &[u8],
+) -> Result<(), StoreError> {
+    revoked(
+        db.execute(
+            "UPDATE api_keys SET revoked = TRUE WHERE key_hash = ?1",
+            &[&key_hash],
+        )
+        .await?,
+    )
+}
+
+pub(super) async fn authenticate<D: Sql>(db: &D, key_hash: &[u8]) -> Result<i64, StoreError> {
+    db.query_opt(
+        "SELECT account_id FROM api_keys WHERE key_hash = ?1 AND revoked = FALSE",
+        &[&key_hash],
+    )
+    .await?
+    .ok_or(StoreError::NotFound)
 }

@@ -4,7 +4,9 @@
 //! SQL lives only in the private submodules, whose jobs the private `worker` module runs
 //! on one connection by group commit. Heartbeats between billing milestones are answered
 //! from memory by the private `sessions` module. Adding PostgreSQL means another
-//! implementation of these methods, with no change to the handlers.
+//! implementation of these methods, with no change to the handlers: the private `sql`
+//! module lets one copy of a module's SQL run on both (so far `accounts`, run on
+//! PostgreSQL by [`PgStore`]; docs/postgres-store-spike.md).
 //!
 //! Times are Unix seconds passed in by the caller (the server's [`crate::Clock`]).
 
@@ -12,10 +14,12 @@ mod accounts;
 mod apps;
 mod auth;
 mod licenses;
+mod postgres;
 pub mod schema;
 mod selfban;
 mod sessions;
 mod signing_keys;
+mod sql;
 mod webhooks;
 mod worker;
 
@@ -31,8 +35,10 @@ pub use auth::{
     ValidateGrant, ValidateInput,
 };
 use keyward_errors::{HeartbeatError, ValidateError};
+pub use postgres::PgStore;
 pub use selfban::{SelfBanDone, SelfBanInput, SelfBanOutcome, SelfBanProof};
 use sessions::{Beat, Epoch, SessionCache};
+use sql::{Sqlite, run_ready};
 use worker::Sessions;
 
 /// Why a storage operation did not happen. Only [`StoreError::Backend`] and
@@ -492,7 +498,7 @@ impl Store {
     pub async fn server_secret(&self, candidate: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                accounts::server_secret(c, &candidate)
+                run_ready(accounts::server_secret(&Sqlite(c), &candidate))
             })
             .await
     }
@@ -503,7 +509,7 @@ impl Store {
     pub async fn create_account(&self, name: String, now: i64) -> Result<Account, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                accounts::create(c, &name, now)
+                run_ready(accounts::create(&Sqlite(c), &name, now))
             })
             .await
     }
@@ -511,27 +517,35 @@ impl Store {
     /// An account by name.
     pub async fn account_by_name(&self, name: String) -> Result<Account, StoreError> {
         self.worker
-            .call(Sessions::Unchanged, move |c| accounts::by_name(c, &name))
+            .call(Sessions::Unchanged, move |c| {
+                run_ready(accounts::by_name(&Sqlite(c), &name))
+            })
             .await
     }
 
     /// An account by id.
     pub async fn account(&self, id: i64) -> Result<Account, StoreError> {
         self.worker
-            .call(Sessions::Unchanged, move |c| accounts::by_id(c, id))
+            .call(Sessions::Unchanged, move |c| {
+                run_ready(accounts::by_id(&Sqlite(c), id))
+            })
             .await
     }
 
     /// Every account.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
-        self.worker.call(Sessions::Unchanged, accounts::list).await
+        self.worker
+            .call(Sessions::Unchanged, |c| {
+                run_ready(accounts::list(&Sqlite(c)))
+            })
+            .await
     }
 
     /// Adds `amount` credits (may be negative, never below zero).
     pub async fn add_credits(&self, name: String, amount: i64) -> Result<Account, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                accounts::add_credits(c, &name, amount)
+                run_ready(accounts::add_credits(&Sqlite(c), &name, amount))
             })
             .await
     }
@@ -544,7 +558,7 @@ impl Store {
     ) -> Result<Account, StoreError> {
         self.worker
             .call(Sessions::MayChange, move |c| {
-                accounts::set_suspended(c, &name, suspended)
+                run_ready(accounts::set_suspended(&Sqlite(c), &name, suspended))
             })
             .await
     }
@@ -558,7 +572,12 @@ impl Store {
     ) -> Result<i64, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                accounts::insert_api_key(c, &account, &key_hash, now)
+                run_ready(accounts::insert_api_key(
+                    &Sqlite(c),
+                    &account,
+                    &key_hash,
+                    now,
+                ))
             })
             .await
     }
@@ -567,7 +586,7 @@ impl Store {
     pub async fn list_api_keys(&self, account: String) -> Result<Vec<ApiKeyInfo>, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                accounts::list_api_keys(c, &account)
+                run_ready(accounts::list_api_keys(&Sqlite(c), &account))
             })
             .await
     }
@@ -576,7 +595,7 @@ impl Store {
     pub async fn revoke_api_key(&self, id: i64) -> Result<(), StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                accounts::revoke_api_key(c, id)
+                run_ready(accounts::revoke_api_key(&Sqlite(c), id))
             })
             .await
     }
@@ -585,7 +604,7 @@ impl Store {
     pub async fn revoke_api_key_by_hash(&self, key_hash: Vec<u8>) -> Result<(), StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                accounts::revoke_api_key_by_hash(c, &key_hash)
+                run_ready(accounts::revoke_api_key_by_hash(&Sqlite(c), &key_hash))
             })
             .await
     }
@@ -594,7 +613,7 @@ impl Store {
     pub async fn authenticate(&self, key_hash: Vec<u8>) -> Result<i64, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                accounts::authenticate(c, &key_hash)
+                run_ready(accounts::authenticate(&Sqlite(c), &key_hash))
             })
             .await
     }
