@@ -6,7 +6,7 @@
 //! from memory by the private `sessions` module. Adding PostgreSQL means another
 //! implementation of these methods, with no change to the handlers: the private `sql`
 //! module lets one copy of a module's SQL run on both (so far `accounts`, run on
-//! PostgreSQL by [`PgStore`]; docs/postgres-store-spike.md).
+//! PostgreSQL by [`PgStore`]; docs/postgres-store.md).
 //!
 //! Times are Unix seconds passed in by the caller (the server's [`crate::Clock`]).
 

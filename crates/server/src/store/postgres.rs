@@ -1,13 +1,14 @@
-//! The PostgreSQL backend of the design spike (issue 14): a pool, each job in a
+//! The PostgreSQL backend (issue 14, in progress): a pool, each job in a
 //! SERIALIZABLE transaction run again on a serialization failure or deadlock, and the
 //! [`Sql`] implementation over that transaction. Only accounts and API keys so far
-//! (docs/postgres-store-spike.md).
+//! (docs/postgres-store.md).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
 use tokio_postgres::error::SqlState;
@@ -19,7 +20,11 @@ use crate::store::schema::migrate_postgres;
 
 /// Most runs of one job that keep failing to serialize (each failed run lost to a
 /// transaction that committed, so a job runs this often only under heavy contention).
-const MAX_ATTEMPTS: usize = 32;
+const MAX_ATTEMPTS: u32 = 32;
+/// Longest wait before running a job again: a job that lost waits a random time up to
+/// twice as long as after its previous loss (full jitter), so that jobs fighting over one
+/// row spread out instead of colliding again at once.
+const MAX_BACKOFF: Duration = Duration::from_millis(64);
 
 /// A job's future, borrowing the transaction and the job's arguments.
 type JobFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -39,6 +44,14 @@ impl Rewritten {
         texts.insert(sql.to_owned(), text.clone());
         text
     }
+}
+
+/// The wait before run `attempt` (from 1) of a job that lost: uniform in
+/// `[0, min(2^attempt ms, MAX_BACKOFF))`.
+fn backoff(attempt: u32) -> Duration {
+    let cap = Duration::from_millis(1u64 << attempt.min(16)).min(MAX_BACKOFF);
+    let unit = getrandom::u32().map_or(0.5, |bits| f64::from(bits) / (f64::from(u32::MAX) + 1.0));
+    cap.mul_f64(unit)
 }
 
 /// `?N` to `$N`, outside quoted strings and identifiers.
@@ -153,7 +166,7 @@ impl Sql for PgTx<'_> {
     }
 }
 
-/// The store on PostgreSQL (spike: accounts and API keys only). Cheap to clone.
+/// The store on PostgreSQL (so far accounts and API keys only). Cheap to clone.
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
@@ -204,7 +217,10 @@ impl PgStore {
     {
         let mut client = self.pool.get().await.map_err(pool_error)?;
         let mut last = None;
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
             let tx = client
                 .build_transaction()
                 .isolation_level(IsolationLevel::Serializable)

@@ -1,4 +1,4 @@
-//! One copy of the store's SQL for both backends (issue 14's design spike, ported for
+//! One copy of the store's SQL for both backends (issue 14; so far
 //! `accounts` only): store functions are `async fn f<D: Sql>(db: &D, ...)`, written once
 //! with `?N` placeholders and portable SQL (`TRUE`/`FALSE`, `ON CONFLICT ... DO NOTHING`,
 //! `RETURNING`).
