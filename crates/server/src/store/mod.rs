@@ -631,7 +631,14 @@ impl Store {
     ) -> Result<CreatedApp, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                apps::create(c, account_id, &app, &public_id, &secret, now)
+                run_ready(apps::create(
+                    &Sqlite(c),
+                    account_id,
+                    &app,
+                    &public_id,
+                    &secret,
+                    now,
+                ))
             })
             .await
     }
@@ -639,7 +646,9 @@ impl Store {
     /// The apps of an account (`now`: the day of their `credits_used_today`).
     pub async fn list_apps(&self, account_id: i64, now: i64) -> Result<Vec<App>, StoreError> {
         self.worker
-            .call(Sessions::Unchanged, move |c| apps::list(c, account_id, now))
+            .call(Sessions::Unchanged, move |c| {
+                run_ready(apps::list(&Sqlite(c), account_id, now))
+            })
             .await
     }
 
@@ -647,7 +656,7 @@ impl Store {
     pub async fn app(&self, account_id: i64, app_id: String, now: i64) -> Result<App, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                apps::get(c, account_id, &app_id, now)
+                run_ready(apps::get(&Sqlite(c), account_id, &app_id, now))
             })
             .await
     }
@@ -663,7 +672,7 @@ impl Store {
     ) -> Result<App, StoreError> {
         self.worker
             .call(Sessions::MayChange, move |c| {
-                apps::update(c, account_id, &app_id, &patch, now)
+                run_ready(apps::update(&Sqlite(c), account_id, &app_id, &patch, now))
             })
             .await
     }
@@ -678,7 +687,13 @@ impl Store {
     ) -> Result<App, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                signing_keys::stage(c, account_id, &app_id, &key, now)
+                run_ready(signing_keys::stage(
+                    &Sqlite(c),
+                    account_id,
+                    &app_id,
+                    &key,
+                    now,
+                ))
             })
             .await
     }
@@ -694,7 +709,13 @@ impl Store {
     ) -> Result<App, StoreError> {
         self.worker
             .call(Sessions::MayChange, move |c| {
-                signing_keys::rotate(c, account_id, &app_id, &key, now)
+                run_ready(signing_keys::rotate(
+                    &Sqlite(c),
+                    account_id,
+                    &app_id,
+                    &key,
+                    now,
+                ))
             })
             .await
     }
@@ -708,7 +729,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.worker
             .call(Sessions::MayChange, move |c| {
-                signing_keys::delete(c, account_id, &app_id, &key_id)
+                run_ready(signing_keys::delete(
+                    &Sqlite(c),
+                    account_id,
+                    &app_id,
+                    &key_id,
+                ))
             })
             .await
     }
@@ -725,7 +751,15 @@ impl Store {
     ) -> Result<AccessRule, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                apps::add_rule(c, account_id, &app_id, list, kind, &value, now)
+                run_ready(apps::add_rule(
+                    &Sqlite(c),
+                    account_id,
+                    &app_id,
+                    list,
+                    kind,
+                    &value,
+                    now,
+                ))
             })
             .await
     }
@@ -738,7 +772,7 @@ impl Store {
     ) -> Result<Vec<AccessRule>, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                apps::list_rules(c, account_id, &app_id)
+                run_ready(apps::list_rules(&Sqlite(c), account_id, &app_id))
             })
             .await
     }
@@ -752,7 +786,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                apps::delete_rule(c, account_id, &app_id, rule_id)
+                run_ready(apps::delete_rule(&Sqlite(c), account_id, &app_id, rule_id))
             })
             .await
     }
@@ -861,7 +895,7 @@ impl Store {
     ) -> Result<Webhook, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                webhooks::create(c, account_id, &url, &events, now)
+                run_ready(webhooks::create(&Sqlite(c), account_id, &url, &events, now))
             })
             .await
     }
@@ -869,7 +903,9 @@ impl Store {
     /// The webhooks of an account.
     pub async fn list_webhooks(&self, account_id: i64) -> Result<Vec<Webhook>, StoreError> {
         self.worker
-            .call(Sessions::Unchanged, move |c| webhooks::list(c, account_id))
+            .call(Sessions::Unchanged, move |c| {
+                run_ready(webhooks::list(&Sqlite(c), account_id))
+            })
             .await
     }
 
@@ -877,7 +913,7 @@ impl Store {
     pub async fn delete_webhook(&self, account_id: i64, id: i64) -> Result<(), StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                webhooks::delete(c, account_id, id)
+                run_ready(webhooks::delete(&Sqlite(c), account_id, id))
             })
             .await
     }
