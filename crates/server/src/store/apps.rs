@@ -350,12 +350,17 @@ pub(super) async fn delete_rule<D: Sql>(
     rule_id: i64,
 ) -> Result<(), StoreError> {
     let app = owned_by(db, account_id, public_id).await?;
-    let changed = db
-        .execute(
+    matched(
+        db.execute(
             "DELETE FROM access_rules WHERE id = ?1 AND app_id = ?2",
             &[&rule_id, &app],
         )
-        .await?;
+        .await?,
+    )
+}
+
+/// [`StoreError::NotFound`] when a change matched no row.
+pub(super) fn matched(changed: u64) -> Result<(), StoreError> {
     if changed == 0 {
         return Err(StoreError::NotFound);
     }

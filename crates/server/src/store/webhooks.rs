@@ -1,6 +1,7 @@
 //! SQL of webhook registrations (delivery comes later), once for both backends ([`Sql`]).
 //! The event names are stored as JSON text.
 
+use super::apps::matched;
 use super::sql::{FromRow, Row, Sql};
 use super::{StoreError, Webhook};
 
@@ -45,14 +46,11 @@ pub(super) async fn list<D: Sql>(db: &D, account_id: i64) -> Result<Vec<Webhook>
 
 pub(super) async fn delete<D: Sql>(db: &D, account_id: i64, id: i64) -> Result<(), StoreError> {
     // Another account's webhook is reported as unknown: its existence is not revealed.
-    let changed = db
-        .execute(
+    matched(
+        db.execute(
             "DELETE FROM webhooks WHERE id = ?1 AND account_id = ?2",
             &[&id, &account_id],
         )
-        .await?;
-    if changed == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+        .await?,
+    )
 }
