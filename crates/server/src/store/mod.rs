@@ -771,7 +771,14 @@ impl Store {
     ) -> Result<Vec<License>, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                licenses::create(c, account_id, &app_id, &spec, &keys, now)
+                run_ready(licenses::create(
+                    &Sqlite(c),
+                    account_id,
+                    &app_id,
+                    &spec,
+                    &keys,
+                    now,
+                ))
             })
             .await
     }
@@ -786,7 +793,13 @@ impl Store {
     ) -> Result<LicensePage, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                licenses::list(c, account_id, &app_id, after, limit)
+                run_ready(licenses::list(
+                    &Sqlite(c),
+                    account_id,
+                    &app_id,
+                    after,
+                    limit,
+                ))
             })
             .await
             .map(|mut page| {
@@ -803,7 +816,7 @@ impl Store {
     pub async fn license(&self, account_id: i64, key: String) -> Result<License, StoreError> {
         self.worker
             .call(Sessions::Unchanged, move |c| {
-                licenses::get(c, account_id, &key)
+                run_ready(licenses::get(&Sqlite(c), account_id, &key))
             })
             .await
             .map(|license| self.with_unwritten(license))
@@ -817,7 +830,7 @@ impl Store {
     ) -> Result<License, StoreError> {
         self.worker
             .call(Sessions::MayChange, move |c| {
-                licenses::revoke(c, account_id, &key)
+                run_ready(licenses::revoke(&Sqlite(c), account_id, &key))
             })
             .await
             .map(|license| self.with_unwritten(license))
@@ -827,7 +840,7 @@ impl Store {
     pub async fn reset_hwids(&self, account_id: i64, key: String) -> Result<License, StoreError> {
         self.worker
             .call(Sessions::MayChange, move |c| {
-                licenses::reset_hwids(c, account_id, &key)
+                run_ready(licenses::reset_hwids(&Sqlite(c), account_id, &key))
             })
             .await
             .map(|license| self.with_unwritten(license))
@@ -843,7 +856,13 @@ impl Store {
     ) -> Result<License, StoreError> {
         self.worker
             .call(Sessions::MayChange, move |c| {
-                licenses::extend(c, account_id, &key, extension, now)
+                run_ready(licenses::extend(
+                    &Sqlite(c),
+                    account_id,
+                    &key,
+                    extension,
+                    now,
+                ))
             })
             .await
             .map(|license| self.with_unwritten(license))
@@ -918,7 +937,9 @@ impl Store {
             Sessions::Unchanged
         };
         self.worker
-            .call(sessions, move |c| selfban::selfban(c, &input, now))
+            .call(sessions, move |c| {
+                run_ready(selfban::selfban(&Sqlite(c), &input, now))
+            })
             .await
     }
 
