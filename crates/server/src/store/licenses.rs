@@ -169,7 +169,7 @@ pub(super) async fn create<D: Sql>(
     if left.is_none() {
         return Err(StoreError::NoCredits);
     }
-    super::worker::note_charge(cost);
+    db.note_charge(cost);
     let variables = json_text(&spec.variables)?;
     let mut created = Vec::with_capacity(keys.len());
     for key in keys {
