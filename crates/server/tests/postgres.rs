@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::future::Future;
 
+use keyward_server::store::NewLicenses;
 use keyward_server::store::schema::{MigrationError, SCHEMA_VERSION, migrate, migrate_postgres};
 use keyward_server::{Store, StoreError, TestDatabase, TestPostgres, TestPostgresError};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -30,6 +31,10 @@ const TESTS: &[(&str, Test)] = &[
     (
         "concurrent_add_credits_lose_nothing",
         concurrent_add_credits_lose_nothing,
+    ),
+    (
+        "concurrent_license_creation_charges_exactly",
+        concurrent_license_creation_charges_exactly,
     ),
 ];
 
@@ -447,6 +452,68 @@ fn concurrent_add_credits_lose_nothing(cluster: TestPostgres) -> Result<(), Fail
         }
         let account = store.account_by_name("busy".into()).await?;
         assert_eq!(account.credits, TASKS * ADDS);
+        Ok(())
+    })
+}
+
+/// Many batches of licenses created at once for one account on PostgreSQL, asking for
+/// more than its credits pay for: exactly the batches the balance covers are created
+/// (each charged in full), every other one is refused with `NoCredits` and creates
+/// nothing, and the balance ends at what is left.
+fn concurrent_license_creation_charges_exactly(cluster: TestPostgres) -> Result<(), Failed> {
+    const CREDITS: i64 = 50;
+    const BATCHES: i64 = 24;
+    const BATCH: i64 = 3;
+    block_on(async {
+        let db = cluster.database().await?;
+        let store = Store::open_postgres(db.url(), 8).await?;
+        let account = store.create_account("buyer".into(), 0).await?;
+        store.add_credits("buyer".into(), CREDITS).await?;
+        // The app is inserted directly: licenses are what is under test.
+        let client = connect(db.url()).await?;
+        client
+            .execute(
+                "INSERT INTO apps (public_id, account_id, name, secret, hwid_slots, created_at)
+                 VALUES ('app_batches', $1, 'batches', 'secret', 1, 0)",
+                &[&account.id],
+            )
+            .await?;
+        let spec = NewLicenses {
+            expires_at: None,
+            variables: serde_json::Map::new(),
+            note: None,
+            label: None,
+        };
+        let tasks: Vec<_> = (0..BATCHES)
+            .map(|batch| {
+                let store = store.clone();
+                let spec = spec.clone();
+                let keys = (0..BATCH)
+                    .map(|i| format!("BATCH-{batch:02}-{i}"))
+                    .collect();
+                tokio::spawn(async move {
+                    store
+                        .create_licenses(account.id, "app_batches".into(), spec, keys, 1)
+                        .await
+                })
+            })
+            .collect();
+        let mut created = 0;
+        for task in tasks {
+            match task.await? {
+                Ok(licenses) => {
+                    assert_eq!(licenses.len(), usize::try_from(BATCH)?);
+                    created += BATCH;
+                }
+                Err(StoreError::NoCredits) => {}
+                Err(other) => return Err(format!("unexpected answer: {other:?}").into()),
+            }
+        }
+        let affordable = CREDITS / BATCH * BATCH;
+        assert_eq!(created, affordable, "licenses created");
+        assert_eq!(count(&client, "licenses").await?, affordable);
+        let left = store.account_by_name("buyer".into()).await?.credits;
+        assert_eq!(left, CREDITS - affordable, "credits left");
         Ok(())
     })
 }
