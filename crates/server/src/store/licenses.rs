@@ -154,7 +154,7 @@ pub(super) async fn create<D: Sql>(
     keys: &[String],
     now: i64,
 ) -> Result<Vec<License>, StoreError> {
-    let app = apps::owned(db, account_id, public_id).await?;
+    let app = apps::owned_by(db, account_id, public_id).await?;
     let cost = i64::try_from(keys.len()).map_err(|_| StoreError::NoCredits)?;
     // One conditional statement: on PostgreSQL a concurrent charge of the same account
     // waits for this row's lock (and the loser of a serialization conflict runs again),
@@ -205,7 +205,7 @@ pub(super) async fn list<D: Sql>(
     after: i64,
     limit: u32,
 ) -> Result<LicensePage, StoreError> {
-    let app = apps::owned(db, account_id, public_id).await?;
+    let app = apps::owned_by(db, account_id, public_id).await?;
     let page_size = usize::try_from(limit).unwrap_or(usize::MAX);
     // One row more than the page tells whether there is a next page.
     let mut rows: Vec<Stored> = db
@@ -319,7 +319,7 @@ pub(super) async fn extend<D: Sql>(
     .await
 }
 
-/// Until apps.rs is ported (branch h/apps): `apps::owned` in the form it will have there.
+/// Until apps.rs is ported (branch h/apps): `apps::owned_by` in the form it has there.
 /// When that lands, delete this module and `use super::apps;` instead.
 mod apps {
     use super::super::StoreError;
@@ -340,7 +340,7 @@ mod apps {
     }
 
     /// The internal id of `public_id` if it belongs to `account_id`.
-    pub(super) async fn owned<D: Sql>(
+    pub(super) async fn owned_by<D: Sql>(
         db: &D,
         account_id: i64,
         public_id: &str,
