@@ -7,9 +7,11 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::future::Future;
 
+use keyward_protocol::SelfBanFlags;
 use keyward_server::store::schema::{MigrationError, SCHEMA_VERSION, migrate, migrate_postgres};
 use keyward_server::store::{
-    App, AppPatch, ListKind, NewApp, NewSigningKey, RuleKind, SigningPatch,
+    App, AppPatch, Extension, ListKind, NewApp, NewLicenses, NewSigningKey, RuleKind, SelfBanInput,
+    SelfBanProof, SigningPatch,
 };
 use keyward_server::{Store, StoreError, TestDatabase, TestPostgres, TestPostgresError};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -35,6 +37,11 @@ const TESTS: &[(&str, Test)] = &[
         concurrent_add_credits_lose_nothing,
     ),
     ("apps_answer_as_on_sqlite", apps_answer_as_on_sqlite),
+    (
+        "concurrent_license_creation_charges_exactly",
+        concurrent_license_creation_charges_exactly,
+    ),
+    ("licenses_answer_as_on_sqlite", licenses_answer_as_on_sqlite),
 ];
 
 fn main() {
@@ -413,15 +420,12 @@ async fn account_operations(backend: &Store) -> Vec<String> {
 fn accounts_answer_as_on_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
     block_on(async {
         let dir = tempfile::tempdir()?;
-        let sqlite = (Store::open_sqlite(&dir.path().join("k.db"))?);
+        let sqlite = Store::open_sqlite(&dir.path().join("k.db"))?;
         let db = cluster.database().await?;
-        let postgres = (Store::open_postgres(db.url(), 4).await?);
+        let postgres = Store::open_postgres(db.url(), 4).await?;
         let on_sqlite = account_operations(&sqlite).await;
         let on_postgres = account_operations(&postgres).await;
-        for (sqlite, postgres) in on_sqlite.iter().zip(&on_postgres) {
-            assert_eq!(sqlite, postgres, "SQLite and PostgreSQL answer differently");
-        }
-        assert_eq!(on_sqlite.len(), on_postgres.len());
+        same_transcripts(&on_sqlite, &on_postgres);
         Ok(())
     })
 }
@@ -716,10 +720,330 @@ fn apps_answer_as_on_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
         let postgres = Store::open_postgres(db.url(), 4).await?;
         let on_sqlite = app_operations(&sqlite).await?;
         let on_postgres = app_operations(&postgres).await?;
-        for (sqlite, postgres) in on_sqlite.iter().zip(&on_postgres) {
-            assert_eq!(sqlite, postgres, "SQLite and PostgreSQL answer differently");
-        }
-        assert_eq!(on_sqlite.len(), on_postgres.len());
+        same_transcripts(&on_sqlite, &on_postgres);
         Ok(())
     })
+}
+
+/// Many batches of licenses created at once for one account on PostgreSQL, asking for
+/// more than its credits pay for: exactly the batches the balance covers are created
+/// (each charged in full), every other one is refused with `NoCredits` and creates
+/// nothing, and the balance ends at what is left.
+fn concurrent_license_creation_charges_exactly(cluster: TestPostgres) -> Result<(), Failed> {
+    const CREDITS: i64 = 50;
+    const BATCHES: i64 = 24;
+    const BATCH: i64 = 3;
+    block_on(async {
+        let db = cluster.database().await?;
+        let store = Store::open_postgres(db.url(), 8).await?;
+        let account = store.create_account("buyer".into(), 0).await?;
+        store.add_credits("buyer".into(), CREDITS).await?;
+        // The app is inserted directly: licenses are what is under test.
+        let client = connect(db.url()).await?;
+        client
+            .execute(
+                "INSERT INTO apps (public_id, account_id, name, secret, hwid_slots, created_at)
+                 VALUES ('app_batches', $1, 'batches', 'secret', 1, 0)",
+                &[&account.id],
+            )
+            .await?;
+        let spec = NewLicenses {
+            expires_at: None,
+            variables: serde_json::Map::new(),
+            note: None,
+            label: None,
+        };
+        let tasks: Vec<_> = (0..BATCHES)
+            .map(|batch| {
+                let store = store.clone();
+                let spec = spec.clone();
+                let keys = (0..BATCH)
+                    .map(|i| format!("BATCH-{batch:02}-{i}"))
+                    .collect();
+                tokio::spawn(async move {
+                    store
+                        .create_licenses(account.id, "app_batches".into(), spec, keys, 1)
+                        .await
+                })
+            })
+            .collect();
+        let mut created = 0;
+        for task in tasks {
+            match task.await? {
+                Ok(licenses) => {
+                    assert_eq!(licenses.len(), usize::try_from(BATCH)?);
+                    created += BATCH;
+                }
+                Err(StoreError::NoCredits) => {}
+                Err(other) => return Err(format!("unexpected answer: {other:?}").into()),
+            }
+        }
+        let affordable = CREDITS / BATCH * BATCH;
+        assert_eq!(created, affordable, "licenses created");
+        assert_eq!(count(&client, "licenses").await?, affordable);
+        let left = store.account_by_name("buyer".into()).await?.credits;
+        assert_eq!(left, CREDITS - affordable, "credits left");
+        Ok(())
+    })
+}
+
+/// Raw SQL on the database under a store, for what the operations under test need and
+/// other modules provide (apps, bound HWIDs): each statement is portable.
+enum Raw {
+    Sqlite(rusqlite::Connection),
+    Postgres(Client),
+}
+
+impl Raw {
+    async fn run(&self, sql: &str) -> Result<(), Failed> {
+        match self {
+            Raw::Sqlite(conn) => conn.execute_batch(sql)?,
+            Raw::Postgres(client) => client.batch_execute(sql).await?,
+        }
+        Ok(())
+    }
+
+    /// `SELECT count(*) FROM <rows>`.
+    async fn count(&self, rows: &str) -> Result<i64, Failed> {
+        let sql = format!("SELECT count(*) FROM {rows}");
+        Ok(match self {
+            Raw::Sqlite(conn) => conn.query_row(&sql, [], |row| row.get(0))?,
+            Raw::Postgres(client) => client.query_one(&sql, &[]).await?.get(0),
+        })
+    }
+}
+
+/// An answer with its value as the API would show it (`Debug` of a license hides its
+/// key and HWIDs).
+fn shown<T: serde::Serialize>(answer: &Result<T, StoreError>) -> String {
+    match answer {
+        Ok(value) => serde_json::to_string(value).unwrap_or_else(|err| err.to_string()),
+        Err(err) => format!("{err:?}"),
+    }
+}
+
+/// A self-ban of `key` on `hwid` from 192.0.2.7.
+fn selfban(proof: SelfBanProof, hwid: &str, flags: SelfBanFlags) -> SelfBanInput {
+    SelfBanInput {
+        app_id: "app_one".into(),
+        proof,
+        hwid: hwid.into(),
+        ip: std::net::IpAddr::from([192, 0, 2, 7]),
+        flags,
+    }
+}
+
+/// Licenses and self-bans through every operation, with what each backend must answer
+/// checked on the way; the transcript of all answers.
+async fn license_operations(store: &Store, raw: &Raw) -> Result<Vec<String>, Failed> {
+    let mut log = Transcript::default();
+    let alice = store.create_account("alice".into(), 1).await?.id;
+    let bob = store.create_account("bob".into(), 2).await?.id;
+    store.add_credits("alice".into(), 10).await?;
+    raw.run(&format!(
+        "INSERT INTO apps (public_id, account_id, name, secret, hwid_slots, created_at)
+         VALUES ('app_one', {alice}, 'one', 'secret-one', 2, 3),
+                ('app_bob', {bob}, 'bob', 'secret-bob', 1, 4);"
+    ))
+    .await?;
+    let spec = NewLicenses {
+        expires_at: Some(1000),
+        variables: serde_json::json!({"seats": 2})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        note: Some("note".into()),
+        label: Some("label".into()),
+    };
+    let keys = |names: &[&str]| names.iter().map(|&k| k.to_owned()).collect::<Vec<_>>();
+    let create = |app: &str, names: &[&str]| {
+        store.create_licenses(alice, app.into(), spec.clone(), keys(names), 10)
+    };
+    let made = create("app_one", &["K-1", "K-2", "K-3"]).await;
+    assert_eq!(made.as_ref().map(Vec::len).ok(), Some(3), "{made:?}");
+    log.record("create 3", &shown(&made));
+    let many: Vec<String> = (0..8).map(|i| format!("M-{i}")).collect();
+    let too_many = log.note(
+        "create 8 with 7 credits",
+        store
+            .create_licenses(alice, "app_one".into(), spec.clone(), many, 11)
+            .await,
+    );
+    assert!(
+        matches!(too_many, Err(StoreError::NoCredits)),
+        "{too_many:?}"
+    );
+    let taken = log.note(
+        "create a taken key",
+        create("app_one", &["K-4", "K-1"]).await,
+    );
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    let unknown = log.note("create in no app", create("app_none", &["K-5"]).await);
+    assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
+    let theirs = log.note("create in bob's app", create("app_bob", &["K-6"]).await);
+    assert!(matches!(theirs, Err(StoreError::Forbidden)), "{theirs:?}");
+    let credits = store.account(alice).await?.credits;
+    assert_eq!(credits, 7, "only the first batch was charged");
+    log.record("credits", &credits);
+
+    // Bound out of key order, to see the HWIDs listed by binding time.
+    raw.run(
+        "INSERT INTO license_hwids (license_id, hwid, bound_at)
+             SELECT id, 'hw-b', 5 FROM licenses WHERE license_key = 'K-1';
+         INSERT INTO license_hwids (license_id, hwid, bound_at)
+             SELECT id, 'hw-a', 6 FROM licenses WHERE license_key = 'K-1';
+         INSERT INTO license_hwids (license_id, hwid, bound_at)
+             SELECT id, 'hw-c', 5 FROM licenses WHERE license_key = 'K-3';",
+    )
+    .await?;
+    let first = log.note(
+        "page 1",
+        store.list_licenses(alice, "app_one".into(), 0, 2).await,
+    );
+    let cursor = first
+        .as_ref()
+        .ok()
+        .and_then(|page| page.next_cursor.clone())
+        .ok_or("no second page")?;
+    log.record("page 1 shown", &shown(&first));
+    let second = store
+        .list_licenses(alice, "app_one".into(), cursor.parse()?, 2)
+        .await;
+    log.record("page 2", &shown(&second));
+    let rest = second.as_ref().map(|page| page.licenses.len()).ok();
+    assert_eq!(rest, Some(1), "{second:?}");
+    log.record(
+        "bob lists alice's app",
+        &store.list_licenses(bob, "app_one".into(), 0, 2).await,
+    );
+    let got = store.license(alice, "K-1".into()).await;
+    assert_eq!(
+        got.as_ref().map(|l| l.hwids.clone()).ok(),
+        Some(vec!["hw-b".to_owned(), "hw-a".to_owned()])
+    );
+    log.record("get K-1", &shown(&got));
+    log.record("bob gets K-1", &store.license(bob, "K-1".into()).await);
+    log.record("get K-9", &store.license(alice, "K-9".into()).await);
+
+    for (step, extension, now) in [
+        ("extend by 100 after expiry", Extension::By(100), 2000),
+        ("extend until 50", Extension::Until(50), 2000),
+        ("extend to lifetime", Extension::Lifetime, 2000),
+        ("extend lifetime by 100", Extension::By(100), 2000),
+    ] {
+        let extended = store
+            .extend_license(alice, "K-1".into(), extension, now)
+            .await;
+        log.record(step, &shown(&extended));
+    }
+    log.record(
+        "revoke K-2",
+        &shown(&store.revoke_license(alice, "K-2".into()).await),
+    );
+    log.record(
+        "bob revokes K-2",
+        &store.revoke_license(bob, "K-2".into()).await,
+    );
+    let reset = store.reset_hwids(alice, "K-1".into()).await;
+    assert_eq!(reset.as_ref().map(|l| l.hwids.len()).ok(), Some(0));
+    log.record("reset K-1", &shown(&reset));
+
+    let key_form = |secret: &str, key: &str, nonce: &str| SelfBanProof::Key {
+        app_secret: secret.into(),
+        license_key: key.into(),
+        nonce: nonce.into(),
+    };
+    let deny_both = SelfBanFlags {
+        revoke_license: false,
+        blacklist_hwid: true,
+        blacklist_ip: true,
+    };
+    let revoke = SelfBanFlags {
+        revoke_license: true,
+        blacklist_hwid: false,
+        blacklist_ip: false,
+    };
+    for (step, input) in [
+        (
+            "selfban deny",
+            selfban(key_form("secret-one", "K-3", "n-1"), "hw-c", deny_both),
+        ),
+        (
+            "selfban replayed",
+            selfban(key_form("secret-one", "K-3", "n-1"), "hw-c", deny_both),
+        ),
+        (
+            "selfban bad secret",
+            selfban(key_form("wrong", "K-3", "n-2"), "hw-c", deny_both),
+        ),
+        (
+            "selfban revoke without session",
+            selfban(key_form("secret-one", "K-3", "n-3"), "hw-c", revoke),
+        ),
+        (
+            "selfban unknown key",
+            selfban(key_form("secret-one", "K-9", "n-4"), "hw-c", deny_both),
+        ),
+        (
+            "selfban session of an unbound device",
+            selfban(
+                SelfBanProof::Session {
+                    license_key: "K-3".into(),
+                },
+                "hw-z",
+                revoke,
+            ),
+        ),
+        (
+            "selfban session revoke",
+            selfban(
+                SelfBanProof::Session {
+                    license_key: "K-3".into(),
+                },
+                "hw-c",
+                revoke,
+            ),
+        ),
+        (
+            "selfban deny again",
+            selfban(key_form("secret-one", "K-3", "n-5"), "hw-c", deny_both),
+        ),
+    ] {
+        log.record(step, &store.selfban(input, 20).await);
+    }
+    let banned = store.license(alice, "K-3".into()).await;
+    assert_eq!(banned.as_ref().map(|l| l.revoked).ok(), Some(true));
+    log.record("K-3 after selfban", &shown(&banned));
+    let denied = raw.count("access_rules WHERE list = 'deny'").await?;
+    assert_eq!(denied, 2, "one HWID and one IP entry, each once");
+    log.record("deny entries", &denied);
+    Ok(log.0)
+}
+
+/// The same license and self-ban operations answer the same on SQLite and PostgreSQL
+/// (one copy of the SQL, `store::licenses` and `store::selfban`, runs on both).
+fn licenses_answer_as_on_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
+    block_on(async {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("k.db");
+        let sqlite = Store::open_sqlite(&path)?;
+        let sqlite_raw = rusqlite::Connection::open(&path)?;
+        sqlite_raw.busy_timeout(std::time::Duration::from_secs(10))?;
+        let db = cluster.database().await?;
+        let postgres = Store::open_postgres(db.url(), 4).await?;
+        let postgres_raw = connect(db.url()).await?;
+        let on_sqlite = license_operations(&sqlite, &Raw::Sqlite(sqlite_raw)).await?;
+        let on_postgres = license_operations(&postgres, &Raw::Postgres(postgres_raw)).await?;
+        same_transcripts(&on_sqlite, &on_postgres);
+        Ok(())
+    })
+}
+
+/// Two backends' transcripts of one sequence of operations: equal line by line (the
+/// first difference is the failure), and equally long.
+fn same_transcripts<T: PartialEq + Debug>(on_sqlite: &[T], on_postgres: &[T]) {
+    for (sqlite, postgres) in on_sqlite.iter().zip(on_postgres) {
+        assert_eq!(sqlite, postgres, "SQLite and PostgreSQL answer differently");
+    }
+    assert_eq!(on_sqlite.len(), on_postgres.len());
 }

@@ -1,11 +1,9 @@
 //! SQL of apps and their allow/deny entries, once for both backends ([`Sql`]).
 
-use rusqlite::Connection;
-
 use crate::ipnet::IpNet;
 
 use super::auth::utc_day;
-use super::sql::{FromRow, Row, Sql, Sqlite, run_ready};
+use super::sql::{FromRow, Row, Sql};
 use super::{
     AccessRule, App, AppPatch, CreatedApp, ListKind, NewApp, RuleKind, Signing, SigningPatch,
     StoreError, json_object, json_text, signing_keys,
@@ -112,12 +110,6 @@ pub(super) async fn owned_by<D: Sql>(
         Some(owner) if owner.account_id != account_id => Err(StoreError::Forbidden),
         Some(owner) => Ok(owner.id),
     }
-}
-
-/// [`owned_by`] for store modules still on a bare SQLite connection (licenses); goes
-/// with its last caller.
-pub(super) fn owned(c: &Connection, account_id: i64, public_id: &str) -> Result<i64, StoreError> {
-    run_ready(owned_by(&Sqlite(c), account_id, public_id))
 }
 
 /// App `id` (internal), with the credits it used on the UTC day of `now`.

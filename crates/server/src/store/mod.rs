@@ -897,11 +897,13 @@ impl Store {
         keys: Vec<String>,
         now: i64,
     ) -> Result<Vec<License>, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                licenses::create(c, account_id, &app_id, &spec, &keys, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app_id, spec, keys, now| {
+                licenses::create(db, *account_id, app_id, spec, keys, *now)
+            }
+        )
     }
 
     /// A page of an app's licenses after `cursor`.
@@ -912,29 +914,29 @@ impl Store {
         after: i64,
         limit: u32,
     ) -> Result<LicensePage, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                licenses::list(c, account_id, &app_id, after, limit)
-            })
-            .await
-            .map(|mut page| {
-                page.licenses = page
-                    .licenses
-                    .into_iter()
-                    .map(|l| self.with_unwritten(l))
-                    .collect();
-                page
-            })
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app_id, after, limit| {
+                licenses::list(db, *account_id, app_id, *after, *limit)
+            }
+        )
+        .map(|mut page| {
+            page.licenses = page
+                .licenses
+                .into_iter()
+                .map(|l| self.with_unwritten(l))
+                .collect();
+            page
+        })
     }
 
     /// One license.
     pub async fn license(&self, account_id: i64, key: String) -> Result<License, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                licenses::get(c, account_id, &key)
-            })
-            .await
-            .map(|license| self.with_unwritten(license))
+        job!(self, Sessions::Unchanged, |db, account_id, key| {
+            licenses::get(db, *account_id, key)
+        })
+        .map(|license| self.with_unwritten(license))
     }
 
     /// Revokes a license.
@@ -943,22 +945,18 @@ impl Store {
         account_id: i64,
         key: String,
     ) -> Result<License, StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                licenses::revoke(c, account_id, &key)
-            })
-            .await
-            .map(|license| self.with_unwritten(license))
+        job!(self, Sessions::MayChange, |db, account_id, key| {
+            licenses::revoke(db, *account_id, key)
+        })
+        .map(|license| self.with_unwritten(license))
     }
 
     /// Unbinds every HWID of a license.
     pub async fn reset_hwids(&self, account_id: i64, key: String) -> Result<License, StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                licenses::reset_hwids(c, account_id, &key)
-            })
-            .await
-            .map(|license| self.with_unwritten(license))
+        job!(self, Sessions::MayChange, |db, account_id, key| {
+            licenses::reset_hwids(db, *account_id, key)
+        })
+        .map(|license| self.with_unwritten(license))
     }
 
     /// Extends a license.
@@ -969,12 +967,14 @@ impl Store {
         extension: Extension,
         now: i64,
     ) -> Result<License, StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                licenses::extend(c, account_id, &key, extension, now)
-            })
-            .await
-            .map(|license| self.with_unwritten(license))
+        job!(
+            self,
+            Sessions::MayChange,
+            |db, account_id, key, extension, now| {
+                licenses::extend(db, *account_id, key, *extension, *now)
+            }
+        )
+        .map(|license| self.with_unwritten(license))
     }
 
     // ----- webhooks -----
@@ -1045,9 +1045,9 @@ impl Store {
         } else {
             Sessions::Unchanged
         };
-        self.worker()?
-            .call(sessions, move |c| selfban::selfban(c, &input, now))
-            .await
+        job!(self, sessions, |db, input, now| selfban::selfban(
+            db, input, *now
+        ))
     }
 
     /// Runs the checks of `/auth/heartbeat` and counts the heartbeat, charging one credit
