@@ -363,6 +363,8 @@ pub(super) fn matched(changed: u64) -> Result<(), StoreError> {
 mod tests {
     use super::*;
     use crate::store::schema::migrate;
+    use crate::store::sql::{Sqlite, run_ready};
+    use rusqlite::Connection;
 
     const ACCOUNT: i64 = 1;
 
