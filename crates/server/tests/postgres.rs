@@ -7,6 +7,9 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::future::Future;
 
+use keyward_errors::RATE_LIMIT;
+use keyward_server::RateLimitConfig;
+use keyward_server::ratelimit::Decision;
 use keyward_server::store::PgStore;
 use keyward_server::store::schema::{MigrationError, SCHEMA_VERSION, migrate, migrate_postgres};
 use keyward_server::{Store, StoreError, TestDatabase, TestPostgres, TestPostgresError};
@@ -31,6 +34,18 @@ const TESTS: &[(&str, Test)] = &[
     (
         "concurrent_add_credits_lose_nothing",
         concurrent_add_credits_lose_nothing,
+    ),
+    (
+        "api_rate_limit_holds_across_instances",
+        api_rate_limit_holds_across_instances,
+    ),
+    (
+        "api_rate_limit_admits_exactly_the_burst_under_concurrency",
+        api_rate_limit_admits_exactly_the_burst_under_concurrency,
+    ),
+    (
+        "idle_api_rate_limits_are_forgotten",
+        idle_api_rate_limits_are_forgotten,
     ),
 ];
 
@@ -456,6 +471,142 @@ fn concurrent_add_credits_lose_nothing(cluster: TestPostgres) -> Result<(), Fail
         }
         let account = store.account_by_name("busy".into()).await?;
         assert_eq!(account.credits, TASKS * ADDS);
+        Ok(())
+    })
+}
+
+/// A time on the server clock (microseconds) for the rate-limit tests, which pass it in.
+const NOW: i64 = 1_800_000_000_000_000;
+
+/// How many of `decisions` were admitted; every refusal is asserted to say `retry_after`.
+fn admitted(decisions: &[Decision], retry_after: std::time::Duration) -> u32 {
+    let mut admitted = 0;
+    for decision in decisions {
+        match decision {
+            Decision::Allowed => admitted += 1,
+            Decision::Limited { retry_after: said } => assert_eq!(*said, retry_after),
+        }
+    }
+    admitted
+}
+
+/// Two instances (two stores, two pools) on one database share each API key's limit:
+/// requests alternating between them at one instant are admitted exactly up to the burst,
+/// then refused until the next token, which either instance then hands out once; another
+/// key has a limit of its own.
+fn api_rate_limit_holds_across_instances(cluster: TestPostgres) -> Result<(), Failed> {
+    block_on(async {
+        let db = cluster.database().await?;
+        let instances = [
+            PgStore::connect(db.url(), 2).await?,
+            PgStore::connect(db.url(), 2).await?,
+        ];
+        let limit = RateLimitConfig::from(RATE_LIMIT);
+        let period = limit.gcra().period();
+        let burst = RATE_LIMIT.burst_per_second;
+        let key = vec![0x11_u8; 32];
+        let requests = |count: u32, now: i64, key: Vec<u8>| {
+            let instances = &instances;
+            async move {
+                let mut decisions = Vec::new();
+                for store in instances.iter().cycle().take(count as usize) {
+                    decisions.push(store.api_rate_limit(key.clone(), limit, now).await?);
+                }
+                Ok::<_, StoreError>(decisions)
+            }
+        };
+        let first = requests(2 * burst, NOW, key.clone()).await?;
+        assert_eq!(admitted(&first, period), burst, "at one instant");
+        assert!(
+            first[..burst as usize].iter().all(|d| *d == Decision::Allowed),
+            "{first:?}"
+        );
+
+        // Three periods later, three more, whichever instance asks.
+        let later = NOW + 3 * limit.gcra().period_micros;
+        let refill = requests(10, later, key.clone()).await?;
+        assert_eq!(admitted(&refill, period), 3, "{refill:?}");
+        assert_eq!(&refill[..3], &[Decision::Allowed; 3]);
+
+        // A refusal halfway to the next token says the half that is left.
+        let halfway = later + limit.gcra().period_micros / 2;
+        let [a, _] = &instances;
+        assert_eq!(
+            a.api_rate_limit(key.clone(), limit, halfway).await?,
+            Decision::Limited {
+                retry_after: period / 2
+            }
+        );
+
+        let other = requests(2 * burst, later, vec![0x22_u8; 32]).await?;
+        assert_eq!(admitted(&other, period), burst, "another key");
+        Ok(())
+    })
+}
+
+/// Many requests of one key at once, spread over two instances' pools at one instant:
+/// exactly the burst is admitted (each decision is one atomic statement).
+fn api_rate_limit_admits_exactly_the_burst_under_concurrency(
+    cluster: TestPostgres,
+) -> Result<(), Failed> {
+    const TASKS: usize = 32;
+    const EACH: usize = 10;
+    block_on(async {
+        let db = cluster.database().await?;
+        let instances = [
+            PgStore::connect(db.url(), 8).await?,
+            PgStore::connect(db.url(), 8).await?,
+        ];
+        let limit = RateLimitConfig::from(RATE_LIMIT);
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|task| {
+                let store = instances[task % 2].clone();
+                tokio::spawn(async move {
+                    let mut decisions = Vec::new();
+                    for _ in 0..EACH {
+                        decisions.push(store.api_rate_limit(vec![0x33; 32], limit, NOW).await?);
+                    }
+                    Ok::<_, StoreError>(decisions)
+                })
+            })
+            .collect();
+        let mut decisions = Vec::new();
+        for task in tasks {
+            decisions.extend(task.await??);
+        }
+        assert_eq!(decisions.len(), TASKS * EACH);
+        assert_eq!(
+            admitted(&decisions, limit.gcra().period()),
+            RATE_LIMIT.burst_per_second
+        );
+        Ok(())
+    })
+}
+
+/// The periodic prune drops the rows of keys idle past the margin and keeps the others;
+/// a forgotten key starts with a full burst.
+fn idle_api_rate_limits_are_forgotten(cluster: TestPostgres) -> Result<(), Failed> {
+    block_on(async {
+        let db = cluster.database().await?;
+        let store = PgStore::connect(db.url(), 2).await?;
+        let client = connect(db.url()).await?;
+        let limit = RateLimitConfig::new(1, 1.0);
+        let second = 1_000_000;
+        let hour = 3_600 * second;
+        store.api_rate_limit(vec![1; 32], limit, NOW).await?;
+        store.api_rate_limit(vec![2; 32], limit, NOW + hour).await?;
+        assert_eq!(store.forget_spent_rate_limits(NOW).await?, 0);
+        assert_eq!(count(&client, "api_rate_limits").await?, 2);
+        assert_eq!(store.forget_spent_rate_limits(NOW + hour).await?, 1);
+        let left: Vec<u8> = client
+            .query_one("SELECT key_hash FROM api_rate_limits", &[])
+            .await?
+            .get(0);
+        assert_eq!(left, vec![2; 32]);
+        assert_eq!(
+            store.api_rate_limit(vec![1; 32], limit, NOW + hour).await?,
+            Decision::Allowed
+        );
         Ok(())
     })
 }

@@ -15,6 +15,7 @@ mod apps;
 mod auth;
 mod licenses;
 mod postgres;
+mod rate_limits;
 pub mod schema;
 mod selfban;
 mod sessions;
@@ -902,6 +903,29 @@ impl Store {
         self.worker
             .call(Sessions::Unchanged, move |c| auth::forget_nonces(c, before))
             .await
+    }
+
+    // ----- the Developer API rate limit -----
+
+    /// One Developer API request of the API key whose hash is `key_hash`, at `now_micros`
+    /// on the server clock, against `limit`: decided by the database where instances share
+    /// it (PostgreSQL); `None` on SQLite, one process, where the caller's in-process
+    /// limiter decides.
+    pub async fn api_rate_limit(
+        &self,
+        key_hash: Vec<u8>,
+        limit: crate::RateLimitConfig,
+        now_micros: i64,
+    ) -> Result<Option<crate::ratelimit::Decision>, StoreError> {
+        let _ = (key_hash, limit, now_micros);
+        Ok(None)
+    }
+
+    /// Forgets the shared rate-limit state of API keys idle long enough to be as good as
+    /// new at `now_micros` (nothing on SQLite); how many.
+    pub async fn forget_spent_rate_limits(&self, now_micros: i64) -> Result<u64, StoreError> {
+        let _ = now_micros;
+        Ok(0)
     }
 
     /// Runs the checks of `/auth/selfban`, then revokes and deny-lists as asked, in one
