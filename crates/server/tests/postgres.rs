@@ -518,7 +518,9 @@ fn api_rate_limit_holds_across_instances(cluster: TestPostgres) -> Result<(), Fa
         let first = requests(2 * burst, NOW, key.clone()).await?;
         assert_eq!(admitted(&first, period), burst, "at one instant");
         assert!(
-            first[..burst as usize].iter().all(|d| *d == Decision::Allowed),
+            first[..burst as usize]
+                .iter()
+                .all(|d| *d == Decision::Allowed),
             "{first:?}"
         );
 

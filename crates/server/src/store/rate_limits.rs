@@ -103,7 +103,11 @@ mod tests {
             let mut refused = 0;
             // Steps of 1 to 16 ms, then a pause every 500 requests.
             for step in 0..3_000_u64 {
-                let gap = if step % 500 == 499 { 1_500 } else { 1 + step % 16 };
+                let gap = if step % 500 == 499 {
+                    1_500
+                } else {
+                    1 + step % 16
+                };
                 clock.advance(Duration::from_millis(gap));
                 let now = i64::try_from(clock.now().as_u64() / 1_000).unwrap();
                 let expected = governor.check(&"key");
