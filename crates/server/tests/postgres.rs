@@ -10,7 +10,6 @@ use std::future::Future;
 use keyward_errors::RATE_LIMIT;
 use keyward_server::RateLimitConfig;
 use keyward_server::ratelimit::Decision;
-use keyward_server::store::PgStore;
 use keyward_server::store::schema::{MigrationError, SCHEMA_VERSION, migrate, migrate_postgres};
 use keyward_server::{Store, StoreError, TestDatabase, TestPostgres, TestPostgresError};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -275,22 +274,6 @@ fn schema_matches_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
     })
 }
 
-/// One store of either backend, for running the same operations on both.
-enum Backend {
-    Sqlite(Store),
-    Postgres(PgStore),
-}
-
-/// `backend.method(args).await` on whichever store `backend` holds.
-macro_rules! on {
-    ($backend:expr, $method:ident($($arg:expr),*)) => {
-        match $backend {
-            Backend::Sqlite(store) => store.$method($($arg),*).await,
-            Backend::Postgres(store) => store.$method($($arg),*).await,
-        }
-    };
-}
-
 /// The answers of a sequence of operations, in order, to compare across backends.
 #[derive(Default)]
 struct Transcript(Vec<String>);
@@ -310,24 +293,24 @@ impl Transcript {
 
 /// Accounts and API keys through every operation, with what each backend must answer
 /// checked on the way; the transcript of all answers.
-async fn account_operations(backend: &Backend) -> Vec<String> {
+async fn account_operations(backend: &Store) -> Vec<String> {
     let mut log = Transcript::default();
     let alice = log.note(
         "create alice",
-        on!(backend, create_account("alice".into(), 100)),
+        backend.create_account("alice".into(), 100).await,
     );
     assert_eq!(alice.as_ref().map(|a| a.credits).ok(), Some(0), "{alice:?}");
     log.record(
         "create bob",
-        &on!(backend, create_account("bob".into(), 101)),
+        &backend.create_account("bob".into(), 101).await,
     );
     let taken = log.note(
         "alice again",
-        on!(backend, create_account("alice".into(), 102)),
+        backend.create_account("alice".into(), 102).await,
     );
     assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
 
-    let added = log.note("add 50", on!(backend, add_credits("alice".into(), 50)));
+    let added = log.note("add 50", backend.add_credits("alice".into(), 50).await);
     assert_eq!(
         added.as_ref().map(|a| a.credits).ok(),
         Some(50),
@@ -335,18 +318,18 @@ async fn account_operations(backend: &Backend) -> Vec<String> {
     );
     let overflow = log.note(
         "add max",
-        on!(backend, add_credits("alice".into(), i64::MAX)),
+        backend.add_credits("alice".into(), i64::MAX).await,
     );
     assert!(
         matches!(overflow, Err(StoreError::Overflow)),
         "{overflow:?}"
     );
-    let negative = log.note("take 51", on!(backend, add_credits("alice".into(), -51)));
+    let negative = log.note("take 51", backend.add_credits("alice".into(), -51).await);
     assert!(
         matches!(negative, Err(StoreError::NoCredits)),
         "{negative:?}"
     );
-    let emptied = log.note("take 50", on!(backend, add_credits("alice".into(), -50)));
+    let emptied = log.note("take 50", backend.add_credits("alice".into(), -50).await);
     assert_eq!(
         emptied.as_ref().map(|a| a.credits).ok(),
         Some(0),
@@ -354,32 +337,38 @@ async fn account_operations(backend: &Backend) -> Vec<String> {
     );
     let nobody = log.note(
         "add to nobody",
-        on!(backend, add_credits("nobody".into(), 1)),
+        backend.add_credits("nobody".into(), 1).await,
     );
     assert!(matches!(nobody, Err(StoreError::NotFound)), "{nobody:?}");
 
     let suspended = log.note(
         "suspend bob",
-        on!(backend, set_suspended("bob".into(), true)),
+        backend.set_suspended("bob".into(), true).await,
     );
     assert_eq!(suspended.as_ref().map(|a| a.suspended).ok(), Some(true));
-    log.record("bob by name", &on!(backend, account_by_name("bob".into())));
-    log.record("account 1", &on!(backend, account(1)));
-    log.record("account 99", &on!(backend, account(99)));
-    log.record("accounts", &on!(backend, list_accounts()));
+    log.record("bob by name", &backend.account_by_name("bob".into()).await);
+    log.record("account 1", &backend.account(1).await);
+    log.record("account 99", &backend.account(99).await);
+    log.record("accounts", &backend.list_accounts().await);
 
     let (hash_a, hash_b) = (vec![0xA1_u8; 32], vec![0xB2_u8; 32]);
     let key_a = log.note(
         "key a",
-        on!(backend, insert_api_key("alice".into(), hash_a.clone(), 200)),
+        backend
+            .insert_api_key("alice".into(), hash_a.clone(), 200)
+            .await,
     );
     log.record(
         "key b",
-        &on!(backend, insert_api_key("alice".into(), hash_b.clone(), 201)),
+        &backend
+            .insert_api_key("alice".into(), hash_b.clone(), 201)
+            .await,
     );
     let same_hash = log.note(
         "key a for bob",
-        on!(backend, insert_api_key("bob".into(), hash_a.clone(), 202)),
+        backend
+            .insert_api_key("bob".into(), hash_a.clone(), 202)
+            .await,
     );
     assert!(
         matches!(same_hash, Err(StoreError::Conflict(_))),
@@ -387,29 +376,31 @@ async fn account_operations(backend: &Backend) -> Vec<String> {
     );
     log.record(
         "key for nobody",
-        &on!(backend, insert_api_key("nobody".into(), vec![1; 32], 203)),
+        &backend
+            .insert_api_key("nobody".into(), vec![1; 32], 203)
+            .await,
     );
-    let owner = log.note("authenticate a", on!(backend, authenticate(hash_a.clone())));
+    let owner = log.note("authenticate a", backend.authenticate(hash_a.clone()).await);
     assert_eq!(owner.ok(), alice.as_ref().map(|a| a.id).ok());
     if let Ok(id) = key_a {
-        log.record("revoke a", &on!(backend, revoke_api_key(id)));
+        log.record("revoke a", &backend.revoke_api_key(id).await);
     }
     let revoked = log.note(
         "authenticate revoked a",
-        on!(backend, authenticate(hash_a.clone())),
+        backend.authenticate(hash_a.clone()).await,
     );
     assert!(matches!(revoked, Err(StoreError::NotFound)), "{revoked:?}");
     log.record(
         "revoke b by hash",
-        &on!(backend, revoke_api_key_by_hash(hash_b.clone())),
+        &backend.revoke_api_key_by_hash(hash_b.clone()).await,
     );
     log.record(
         "authenticate revoked b",
-        &on!(backend, authenticate(hash_b)),
+        &backend.authenticate(hash_b).await,
     );
-    let unknown = log.note("revoke 99", on!(backend, revoke_api_key(99)));
+    let unknown = log.note("revoke 99", backend.revoke_api_key(99).await);
     assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
-    let keys = log.note("alice's keys", on!(backend, list_api_keys("alice".into())));
+    let keys = log.note("alice's keys", backend.list_api_keys("alice".into()).await);
     assert_eq!(
         keys.as_ref()
             .map(|k| k.iter().map(|k| k.revoked).collect())
@@ -418,12 +409,12 @@ async fn account_operations(backend: &Backend) -> Vec<String> {
     );
     log.record(
         "nobody's keys",
-        &on!(backend, list_api_keys("nobody".into())),
+        &backend.list_api_keys("nobody".into()).await,
     );
 
-    let first = log.note("secret", on!(backend, server_secret(vec![7; 32])));
+    let first = log.note("secret", backend.server_secret(vec![7; 32]).await);
     assert_eq!(first.ok(), Some(vec![7; 32]));
-    let kept = log.note("secret again", on!(backend, server_secret(vec![8; 32])));
+    let kept = log.note("secret again", backend.server_secret(vec![8; 32]).await);
     assert_eq!(kept.ok(), Some(vec![7; 32]), "the first secret is kept");
     log.0
 }
@@ -433,9 +424,9 @@ async fn account_operations(backend: &Backend) -> Vec<String> {
 fn accounts_answer_as_on_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
     block_on(async {
         let dir = tempfile::tempdir()?;
-        let sqlite = Backend::Sqlite(Store::open_sqlite(&dir.path().join("k.db"))?);
+        let sqlite = (Store::open_sqlite(&dir.path().join("k.db"))?);
         let db = cluster.database().await?;
-        let postgres = Backend::Postgres(PgStore::connect(db.url(), 4).await?);
+        let postgres = (Store::open_postgres(db.url(), 4).await?);
         let on_sqlite = account_operations(&sqlite).await;
         let on_postgres = account_operations(&postgres).await;
         for (sqlite, postgres) in on_sqlite.iter().zip(&on_postgres) {
@@ -453,7 +444,7 @@ fn concurrent_add_credits_lose_nothing(cluster: TestPostgres) -> Result<(), Fail
     const ADDS: i64 = 10;
     block_on(async {
         let db = cluster.database().await?;
-        let store = PgStore::connect(db.url(), 8).await?;
+        let store = Store::open_postgres(db.url(), 8).await?;
         store.create_account("busy".into(), 0).await?;
         let tasks: Vec<_> = (0..TASKS)
             .map(|_| {
@@ -478,6 +469,20 @@ fn concurrent_add_credits_lose_nothing(cluster: TestPostgres) -> Result<(), Fail
 /// A time on the server clock (microseconds) for the rate-limit tests, which pass it in.
 const NOW: i64 = 1_800_000_000_000_000;
 
+/// One Developer API request of `key` through `store`'s shared limiter, which every
+/// PostgreSQL store has.
+async fn shared_limit(
+    store: &Store,
+    key: &[u8],
+    limit: RateLimitConfig,
+    now: i64,
+) -> Result<Decision, Failed> {
+    store
+        .api_rate_limit(key.to_vec(), limit, now)
+        .await?
+        .ok_or_else(|| "no shared rate limit on PostgreSQL".into())
+}
+
 /// How many of `decisions` were admitted; every refusal is asserted to say `retry_after`.
 fn admitted(decisions: &[Decision], retry_after: std::time::Duration) -> u32 {
     let mut admitted = 0;
@@ -498,8 +503,8 @@ fn api_rate_limit_holds_across_instances(cluster: TestPostgres) -> Result<(), Fa
     block_on(async {
         let db = cluster.database().await?;
         let instances = [
-            PgStore::connect(db.url(), 2).await?,
-            PgStore::connect(db.url(), 2).await?,
+            Store::open_postgres(db.url(), 2).await?,
+            Store::open_postgres(db.url(), 2).await?,
         ];
         let limit = RateLimitConfig::from(RATE_LIMIT);
         let period = limit.gcra().period();
@@ -510,9 +515,9 @@ fn api_rate_limit_holds_across_instances(cluster: TestPostgres) -> Result<(), Fa
             async move {
                 let mut decisions = Vec::new();
                 for store in instances.iter().cycle().take(count as usize) {
-                    decisions.push(store.api_rate_limit(key.clone(), limit, now).await?);
+                    decisions.push(shared_limit(store, &key, limit, now).await?);
                 }
-                Ok::<_, StoreError>(decisions)
+                Ok::<_, Failed>(decisions)
             }
         };
         let first = requests(2 * burst, NOW, key.clone()).await?;
@@ -534,7 +539,7 @@ fn api_rate_limit_holds_across_instances(cluster: TestPostgres) -> Result<(), Fa
         let halfway = later + limit.gcra().period_micros / 2;
         let [a, _] = &instances;
         assert_eq!(
-            a.api_rate_limit(key.clone(), limit, halfway).await?,
+            shared_limit(a, &key, limit, halfway).await?,
             Decision::Limited {
                 retry_after: period / 2
             }
@@ -542,6 +547,11 @@ fn api_rate_limit_holds_across_instances(cluster: TestPostgres) -> Result<(), Fa
 
         let other = requests(2 * burst, later, vec![0x22_u8; 32]).await?;
         assert_eq!(admitted(&other, period), burst, "another key");
+
+        // SQLite leaves the decision to the in-process limiter.
+        let dir = tempfile::tempdir()?;
+        let sqlite = Store::open_sqlite(&dir.path().join("k.db"))?;
+        assert_eq!(sqlite.api_rate_limit(key, limit, NOW).await?, None);
         Ok(())
     })
 }
@@ -556,8 +566,8 @@ fn api_rate_limit_admits_exactly_the_burst_under_concurrency(
     block_on(async {
         let db = cluster.database().await?;
         let instances = [
-            PgStore::connect(db.url(), 8).await?,
-            PgStore::connect(db.url(), 8).await?,
+            Store::open_postgres(db.url(), 8).await?,
+            Store::open_postgres(db.url(), 8).await?,
         ];
         let limit = RateLimitConfig::from(RATE_LIMIT);
         let tasks: Vec<_> = (0..TASKS)
@@ -566,9 +576,9 @@ fn api_rate_limit_admits_exactly_the_burst_under_concurrency(
                 tokio::spawn(async move {
                     let mut decisions = Vec::new();
                     for _ in 0..EACH {
-                        decisions.push(store.api_rate_limit(vec![0x33; 32], limit, NOW).await?);
+                        decisions.push(shared_limit(&store, &[0x33; 32], limit, NOW).await?);
                     }
-                    Ok::<_, StoreError>(decisions)
+                    Ok::<_, Failed>(decisions)
                 })
             })
             .collect();
@@ -590,13 +600,13 @@ fn api_rate_limit_admits_exactly_the_burst_under_concurrency(
 fn idle_api_rate_limits_are_forgotten(cluster: TestPostgres) -> Result<(), Failed> {
     block_on(async {
         let db = cluster.database().await?;
-        let store = PgStore::connect(db.url(), 2).await?;
+        let store = Store::open_postgres(db.url(), 2).await?;
         let client = connect(db.url()).await?;
         let limit = RateLimitConfig::new(1, 1.0);
         let second = 1_000_000;
         let hour = 3_600 * second;
-        store.api_rate_limit(vec![1; 32], limit, NOW).await?;
-        store.api_rate_limit(vec![2; 32], limit, NOW + hour).await?;
+        shared_limit(&store, &[1; 32], limit, NOW).await?;
+        shared_limit(&store, &[2; 32], limit, NOW + hour).await?;
         assert_eq!(store.forget_spent_rate_limits(NOW).await?, 0);
         assert_eq!(count(&client, "api_rate_limits").await?, 2);
         assert_eq!(store.forget_spent_rate_limits(NOW + hour).await?, 1);
@@ -606,7 +616,7 @@ fn idle_api_rate_limits_are_forgotten(cluster: TestPostgres) -> Result<(), Faile
             .get(0);
         assert_eq!(left, vec![2; 32]);
         assert_eq!(
-            store.api_rate_limit(vec![1; 32], limit, NOW + hour).await?,
+            shared_limit(&store, &[1; 32], limit, NOW + hour).await?,
             Decision::Allowed
         );
         Ok(())

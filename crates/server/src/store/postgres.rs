@@ -1,13 +1,13 @@
-//! The PostgreSQL backend (issue 14, in progress): a pool, each job in a
-//! SERIALIZABLE transaction run again on a serialization failure or deadlock, and the
-//! [`Sql`] implementation over that transaction. Only accounts and API keys so far
-//! (docs/postgres-store.md), and the shared Developer API rate limit, whose single
-//! statements run outside a transaction (autocommit, READ COMMITTED).
+//! The PostgreSQL backend: a pool, each job in a SERIALIZABLE transaction run again on a
+//! serialization failure or deadlock, and the [`Sql`] implementation over that
+//! transaction (docs/postgres-store.md). Jobs of single statements that are atomic alone
+//! (the shared Developer API rate limit) run outside a transaction instead (autocommit,
+//! READ COMMITTED).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -15,9 +15,8 @@ use deadpool_postgres::{Client, Manager, ManagerConfig, Pool, RecyclingMethod, T
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Statement};
 
+use super::StoreError;
 use super::sql::{FromRow, Param, Row, Sql, UNIQUE_TAKEN};
-use super::{Account, ApiKeyInfo, StoreError, accounts, rate_limits};
-use crate::ratelimit::{Decision, RateLimitConfig};
 use crate::store::schema::migrate_postgres;
 
 /// Most runs of one job that keep failing to serialize (each failed run lost to a
@@ -98,6 +97,8 @@ pub(super) struct PgTx<'c> {
     /// Set when a statement failed to serialize: the whole job runs again, whatever the
     /// job made of the error.
     retry: AtomicBool,
+    /// Credits charged by this run (`Sql::note_charge`), counted once it commits.
+    charged: AtomicU64,
 }
 
 impl PgTx<'_> {
@@ -185,11 +186,16 @@ impl Sql for PgTx<'_> {
             .map(|row| T::from_row(&Row::Postgres(row)))
             .collect()
     }
+
+    fn note_charge(&self, amount: i64) {
+        let amount = u64::try_from(amount).unwrap_or(0);
+        self.charged.fetch_add(amount, Ordering::Relaxed);
+    }
 }
 
-/// The store on PostgreSQL (so far accounts and API keys only). Cheap to clone.
+/// A pool on one PostgreSQL database and the way jobs run on it. Cheap to clone.
 #[derive(Clone)]
-pub struct PgStore {
+pub(super) struct PgStore {
     pool: Pool,
     rewritten: Arc<Rewritten>,
 }
@@ -203,7 +209,7 @@ impl std::fmt::Debug for PgStore {
 impl PgStore {
     /// Connects a pool of up to `connections` to `url` (`postgres://USER@HOST:PORT/DB`)
     /// and migrates the database.
-    pub async fn connect(url: &str, connections: usize) -> Result<Self, StoreError> {
+    pub(super) async fn connect(url: &str, connections: usize) -> Result<Self, StoreError> {
         let config: tokio_postgres::Config = url
             .parse()
             .map_err(|err| StoreError::Backend(format!("bad PostgreSQL URL: {err}")))?;
@@ -231,7 +237,7 @@ impl PgStore {
     /// Runs `job` with `args` in a SERIALIZABLE transaction, again (up to [`MAX_ATTEMPTS`]
     /// runs) while it loses to a concurrent transaction. A job is plain database work,
     /// so a run that was rolled back left nothing behind.
-    async fn run<A, T, F>(&self, args: A, job: F) -> Result<T, StoreError>
+    pub(super) async fn run<A, T, F>(&self, args: A, job: F) -> Result<T, StoreError>
     where
         A: Sync,
         F: for<'a> Fn(&'a PgTx<'_>, &'a A) -> JobFuture<'a, T>,
@@ -246,7 +252,7 @@ impl PgStore {
     /// row's lock instead of failing to serialize. Should a statement fail to serialize
     /// anyway (a server whose default isolation is SERIALIZABLE), the job runs again, as
     /// [`PgStore::run`]'s do.
-    async fn run_autocommit<A, T, F>(&self, args: A, job: F) -> Result<T, StoreError>
+    pub(super) async fn run_autocommit<A, T, F>(&self, args: A, job: F) -> Result<T, StoreError>
     where
         A: Sync,
         F: for<'a> Fn(&'a PgTx<'_>, &'a A) -> JobFuture<'a, T>,
@@ -280,14 +286,23 @@ impl PgStore {
                 session,
                 rewritten: &self.rewritten,
                 retry: AtomicBool::new(false),
+                charged: AtomicU64::new(0),
             };
             let result = job(&db, &args).await;
-            let PgTx { session, retry, .. } = db;
+            let PgTx {
+                session,
+                retry,
+                charged,
+                ..
+            } = db;
             let retry = retry.into_inner();
             let tx = match session {
                 Session::Transaction(tx) => tx,
                 // Each statement committed or failed alone: nothing to end.
-                Session::Autocommit(_) if !retry => return result,
+                Session::Autocommit(_) if !retry => {
+                    crate::metrics::credits_charged(charged.into_inner());
+                    return result;
+                }
                 Session::Autocommit(_) => {
                     last = Some(result);
                     continue;
@@ -306,7 +321,10 @@ impl PgStore {
                 }
             };
             match tx.commit().await {
-                Ok(()) => return Ok(value),
+                Ok(()) => {
+                    crate::metrics::credits_charged(charged.into_inner());
+                    return Ok(value);
+                }
                 Err(err) if is_retryable(&err) => {
                     last = Some(Err(StoreError::Backend(detail(&err))));
                 }
@@ -319,128 +337,6 @@ impl PgStore {
                 "transaction conflicts {MAX_ATTEMPTS} times in a row"
             ))),
         }
-    }
-
-    /// The server secret stored in the database, created from `candidate` on first use.
-    pub async fn server_secret(&self, candidate: Vec<u8>) -> Result<Vec<u8>, StoreError> {
-        self.run(candidate, |db, candidate| {
-            Box::pin(accounts::server_secret(db, candidate))
-        })
-        .await
-    }
-
-    /// Creates an account.
-    pub async fn create_account(&self, name: String, now: i64) -> Result<Account, StoreError> {
-        self.run((name, now), |db, (name, now)| {
-            Box::pin(accounts::create(db, name, *now))
-        })
-        .await
-    }
-
-    /// An account by name.
-    pub async fn account_by_name(&self, name: String) -> Result<Account, StoreError> {
-        self.run(name, |db, name| Box::pin(accounts::by_name(db, name)))
-            .await
-    }
-
-    /// An account by id.
-    pub async fn account(&self, id: i64) -> Result<Account, StoreError> {
-        self.run(id, |db, id| Box::pin(accounts::by_id(db, *id)))
-            .await
-    }
-
-    /// Every account.
-    pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
-        self.run((), |db, ()| Box::pin(accounts::list(db))).await
-    }
-
-    /// Adds `amount` credits (may be negative, never below zero).
-    pub async fn add_credits(&self, name: String, amount: i64) -> Result<Account, StoreError> {
-        self.run((name, amount), |db, (name, amount)| {
-            Box::pin(accounts::add_credits(db, name, *amount))
-        })
-        .await
-    }
-
-    /// Suspends or reinstates an account.
-    pub async fn set_suspended(
-        &self,
-        name: String,
-        suspended: bool,
-    ) -> Result<Account, StoreError> {
-        self.run((name, suspended), |db, (name, suspended)| {
-            Box::pin(accounts::set_suspended(db, name, *suspended))
-        })
-        .await
-    }
-
-    /// Stores the hash of a new API key for an account; returns the key id.
-    pub async fn insert_api_key(
-        &self,
-        account: String,
-        key_hash: Vec<u8>,
-        now: i64,
-    ) -> Result<i64, StoreError> {
-        self.run((account, key_hash, now), |db, (account, key_hash, now)| {
-            Box::pin(accounts::insert_api_key(db, account, key_hash, *now))
-        })
-        .await
-    }
-
-    /// The API keys of an account (never the keys themselves), oldest first.
-    pub async fn list_api_keys(&self, account: String) -> Result<Vec<ApiKeyInfo>, StoreError> {
-        self.run(account, |db, account| {
-            Box::pin(accounts::list_api_keys(db, account))
-        })
-        .await
-    }
-
-    /// Revokes an API key by id.
-    pub async fn revoke_api_key(&self, id: i64) -> Result<(), StoreError> {
-        self.run(id, |db, id| Box::pin(accounts::revoke_api_key(db, *id)))
-            .await
-    }
-
-    /// Revokes an API key by hash.
-    pub async fn revoke_api_key_by_hash(&self, key_hash: Vec<u8>) -> Result<(), StoreError> {
-        self.run(key_hash, |db, key_hash| {
-            Box::pin(accounts::revoke_api_key_by_hash(db, key_hash))
-        })
-        .await
-    }
-
-    /// The account id of a live (not revoked) API key.
-    pub async fn authenticate(&self, key_hash: Vec<u8>) -> Result<i64, StoreError> {
-        self.run(key_hash, |db, key_hash| {
-            Box::pin(accounts::authenticate(db, key_hash))
-        })
-        .await
-    }
-}
-
-impl PgStore {
-    /// One Developer API request of the API key whose hash is `key_hash`, at `now_micros`
-    /// on the server clock, against `limit` shared by every instance on this database.
-    pub async fn api_rate_limit(
-        &self,
-        key_hash: Vec<u8>,
-        limit: RateLimitConfig,
-        now_micros: i64,
-    ) -> Result<Decision, StoreError> {
-        let gcra = limit.gcra();
-        self.run_autocommit((key_hash, now_micros), move |db, (key_hash, now)| {
-            Box::pin(rate_limits::take(db, key_hash, gcra, *now))
-        })
-        .await
-    }
-
-    /// Forgets the rate-limit state of API keys idle long enough to be as good as new at
-    /// `now_micros`; how many.
-    pub async fn forget_spent_rate_limits(&self, now_micros: i64) -> Result<u64, StoreError> {
-        self.run_autocommit(now_micros, |db, now| {
-            Box::pin(rate_limits::forget_spent(db, *now))
-        })
-        .await
     }
 }
 
