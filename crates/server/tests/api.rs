@@ -640,12 +640,16 @@ async fn internal_error_hides_the_cause_and_carries_a_request_id() {
 }
 
 /// 429 with Retry-After once the burst is used; the limiter admits burst + sustained x
-/// seconds within 2 % over real HTTP.
+/// seconds within 2 % over real HTTP. Only accounts and API keys are needed, so that it
+/// runs on either backend (PostgreSQL: the limit shared through the database).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limit_per_api_key_over_http() {
     let server = TestServer::start().await.unwrap();
-    let seed = server.seed().await.unwrap();
-    let other = server.seed().await.unwrap();
+    let key = |name: &'static str| async move {
+        server.admin().create_account(name).await.unwrap();
+        server.admin().issue_api_key(name).await.unwrap().key
+    };
+    let (limited_key, other_key) = (key("limited").await, key("other").await);
     let c = client();
     let url = server.url("/v1/account");
     let window = Duration::from_secs(2);
@@ -654,7 +658,7 @@ async fn rate_limit_per_api_key_over_http() {
     let mut last = start;
     let mut limited = None;
     while start.elapsed() < window {
-        let response = c.get(&url).bearer_auth(&seed.api_key).send().await.unwrap();
+        let response = c.get(&url).bearer_auth(&limited_key).send().await.unwrap();
         last = Instant::now();
         if response.status() == 200 {
             admitted += 1;
@@ -675,11 +679,6 @@ async fn rate_limit_per_api_key_over_http() {
         "admitted {admitted}, expected {expected:.1} in {elapsed:.3}s"
     );
     // Another key has its own bucket.
-    let response = c
-        .get(&url)
-        .bearer_auth(&other.api_key)
-        .send()
-        .await
-        .unwrap();
+    let response = c.get(&url).bearer_auth(&other_key).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }

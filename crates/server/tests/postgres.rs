@@ -7,10 +7,14 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::future::Future;
 
-use keyward_errors::RATE_LIMIT;
-use keyward_server::RateLimitConfig;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use keyward_errors::{ApiError, RATE_LIMIT};
 use keyward_server::ratelimit::Decision;
+use keyward_server::store::Database;
 use keyward_server::store::schema::{MigrationError, SCHEMA_VERSION, migrate, migrate_postgres};
+use keyward_server::{Config, RateLimitConfig, RunningServer};
 use keyward_server::{Store, StoreError, TestDatabase, TestPostgres, TestPostgresError};
 use libtest_mimic::{Arguments, Failed, Trial};
 use tokio_postgres::{Client, NoTls};
@@ -45,6 +49,10 @@ const TESTS: &[(&str, Test)] = &[
     (
         "idle_api_rate_limits_are_forgotten",
         idle_api_rate_limits_are_forgotten,
+    ),
+    (
+        "api_rate_limit_is_cluster_wide_over_http",
+        api_rate_limit_is_cluster_wide_over_http,
     ),
 ];
 
@@ -619,6 +627,88 @@ fn idle_api_rate_limits_are_forgotten(cluster: TestPostgres) -> Result<(), Faile
             shared_limit(&store, &[1; 32], limit, NOW + hour).await?,
             Decision::Allowed
         );
+        Ok(())
+    })
+}
+
+/// Two server instances on one database over HTTP, one API key, requests alternating
+/// between them: the cluster admits the burst plus what refilled while they ran, not
+/// twice the burst, and refuses with the same `rate_limited` answer as one instance
+/// does. The failed-API-key limit stays per instance: each refuses after its own burst.
+fn api_rate_limit_is_cluster_wide_over_http(cluster: TestPostgres) -> Result<(), Failed> {
+    const FAILURE_BURST: u32 = 3;
+    block_on(async {
+        let db = cluster.database().await?;
+        let start = |url: String| async move {
+            let mut config = Config::new(Database::Postgres(url));
+            config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+            config.postgres_connections = 4;
+            config.api_key_failure_limit = Some(RateLimitConfig::new(FAILURE_BURST, 0.01));
+            keyward_server::spawn(config).await
+        };
+        let instances = [
+            start(db.url().to_owned()).await?,
+            start(db.url().to_owned()).await?,
+        ];
+        let admin = instances[0].admin();
+        admin.create_account("cluster").await?;
+        let key = admin.issue_api_key("cluster").await?.key;
+        let http = reqwest::Client::new();
+        let get = |server: &RunningServer, key: &str| {
+            http.get(format!("{}/v1/account", server.base_url()))
+                .bearer_auth(key)
+                .send()
+        };
+
+        let burst = RATE_LIMIT.burst_per_second;
+        let begun = Instant::now();
+        let mut admitted = 0_u32;
+        let mut refusal = None;
+        for server in instances.iter().cycle().take(2 * burst as usize) {
+            let response = get(server, &key).await?;
+            if response.status().is_success() {
+                admitted += 1;
+            } else if refusal.is_none() {
+                refusal = Some(response);
+            }
+        }
+        // At most the burst and every token refilled meanwhile (one more for rounding).
+        let most = f64::from(burst)
+            + f64::from(RATE_LIMIT.sustained_per_second) * begun.elapsed().as_secs_f64()
+            + 1.0;
+        assert!(
+            admitted >= burst && f64::from(admitted) <= most,
+            "admitted {admitted}, at most {most:.1}"
+        );
+        let refusal = refusal.ok_or("never refused")?;
+        assert_eq!(
+            refusal.status().as_u16(),
+            ApiError::RateLimited.http_status()
+        );
+        let retry_after: u64 = refusal.headers()["retry-after"].to_str()?.parse()?;
+        assert!(retry_after >= 1, "{retry_after}");
+        let body: serde_json::Value = refusal.json().await?;
+        assert_eq!(body["error"], ApiError::RateLimited.code(), "{body}");
+
+        // Per instance: each counts this client's failed key checks alone.
+        let unknown = format!("kw_{}", "0".repeat(48));
+        for server in &instances {
+            for _ in 0..FAILURE_BURST {
+                let response = get(server, &unknown).await?;
+                assert_eq!(
+                    response.status().as_u16(),
+                    ApiError::InvalidApiKey.http_status()
+                );
+            }
+            let response = get(server, &unknown).await?;
+            assert_eq!(
+                response.status().as_u16(),
+                ApiError::RateLimited.http_status()
+            );
+        }
+        for server in instances {
+            server.shutdown().await?;
+        }
         Ok(())
     })
 }
