@@ -491,6 +491,14 @@ async fn shared_limit(
         .ok_or_else(|| "no shared rate limit on PostgreSQL".into())
 }
 
+/// Two stores on `db`, each with a pool of `connections`: two server instances' worth.
+async fn two_instances(db: &TestDatabase, connections: usize) -> Result<[Store; 2], Failed> {
+    Ok([
+        Store::open_postgres(db.url(), connections).await?,
+        Store::open_postgres(db.url(), connections).await?,
+    ])
+}
+
 /// How many of `decisions` were admitted; every refusal is asserted to say `retry_after`.
 fn admitted(decisions: &[Decision], retry_after: std::time::Duration) -> u32 {
     let mut admitted = 0;
@@ -510,10 +518,7 @@ fn admitted(decisions: &[Decision], retry_after: std::time::Duration) -> u32 {
 fn api_rate_limit_holds_across_instances(cluster: TestPostgres) -> Result<(), Failed> {
     block_on(async {
         let db = cluster.database().await?;
-        let instances = [
-            Store::open_postgres(db.url(), 2).await?,
-            Store::open_postgres(db.url(), 2).await?,
-        ];
+        let instances = two_instances(&db, 2).await?;
         let limit = RateLimitConfig::from(RATE_LIMIT);
         let period = limit.gcra().period();
         let burst = RATE_LIMIT.burst_per_second;
@@ -573,10 +578,7 @@ fn api_rate_limit_admits_exactly_the_burst_under_concurrency(
     const EACH: usize = 10;
     block_on(async {
         let db = cluster.database().await?;
-        let instances = [
-            Store::open_postgres(db.url(), 8).await?,
-            Store::open_postgres(db.url(), 8).await?,
-        ];
+        let instances = two_instances(&db, 8).await?;
         let limit = RateLimitConfig::from(RATE_LIMIT);
         let tasks: Vec<_> = (0..TASKS)
             .map(|task| {
