@@ -54,6 +54,10 @@ const TESTS: &[(&str, Test)] = &[
         "api_rate_limit_is_cluster_wide_over_http",
         api_rate_limit_is_cluster_wide_over_http,
     ),
+    (
+        "a_failing_shared_limit_falls_back_to_the_instance",
+        a_failing_shared_limit_falls_back_to_the_instance,
+    ),
 ];
 
 fn main() {
@@ -633,33 +637,36 @@ fn idle_api_rate_limits_are_forgotten(cluster: TestPostgres) -> Result<(), Faile
     })
 }
 
+/// The failed-API-key limit of [`instance`]s.
+const FAILURE_BURST: u32 = 3;
+/// The Developer API limit of [`instance`]s: it refills slowly (1/s), so that the requests
+/// of a test barely refill it.
+const LIMIT: RateLimitConfig = RateLimitConfig {
+    burst: 20,
+    per_second: 1.0,
+};
+
+/// A server instance on `db`, with [`LIMIT`] and [`FAILURE_BURST`].
+async fn instance(db: &TestDatabase) -> Result<RunningServer, Failed> {
+    let mut config = Config::new(Database::Postgres(db.url().to_owned()));
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.postgres_connections = 4;
+    config.api_rate_limit = LIMIT;
+    config.api_key_failure_limit = Some(RateLimitConfig::new(FAILURE_BURST, 0.01));
+    Ok(keyward_server::spawn(config).await?)
+}
+
 /// Two server instances on one database over HTTP, one API key, requests alternating
 /// between them: the cluster admits the burst plus what refilled while they ran, not
 /// twice the burst, and refuses with the same `rate_limited` answer as one instance
 /// does. The failed-API-key limit stays per instance: each refuses after its own burst.
 ///
-/// The limit refills slowly here (1/s), so that two per-instance limits (at least twice
+/// The limit refills slowly ([`LIMIT`]), so that two per-instance limits (at least twice
 /// the burst) stay apart from one shared limit however slowly the requests go.
 fn api_rate_limit_is_cluster_wide_over_http(cluster: TestPostgres) -> Result<(), Failed> {
-    const FAILURE_BURST: u32 = 3;
-    const LIMIT: RateLimitConfig = RateLimitConfig {
-        burst: 20,
-        per_second: 1.0,
-    };
     block_on(async {
         let db = cluster.database().await?;
-        let start = |url: String| async move {
-            let mut config = Config::new(Database::Postgres(url));
-            config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-            config.postgres_connections = 4;
-            config.api_rate_limit = LIMIT;
-            config.api_key_failure_limit = Some(RateLimitConfig::new(FAILURE_BURST, 0.01));
-            keyward_server::spawn(config).await
-        };
-        let instances = [
-            start(db.url().to_owned()).await?,
-            start(db.url().to_owned()).await?,
-        ];
+        let instances = [instance(&db).await?, instance(&db).await?];
         let admin = instances[0].admin();
         admin.create_account("cluster").await?;
         let key = admin.issue_api_key("cluster").await?.key;
@@ -717,6 +724,36 @@ fn api_rate_limit_is_cluster_wide_over_http(cluster: TestPostgres) -> Result<(),
         for server in instances {
             server.shutdown().await?;
         }
+        Ok(())
+    })
+}
+
+/// When the shared limit cannot be read (its table is gone), requests are not answered
+/// `internal_error`: the instance's own limiter decides, and still refuses past the burst.
+fn a_failing_shared_limit_falls_back_to_the_instance(cluster: TestPostgres) -> Result<(), Failed> {
+    block_on(async {
+        let db = cluster.database().await?;
+        let server = instance(&db).await?;
+        server.admin().create_account("fallback").await?;
+        let key = server.admin().issue_api_key("fallback").await?.key;
+        connect(db.url())
+            .await?
+            .batch_execute("DROP TABLE api_rate_limits")
+            .await?;
+        let http = reqwest::Client::new();
+        let url = format!("{}/v1/account", server.base_url());
+        let mut statuses = Vec::new();
+        for _ in 0..=LIMIT.burst {
+            let response = http.get(&url).bearer_auth(&key).send().await?;
+            statuses.push(response.status().as_u16());
+        }
+        let admitted = statuses.iter().filter(|status| **status == 200).count();
+        assert_eq!(admitted, LIMIT.burst as usize, "{statuses:?}");
+        assert_eq!(
+            statuses.last().copied(),
+            Some(ApiError::RateLimited.http_status())
+        );
+        server.shutdown().await?;
         Ok(())
     })
 }
