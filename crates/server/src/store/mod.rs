@@ -748,27 +748,27 @@ impl Store {
         secret: String,
         now: i64,
     ) -> Result<CreatedApp, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                apps::create(c, account_id, &app, &public_id, &secret, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app, public_id, secret, now| {
+                apps::create(db, *account_id, app, public_id, secret, *now)
+            }
+        )
     }
 
     /// The apps of an account (`now`: the day of their `credits_used_today`).
     pub async fn list_apps(&self, account_id: i64, now: i64) -> Result<Vec<App>, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| apps::list(c, account_id, now))
-            .await
+        job!(self, Sessions::Unchanged, |db, account_id, now| {
+            apps::list(db, *account_id, *now)
+        })
     }
 
     /// One app of an account (`now`: the day of its `credits_used_today`).
     pub async fn app(&self, account_id: i64, app_id: String, now: i64) -> Result<App, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                apps::get(c, account_id, &app_id, now)
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, account_id, app_id, now| {
+            apps::get(db, *account_id, app_id, *now)
+        })
     }
 
     /// Updates an app (`now`: the creation time of a first signing key, and the day of its
@@ -780,11 +780,13 @@ impl Store {
         patch: AppPatch,
         now: i64,
     ) -> Result<App, StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                apps::update(c, account_id, &app_id, &patch, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::MayChange,
+            |db, account_id, app_id, patch, now| {
+                apps::update(db, *account_id, app_id, patch, *now)
+            }
+        )
     }
 
     /// Adds a staged signing key to an ed25519 app (not signing until a rotation).
@@ -795,11 +797,13 @@ impl Store {
         key: NewSigningKey,
         now: i64,
     ) -> Result<App, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                signing_keys::stage(c, account_id, &app_id, &key, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app_id, key, now| {
+                signing_keys::stage(db, *account_id, app_id, key, *now)
+            }
+        )
     }
 
     /// Activates the newest staged signing key of an ed25519 app, or `key` when none is
@@ -811,11 +815,13 @@ impl Store {
         key: NewSigningKey,
         now: i64,
     ) -> Result<App, StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                signing_keys::rotate(c, account_id, &app_id, &key, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::MayChange,
+            |db, account_id, app_id, key, now| {
+                signing_keys::rotate(db, *account_id, app_id, key, *now)
+            }
+        )
     }
 
     /// Deletes a signing key that is not active.
@@ -825,11 +831,13 @@ impl Store {
         app_id: String,
         key_id: String,
     ) -> Result<(), StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                signing_keys::delete(c, account_id, &app_id, &key_id)
-            })
-            .await
+        job!(
+            self,
+            Sessions::MayChange,
+            |db, account_id, app_id, key_id| {
+                signing_keys::delete(db, *account_id, app_id, key_id)
+            }
+        )
     }
 
     /// Adds an allow or deny entry.
@@ -842,11 +850,13 @@ impl Store {
         value: String,
         now: i64,
     ) -> Result<AccessRule, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                apps::add_rule(c, account_id, &app_id, list, kind, &value, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app_id, list, kind, value, now| {
+                apps::add_rule(db, *account_id, app_id, *list, *kind, value, *now)
+            }
+        )
     }
 
     /// The allow and deny entries of an app.
@@ -855,11 +865,9 @@ impl Store {
         account_id: i64,
         app_id: String,
     ) -> Result<Vec<AccessRule>, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                apps::list_rules(c, account_id, &app_id)
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, account_id, app_id| {
+            apps::list_rules(db, *account_id, app_id)
+        })
     }
 
     /// Deletes an allow or deny entry.
@@ -869,11 +877,13 @@ impl Store {
         app_id: String,
         rule_id: i64,
     ) -> Result<(), StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                apps::delete_rule(c, account_id, &app_id, rule_id)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app_id, rule_id| {
+                apps::delete_rule(db, *account_id, app_id, *rule_id)
+            }
+        )
     }
 
     // ----- licenses -----
@@ -978,27 +988,27 @@ impl Store {
         events: Vec<String>,
         now: i64,
     ) -> Result<Webhook, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                webhooks::create(c, account_id, &url, &events, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, url, events, now| {
+                webhooks::create(db, *account_id, url, events, *now)
+            }
+        )
     }
 
     /// The webhooks of an account.
     pub async fn list_webhooks(&self, account_id: i64) -> Result<Vec<Webhook>, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| webhooks::list(c, account_id))
-            .await
+        job!(self, Sessions::Unchanged, |db, account_id| {
+            webhooks::list(db, *account_id)
+        })
     }
 
     /// Deletes a webhook of the account ([`StoreError::NotFound`] for another account's).
     pub async fn delete_webhook(&self, account_id: i64, id: i64) -> Result<(), StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                webhooks::delete(c, account_id, id)
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, account_id, id| {
+            webhooks::delete(db, *account_id, *id)
+        })
     }
 
     // ----- public auth -----
