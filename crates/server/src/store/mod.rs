@@ -487,7 +487,7 @@ impl Store {
         self.worker
             .call_then(
                 Sessions::Unchanged,
-                move |c| auth::count_pending(c, &pending, now),
+                move |c| run_ready(auth::count_pending(&Sqlite(c), &pending, now)),
                 move |result| sessions.finish_pending(taken, result),
             )
             .await
@@ -892,7 +892,9 @@ impl Store {
         now: i64,
     ) -> Result<ValidateOutcome, StoreError> {
         self.worker
-            .call(Sessions::Unchanged, move |c| auth::validate(c, &input, now))
+            .call(Sessions::Unchanged, move |c| {
+                run_ready(auth::validate(&Sqlite(c), &input, now))
+            })
             .await
     }
 
@@ -900,7 +902,9 @@ impl Store {
     pub async fn forget_old_nonces(&self, now: i64) -> Result<usize, StoreError> {
         let before = now.saturating_sub(auth::REPLAY_WINDOW_SECS);
         self.worker
-            .call(Sessions::Unchanged, move |c| auth::forget_nonces(c, before))
+            .call(Sessions::Unchanged, move |c| {
+                run_ready(auth::forget_nonces(&Sqlite(c), before))
+            })
             .await
     }
 
@@ -945,7 +949,7 @@ impl Store {
             .worker
             .call_then(
                 Sessions::Unchanged,
-                move |c| auth::heartbeat(c, &job, now, flushed),
+                move |c| run_ready(auth::heartbeat(&Sqlite(c), &job, now, flushed)),
                 move |result| sessions.finish(&input, ticket, result),
             )
             .await;

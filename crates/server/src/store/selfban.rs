@@ -10,6 +10,7 @@ use rusqlite::{Connection, params};
 
 use super::StoreError;
 use super::auth::{app_state, first_use, license_state};
+use super::sql::{Sqlite, run_ready};
 use crate::ipnet::IpNet;
 use crate::secret::constant_time_eq;
 
@@ -98,7 +99,8 @@ pub(super) fn selfban(
     } else {
         SelfBanError::InvalidApp
     };
-    let Some(app) = app_state(c, &input.app_id)?.filter(|app| app.active) else {
+    let Some(app) = run_ready(app_state(&Sqlite(c), &input.app_id))?.filter(|app| app.active)
+    else {
         return Ok(Err(unproven));
     };
     let license_key = match &input.proof {
@@ -111,7 +113,7 @@ pub(super) fn selfban(
             if !constant_time_eq(app.secret.as_bytes(), app_secret.as_bytes()) {
                 return Ok(Err(SelfBanError::InvalidApp));
             }
-            if !first_use(c, app.id, nonce, now)? {
+            if !run_ready(first_use(&Sqlite(c), app.id, nonce, now))? {
                 return Ok(Err(SelfBanError::ReplayDetected));
             }
             license_key
@@ -124,7 +126,7 @@ pub(super) fn selfban(
         return Ok(Err(SelfBanError::RevokeRequiresSession));
     }
     // A session's device must still be bound (a HWID reset ends its sessions).
-    let license = license_state(c, app.id, license_key, &input.hwid)?
+    let license = run_ready(license_state(&Sqlite(c), app.id, license_key, &input.hwid))?
         .filter(|license| !session || license.bound);
     let Some(license) = license else {
         return Ok(Err(if session {
