@@ -3,12 +3,13 @@
 //! few conveniences (apps, licenses) for seeding tests.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::clock::Clock;
 use crate::secret::{self, API_KEY_PREFIX};
 use crate::store::{
-    Account, ApiKeyInfo, App, AppPatch, CreatedApp, License, NewApp, NewLicenses, Store, StoreError,
+    Account, ApiKeyInfo, App, AppPatch, CreatedApp, Database, License, NewApp, NewLicenses, Store,
+    StoreError,
 };
 
 /// Why an admin operation failed.
@@ -103,6 +104,9 @@ impl fmt::Debug for IssuedApiKey {
     }
 }
 
+/// Connections of the admin CLI to PostgreSQL: it runs one operation at a time.
+const ADMIN_POSTGRES_CONNECTIONS: usize = 2;
+
 /// Administrative access to a store.
 #[derive(Debug, Clone)]
 pub struct Admin {
@@ -116,19 +120,24 @@ impl Admin {
         Self { store, clock }
     }
 
-    /// Opens (creating and migrating if needed) the database at `path`.
-    pub fn open(path: &Path) -> Result<Self, AdminError> {
-        let store = Store::open_sqlite(path).map_err(AdminError::Storage)?;
+    /// Opens (creating a SQLite file, and migrating, if needed) `database`.
+    pub async fn open(database: &Database) -> Result<Self, AdminError> {
+        let store = Store::open(database, ADMIN_POSTGRES_CONNECTIONS)
+            .await
+            .map_err(AdminError::Storage)?;
         Ok(Self::new(store, Clock::system()))
     }
 
-    /// Opens (migrating if needed) the database at `path`, which must exist:
-    /// [`AdminError::NoDatabase`] otherwise, and nothing is created.
-    pub fn open_existing(path: &Path) -> Result<Self, AdminError> {
-        if !path.exists() {
-            return Err(AdminError::NoDatabase(path.to_owned()));
+    /// Opens (migrating if needed) `database`, which must exist:
+    /// [`AdminError::NoDatabase`] for a missing SQLite file, and nothing is created (a
+    /// PostgreSQL database is never created).
+    pub async fn open_existing(database: &Database) -> Result<Self, AdminError> {
+        if let Database::Sqlite(path) = database
+            && !path.exists()
+        {
+            return Err(AdminError::NoDatabase(path.clone()));
         }
-        Self::open(path)
+        Self::open(database).await
     }
 
     /// The underlying store.

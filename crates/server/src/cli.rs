@@ -13,6 +13,7 @@ pub use crate::conn::ConnectionArgs;
 use crate::ipnet::IpNet;
 use crate::ratelimit::RateLimitConfig;
 use crate::secret::Secret;
+use crate::store::Database;
 
 /// Keyward license server.
 #[derive(Debug, Parser)]
@@ -51,9 +52,14 @@ pub enum Command {
 /// `serve` flags.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// SQLite database file (created and migrated on start).
-    #[arg(long, env = "KEYWARD_DB", default_value = "./keyward.db")]
-    pub db: PathBuf,
+    /// The database: a SQLite file (created and migrated on start), or a PostgreSQL URL
+    /// `postgres://USER[:PASSWORD]@HOST:PORT/DB` (the database must exist; migrated on
+    /// start). Prefer the environment variable when the URL holds a password.
+    #[arg(long, env = "KEYWARD_DB", default_value = "./keyward.db", value_parser = parse_database, hide_env_values = true)]
+    pub db: Database,
+    /// Most connections to a PostgreSQL database (per instance).
+    #[arg(long, env = "KEYWARD_DB_CONNECTIONS", default_value_t = crate::store::DEFAULT_POSTGRES_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+    pub db_connections: usize,
     /// Address to listen on.
     #[arg(long, env = "KEYWARD_LISTEN", default_value = config::DEFAULT_LISTEN)]
     pub listen: SocketAddr,
@@ -109,13 +115,22 @@ pub struct ServeArgs {
     pub tls_key: Option<PathBuf>,
 }
 
+/// `--db`: a PostgreSQL URL or a SQLite path.
+fn parse_database(text: &str) -> Result<Database, String> {
+    if text.is_empty() {
+        return Err("the database must be a SQLite path or a postgres:// URL".to_owned());
+    }
+    Ok(Database::parse(text))
+}
+
 /// Smallest accepted `--server-secret`.
 pub const MIN_SECRET_LEN: usize = 32;
 
 impl ServeArgs {
     /// The server configuration, or why the flags are unusable.
     pub fn config(&self) -> Result<Config, String> {
-        let mut config = Config::new(&self.db);
+        let mut config = Config::new(self.db.clone());
+        config.postgres_connections = self.db_connections;
         config.listen = self.listen;
         if let Some(secret) = &self.server_secret {
             if secret.len() < MIN_SECRET_LEN {
@@ -172,11 +187,12 @@ fn limit_flags(burst: u32, rate: f64, rate_flag: &str) -> Result<Option<RateLimi
 /// `admin` flags.
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// SQLite database file; it must exist unless `--create` is given.
-    #[arg(long, env = "KEYWARD_DB", default_value = "./keyward.db")]
-    pub db: PathBuf,
-    /// Create the database if there is none at `--db` (without it, a missing database
-    /// is an error: exit code 6).
+    /// The database, as `serve --db` takes it: a SQLite file, which must exist unless
+    /// `--create` is given, or a PostgreSQL URL (the database must exist).
+    #[arg(long, env = "KEYWARD_DB", default_value = "./keyward.db", value_parser = parse_database, hide_env_values = true)]
+    pub db: Database,
+    /// Create the SQLite file if there is none at `--db` (without it, a missing file is
+    /// an error: exit code 6).
     #[arg(long)]
     pub create: bool,
     /// The operation.
@@ -241,9 +257,9 @@ pub enum AdminOp {
 pub async fn run_admin(args: AdminArgs) -> ExitCode {
     let result = async {
         let admin = if args.create {
-            Admin::open(&args.db)?
+            Admin::open(&args.db).await?
         } else {
-            Admin::open_existing(&args.db)?
+            Admin::open_existing(&args.db).await?
         };
         run_op(&admin, args.op).await
     }

@@ -1,7 +1,6 @@
 //! Server configuration.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use keyward_errors::RATE_LIMIT;
@@ -12,6 +11,7 @@ pub use crate::conn::tls::{RELOAD_POLL as TLS_RELOAD_POLL, TlsFiles};
 use crate::ipnet::IpNet;
 use crate::ratelimit::{DEFAULT_MAX_KEYS, RateLimitConfig};
 use crate::secret::Secret;
+use crate::store::{DEFAULT_POSTGRES_CONNECTIONS, Database};
 
 /// Default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -23,8 +23,11 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 /// Everything a server needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// SQLite database file (created and migrated on start).
-    pub db_path: PathBuf,
+    /// The database: a SQLite file (created and migrated on start) or a PostgreSQL
+    /// database (migrated on start).
+    pub database: Database,
+    /// Most connections to a PostgreSQL database (unused with SQLite).
+    pub postgres_connections: usize,
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
     /// Secret that authenticates session tokens. `None`: generated on first start and
@@ -59,10 +62,11 @@ pub struct Config {
 }
 
 impl Config {
-    /// The defaults, with the database at `db_path`.
-    pub fn new(db_path: impl Into<PathBuf>) -> Self {
+    /// The defaults, with `database` (a SQLite path, or a [`Database`]).
+    pub fn new(database: impl Into<Database>) -> Self {
         Self {
-            db_path: db_path.into(),
+            database: database.into(),
+            postgres_connections: DEFAULT_POSTGRES_CONNECTIONS,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             server_secret: None,
             session_ttl: DEFAULT_SESSION_TTL,

@@ -50,4 +50,4 @@ pub use store::{Store, StoreError};
 #[cfg(all(feature = "test-util", unix))]
 pub use testing::postgres::{TestDatabase, TestPostgres, TestPostgresError};
 #[cfg(feature = "test-util")]
-pub use testing::{SEED_CREDITS, Seed, TestServer};
+pub use testing::{KeptDatabase, SEED_CREDITS, Seed, TEST_BACKEND_VAR, TestBackend, TestServer};

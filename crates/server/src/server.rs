@@ -100,7 +100,7 @@ impl RunningServer {
 
 /// The state (store, server secret) for `config`.
 async fn prepare(config: &Config) -> Result<(AppState, Store), ServerError> {
-    let store = Store::open_sqlite(&config.db_path)?;
+    let store = Store::open(&config.database, config.postgres_connections).await?;
     let secret = match &config.server_secret {
         Some(secret) => secret.clone(),
         None => {
@@ -181,7 +181,7 @@ pub async fn serve(
     tracing::info!(
         addr = %public.addr()?,
         scheme = if public.tls.is_some() { "https" } else { "http" },
-        db = %config.db_path.display(),
+        db = %config.database.display(),
         open_file_limit = %public
             .limits
             .open_file_limit

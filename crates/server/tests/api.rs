@@ -318,7 +318,7 @@ async fn failed_api_key_checks_are_limited_per_client_before_any_lookup() {
     let retry_after = retry_after_secs(&response);
     assert!((1..=100).contains(&retry_after), "{retry_after}");
     expect_api_error(response, ApiError::RateLimited).await;
-    drop_table(&server, "api_keys");
+    drop_table(&server, "api_keys").await;
     for key in [guess(BURST + 1), seed.api_key.clone()] {
         let response = c.get(&url).bearer_auth(key).send().await.unwrap();
         expect_api_error(response, ApiError::RateLimited).await;
@@ -628,7 +628,7 @@ async fn no_credits_changes_nothing() {
 async fn internal_error_hides_the_cause_and_carries_a_request_id() {
     let server = TestServer::start().await.unwrap();
     let seed = server.seed().await.unwrap();
-    drop_table(&server, "webhooks");
+    drop_table(&server, "webhooks").await;
     let response = api(&server, &seed, Method::GET, "/v1/webhooks")
         .send()
         .await

@@ -244,7 +244,7 @@ async fn each_operation_answers_only_declared_codes() {
         "licenses",
         "apps",
     ] {
-        drop_table(&server, table);
+        drop_table(&server, table).await;
     }
     answered.extend(every_operation(&server, &seed, &Ids::of(&seed)).await);
 

@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::future::Future;
 
-use keyward_server::store::PgStore;
 use keyward_server::store::schema::{MigrationError, SCHEMA_VERSION, migrate, migrate_postgres};
 use keyward_server::{Store, StoreError, TestDatabase, TestPostgres, TestPostgresError};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -260,22 +259,6 @@ fn schema_matches_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
     })
 }
 
-/// One store of either backend, for running the same operations on both.
-enum Backend {
-    Sqlite(Store),
-    Postgres(PgStore),
-}
-
-/// `backend.method(args).await` on whichever store `backend` holds.
-macro_rules! on {
-    ($backend:expr, $method:ident($($arg:expr),*)) => {
-        match $backend {
-            Backend::Sqlite(store) => store.$method($($arg),*).await,
-            Backend::Postgres(store) => store.$method($($arg),*).await,
-        }
-    };
-}
-
 /// The answers of a sequence of operations, in order, to compare across backends.
 #[derive(Default)]
 struct Transcript(Vec<String>);
@@ -295,24 +278,24 @@ impl Transcript {
 
 /// Accounts and API keys through every operation, with what each backend must answer
 /// checked on the way; the transcript of all answers.
-async fn account_operations(backend: &Backend) -> Vec<String> {
+async fn account_operations(backend: &Store) -> Vec<String> {
     let mut log = Transcript::default();
     let alice = log.note(
         "create alice",
-        on!(backend, create_account("alice".into(), 100)),
+        backend.create_account("alice".into(), 100).await,
     );
     assert_eq!(alice.as_ref().map(|a| a.credits).ok(), Some(0), "{alice:?}");
     log.record(
         "create bob",
-        &on!(backend, create_account("bob".into(), 101)),
+        &backend.create_account("bob".into(), 101).await,
     );
     let taken = log.note(
         "alice again",
-        on!(backend, create_account("alice".into(), 102)),
+        backend.create_account("alice".into(), 102).await,
     );
     assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
 
-    let added = log.note("add 50", on!(backend, add_credits("alice".into(), 50)));
+    let added = log.note("add 50", backend.add_credits("alice".into(), 50).await);
     assert_eq!(
         added.as_ref().map(|a| a.credits).ok(),
         Some(50),
@@ -320,18 +303,18 @@ async fn account_operations(backend: &Backend) -> Vec<String> {
     );
     let overflow = log.note(
         "add max",
-        on!(backend, add_credits("alice".into(), i64::MAX)),
+        backend.add_credits("alice".into(), i64::MAX).await,
     );
     assert!(
         matches!(overflow, Err(StoreError::Overflow)),
         "{overflow:?}"
     );
-    let negative = log.note("take 51", on!(backend, add_credits("alice".into(), -51)));
+    let negative = log.note("take 51", backend.add_credits("alice".into(), -51).await);
     assert!(
         matches!(negative, Err(StoreError::NoCredits)),
         "{negative:?}"
     );
-    let emptied = log.note("take 50", on!(backend, add_credits("alice".into(), -50)));
+    let emptied = log.note("take 50", backend.add_credits("alice".into(), -50).await);
     assert_eq!(
         emptied.as_ref().map(|a| a.credits).ok(),
         Some(0),
@@ -339,32 +322,38 @@ async fn account_operations(backend: &Backend) -> Vec<String> {
     );
     let nobody = log.note(
         "add to nobody",
-        on!(backend, add_credits("nobody".into(), 1)),
+        backend.add_credits("nobody".into(), 1).await,
     );
     assert!(matches!(nobody, Err(StoreError::NotFound)), "{nobody:?}");
 
     let suspended = log.note(
         "suspend bob",
-        on!(backend, set_suspended("bob".into(), true)),
+        backend.set_suspended("bob".into(), true).await,
     );
     assert_eq!(suspended.as_ref().map(|a| a.suspended).ok(), Some(true));
-    log.record("bob by name", &on!(backend, account_by_name("bob".into())));
-    log.record("account 1", &on!(backend, account(1)));
-    log.record("account 99", &on!(backend, account(99)));
-    log.record("accounts", &on!(backend, list_accounts()));
+    log.record("bob by name", &backend.account_by_name("bob".into()).await);
+    log.record("account 1", &backend.account(1).await);
+    log.record("account 99", &backend.account(99).await);
+    log.record("accounts", &backend.list_accounts().await);
 
     let (hash_a, hash_b) = (vec![0xA1_u8; 32], vec![0xB2_u8; 32]);
     let key_a = log.note(
         "key a",
-        on!(backend, insert_api_key("alice".into(), hash_a.clone(), 200)),
+        backend
+            .insert_api_key("alice".into(), hash_a.clone(), 200)
+            .await,
     );
     log.record(
         "key b",
-        &on!(backend, insert_api_key("alice".into(), hash_b.clone(), 201)),
+        &backend
+            .insert_api_key("alice".into(), hash_b.clone(), 201)
+            .await,
     );
     let same_hash = log.note(
         "key a for bob",
-        on!(backend, insert_api_key("bob".into(), hash_a.clone(), 202)),
+        backend
+            .insert_api_key("bob".into(), hash_a.clone(), 202)
+            .await,
     );
     assert!(
         matches!(same_hash, Err(StoreError::Conflict(_))),
@@ -372,29 +361,31 @@ async fn account_operations(backend: &Backend) -> Vec<String> {
     );
     log.record(
         "key for nobody",
-        &on!(backend, insert_api_key("nobody".into(), vec![1; 32], 203)),
+        &backend
+            .insert_api_key("nobody".into(), vec![1; 32], 203)
+            .await,
     );
-    let owner = log.note("authenticate a", on!(backend, authenticate(hash_a.clone())));
+    let owner = log.note("authenticate a", backend.authenticate(hash_a.clone()).await);
     assert_eq!(owner.ok(), alice.as_ref().map(|a| a.id).ok());
     if let Ok(id) = key_a {
-        log.record("revoke a", &on!(backend, revoke_api_key(id)));
+        log.record("revoke a", &backend.revoke_api_key(id).await);
     }
     let revoked = log.note(
         "authenticate revoked a",
-        on!(backend, authenticate(hash_a.clone())),
+        backend.authenticate(hash_a.clone()).await,
     );
     assert!(matches!(revoked, Err(StoreError::NotFound)), "{revoked:?}");
     log.record(
         "revoke b by hash",
-        &on!(backend, revoke_api_key_by_hash(hash_b.clone())),
+        &backend.revoke_api_key_by_hash(hash_b.clone()).await,
     );
     log.record(
         "authenticate revoked b",
-        &on!(backend, authenticate(hash_b)),
+        &backend.authenticate(hash_b).await,
     );
-    let unknown = log.note("revoke 99", on!(backend, revoke_api_key(99)));
+    let unknown = log.note("revoke 99", backend.revoke_api_key(99).await);
     assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
-    let keys = log.note("alice's keys", on!(backend, list_api_keys("alice".into())));
+    let keys = log.note("alice's keys", backend.list_api_keys("alice".into()).await);
     assert_eq!(
         keys.as_ref()
             .map(|k| k.iter().map(|k| k.revoked).collect())
@@ -403,12 +394,12 @@ async fn account_operations(backend: &Backend) -> Vec<String> {
     );
     log.record(
         "nobody's keys",
-        &on!(backend, list_api_keys("nobody".into())),
+        &backend.list_api_keys("nobody".into()).await,
     );
 
-    let first = log.note("secret", on!(backend, server_secret(vec![7; 32])));
+    let first = log.note("secret", backend.server_secret(vec![7; 32]).await);
     assert_eq!(first.ok(), Some(vec![7; 32]));
-    let kept = log.note("secret again", on!(backend, server_secret(vec![8; 32])));
+    let kept = log.note("secret again", backend.server_secret(vec![8; 32]).await);
     assert_eq!(kept.ok(), Some(vec![7; 32]), "the first secret is kept");
     log.0
 }
@@ -418,9 +409,9 @@ async fn account_operations(backend: &Backend) -> Vec<String> {
 fn accounts_answer_as_on_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
     block_on(async {
         let dir = tempfile::tempdir()?;
-        let sqlite = Backend::Sqlite(Store::open_sqlite(&dir.path().join("k.db"))?);
+        let sqlite = (Store::open_sqlite(&dir.path().join("k.db"))?);
         let db = cluster.database().await?;
-        let postgres = Backend::Postgres(PgStore::connect(db.url(), 4).await?);
+        let postgres = (Store::open_postgres(db.url(), 4).await?);
         let on_sqlite = account_operations(&sqlite).await;
         let on_postgres = account_operations(&postgres).await;
         for (sqlite, postgres) in on_sqlite.iter().zip(&on_postgres) {
@@ -438,7 +429,7 @@ fn concurrent_add_credits_lose_nothing(cluster: TestPostgres) -> Result<(), Fail
     const ADDS: i64 = 10;
     block_on(async {
         let db = cluster.database().await?;
-        let store = PgStore::connect(db.url(), 8).await?;
+        let store = Store::open_postgres(db.url(), 8).await?;
         store.create_account("busy".into(), 0).await?;
         let tasks: Vec<_> = (0..TASKS)
             .map(|_| {

@@ -336,9 +336,12 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
 async fn metrics_follow_the_answers() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("keyward.db");
-    let seed = Seed::create(&Admin::open(&db).unwrap(), NewApp::named("metrics"))
-        .await
-        .unwrap();
+    let seed = Seed::create(
+        &Admin::open(&db.clone().into()).await.unwrap(),
+        NewApp::named("metrics"),
+    )
+    .await
+    .unwrap();
     let (port, metrics_port) = (free_port(), free_port());
     let metrics_addr = format!("127.0.0.1:{metrics_port}");
     let mut server = start(&db, port, &["--metrics-listen", &metrics_addr]).await;
@@ -470,9 +473,12 @@ async fn access_log_lines_without_secrets_in_text_and_json() {
     for json_format in [false, true] {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("keyward.db");
-        let seed = Seed::create(&Admin::open(&db).unwrap(), NewApp::named("logs"))
-            .await
-            .unwrap();
+        let seed = Seed::create(
+            &Admin::open(&db.clone().into()).await.unwrap(),
+            NewApp::named("logs"),
+        )
+        .await
+        .unwrap();
         let log_path = dir.path().join("server.log");
         let port = free_port();
         let mut command = serve_command(&db, port);

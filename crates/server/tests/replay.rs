@@ -98,8 +98,8 @@ async fn a_restart_remembers_the_nonces() {
         .await
         .unwrap();
     assert_eq!(answer["status"], "success", "{answer}");
-    let (db, _dir) = server.shutdown_keeping_database().await.unwrap();
-    let mut config = Config::new(&db);
+    let (db, _kept) = server.shutdown_keeping_database().await.unwrap();
+    let mut config = Config::new(db);
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     let restarted = keyward_server::spawn(config).await.unwrap();
     let response = client()

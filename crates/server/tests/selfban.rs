@@ -291,7 +291,7 @@ async fn malformed_requests_and_internal_failures() {
         .filter_map(|detail| detail["field"].as_str())
         .collect();
     assert_eq!(fields, ["appSecret", "licenseKey", "nonce", "blacklistIp"]);
-    drop_table(&server, "access_rules");
+    drop_table(&server, "access_rules").await;
     let ban = key_body(&seed, HWID, &nonce(), json!({"blacklistHwid": true}));
     expect_selfban_failure(selfban(&server, &ban).await, SelfBanError::SystemError).await;
     server.shutdown().await.unwrap();

@@ -12,6 +12,7 @@ use keyward_errors::{ApiError, ValidateError};
 use keyward_protocol::{
     CheckedResponse, ResponseError, TrustedKeys, VerifiedSession, check_response, derive_key,
 };
+use keyward_server::store::Database;
 use keyward_server::{Config, Secret, Seed, TestServer, spawn};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -309,8 +310,8 @@ async fn signing_requests_that_cannot_be_done_are_refused() {
 }
 
 /// A config serving `db` with `secret`.
-fn config(db: &std::path::Path, secret: &[u8]) -> Config {
-    let mut config = Config::new(db);
+fn config(db: &Database, secret: &[u8]) -> Config {
+    let mut config = Config::new(db.clone());
     config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     config.server_secret = Some(Secret::new(secret.to_vec()));
     config
@@ -328,18 +329,25 @@ async fn private_keys_are_sealed_under_the_server_secret() {
     let app = patch_app(&server, &seed, json!({"signing": "ed25519"})).await;
     let trusted = trusting(&[&keys(&app)[0]]);
     assert!(validate(&server, &seed).await.check(&trusted).is_ok());
-    let (db, _dir) = server.shutdown_keeping_database().await.unwrap();
+    let (db, _kept) = server.shutdown_keeping_database().await.unwrap();
 
     // What is stored: the public key, and the private key sealed (version, nonce,
     // ciphertext of the 32-byte seed, tag).
-    let (public_key, sealed): (Vec<u8>, Vec<u8>) = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT public_key, sealed FROM app_signing_keys",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .unwrap();
+    let stored = "SELECT public_key, sealed FROM app_signing_keys";
+    let (public_key, sealed): (Vec<u8>, Vec<u8>) = match &db {
+        Database::Sqlite(path) => rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(stored, [], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap(),
+        Database::Postgres(url) => {
+            let row = common::postgres_client(url)
+                .await
+                .query_one(stored, &[])
+                .await
+                .unwrap();
+            (row.get(0), row.get(1))
+        }
+    };
     assert_eq!(public_key.len(), 32);
     assert_eq!(sealed.len(), 1 + 12 + 32 + 16);
 

@@ -424,7 +424,7 @@ async fn charge<D: Sql>(
         &[&payer.app, &payer.day, &amount],
     )
     .await?;
-    super::worker::note_charge(amount);
+    db.note_charge(amount);
     Ok(Ok(()))
 }
 

@@ -1,12 +1,14 @@
 //! Storage: every read and write of the server goes through [`Store`].
 //!
 //! The public API is backend-neutral (plain domain types, async methods, [`StoreError`]);
-//! SQL lives only in the private submodules, whose jobs the private `worker` module runs
-//! on one connection by group commit. Heartbeats between billing milestones are answered
-//! from memory by the private `sessions` module. Adding PostgreSQL means another
-//! implementation of these methods, with no change to the handlers: the private `sql`
-//! module lets one copy of a module's SQL run on both (so far `accounts`, run on
-//! PostgreSQL by [`PgStore`]; docs/postgres-store.md).
+//! SQL lives only in the private submodules, one copy for both backends over the private
+//! `sql` module's trait (docs/postgres-store.md):
+//! - SQLite: the private `worker` module runs the jobs on one connection by group commit,
+//!   and the private `sessions` module answers heartbeats between billing milestones from
+//!   memory (one process owns the file);
+//! - PostgreSQL: the private `postgres` module runs each job in a SERIALIZABLE
+//!   transaction on a pool, and every heartbeat goes to the database, so that several
+//!   instances on one database keep every guarantee.
 //!
 //! Times are Unix seconds passed in by the caller (the server's [`crate::Clock`]).
 
@@ -35,7 +37,7 @@ pub use auth::{
     ValidateGrant, ValidateInput,
 };
 use keyward_errors::{HeartbeatError, ValidateError};
-pub use postgres::PgStore;
+use postgres::PgStore;
 pub use selfban::{SelfBanDone, SelfBanInput, SelfBanOutcome, SelfBanProof};
 use sessions::{Beat, Epoch, SessionCache};
 use sql::{Sqlite, run_ready};
@@ -451,11 +453,123 @@ pub type ValidateOutcome = Result<ValidateGrant, ValidateError>;
 /// Outcome of a heartbeat transaction.
 pub type HeartbeatOutcome = Result<HeartbeatGrant, HeartbeatError>;
 
+/// Where the server keeps its data: a SQLite file, or a PostgreSQL database.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// The SQLite file at this path (created on first start).
+    Sqlite(std::path::PathBuf),
+    /// The PostgreSQL database at this URL (`postgres://USER@HOST:PORT/DB`), which must
+    /// exist; its tables are created on first start.
+    Postgres(String),
+}
+
+impl Database {
+    /// A `postgres://` or `postgresql://` URL selects PostgreSQL; anything else is a
+    /// SQLite path.
+    pub fn parse(text: &str) -> Self {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Self::Postgres(text.to_owned())
+        } else {
+            Self::Sqlite(text.into())
+        }
+    }
+
+    /// How logs name it: a path, or the URL without its password.
+    pub fn display(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres(url) => redacted_url(url),
+        }
+    }
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Self::Postgres(url) => f.debug_tuple("Postgres").field(&redacted_url(url)).finish(),
+        }
+    }
+}
+
+impl From<&Path> for Database {
+    fn from(path: &Path) -> Self {
+        Self::Sqlite(path.to_owned())
+    }
+}
+
+impl From<&std::path::PathBuf> for Database {
+    fn from(path: &std::path::PathBuf) -> Self {
+        Self::Sqlite(path.clone())
+    }
+}
+
+impl From<std::path::PathBuf> for Database {
+    fn from(path: std::path::PathBuf) -> Self {
+        Self::Sqlite(path)
+    }
+}
+
+/// `url` with the password of its user info, if any, replaced by `***`.
+fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{tail}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Default size of the PostgreSQL connection pool of one server.
+pub const DEFAULT_POSTGRES_CONNECTIONS: usize = 16;
+
 /// The server's storage. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    worker: worker::Worker,
-    sessions: Arc<SessionCache>,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite {
+        worker: worker::Worker,
+        sessions: Arc<SessionCache>,
+    },
+    Postgres(PgStore),
+}
+
+/// The body of a `Store` method, once for both backends:
+/// `job!(self, Sessions::X, |db, arg, ...| module::f(db, arg, ...))`. In the body each
+/// named argument (a variable of the method) is a `&T`, and `db` is the backend's `Sql`.
+/// SQLite runs it as a worker job (`Sessions` says whether it may change a heartbeat's
+/// answer); PostgreSQL in a transaction of its own, where heartbeats are never cached.
+macro_rules! job {
+    ($store:expr, $sessions:expr, |$db:ident $(, $arg:ident)*| $body:expr) => {
+        match &$store.backend {
+            Backend::Sqlite { worker, .. } => {
+                worker
+                    .call($sessions, move |c| {
+                        let $db = &Sqlite(c);
+                        $(let $arg = &$arg;)*
+                        run_ready($body)
+                    })
+                    .await
+            }
+            Backend::Postgres(pg) => {
+                pg.run(($($arg,)*), |$db, args| {
+                    let ($($arg,)*) = args;
+                    Box::pin($body)
+                })
+                .await
+            }
+        }
+    };
 }
 
 impl Store {
@@ -464,27 +578,62 @@ impl Store {
         let conn = worker::open(path)?;
         let epoch = Arc::new(Epoch::new());
         Ok(Self {
-            worker: worker::Worker::start(conn, path, epoch.clone())?,
-            sessions: Arc::new(SessionCache::new(epoch)),
+            backend: Backend::Sqlite {
+                worker: worker::Worker::start(conn, path, epoch.clone())?,
+                sessions: Arc::new(SessionCache::new(epoch)),
+            },
         })
+    }
+
+    /// Connects a pool of up to `connections` to the PostgreSQL database at `url`
+    /// (`postgres://USER@HOST:PORT/DB`) and migrates it.
+    pub async fn open_postgres(url: &str, connections: usize) -> Result<Self, StoreError> {
+        Ok(Self {
+            backend: Backend::Postgres(PgStore::connect(url, connections).await?),
+        })
+    }
+
+    /// Opens `database` ([`Store::open_sqlite`] or [`Store::open_postgres`] with
+    /// `postgres_connections`).
+    pub async fn open(
+        database: &Database,
+        postgres_connections: usize,
+    ) -> Result<Self, StoreError> {
+        match database {
+            Database::Sqlite(path) => Self::open_sqlite(path),
+            Database::Postgres(url) => Self::open_postgres(url, postgres_connections).await,
+        }
+    }
+
+    /// The SQLite worker, for what is not yet on PostgreSQL.
+    fn worker(&self) -> Result<&worker::Worker, StoreError> {
+        match &self.backend {
+            Backend::Sqlite { worker, .. } => Ok(worker),
+            Backend::Postgres(_) => Err(StoreError::Backend("not on PostgreSQL yet".to_owned())),
+        }
     }
 
     /// `license` with the beats counted in memory but not yet written.
     fn with_unwritten(&self, mut license: License) -> License {
-        license.heartbeats += self.sessions.unwritten(&license.key);
+        if let Backend::Sqlite { sessions, .. } = &self.backend {
+            license.heartbeats += sessions.unwritten(&license.key);
+        }
         license
     }
 
     /// Writes the heartbeat counts kept in memory (the `sessions` module) at `now`. The
     /// server calls it every second and at shutdown.
     pub async fn flush_heartbeats(&self, now: i64) -> Result<(), StoreError> {
-        let taken = self.sessions.take_pending();
+        let Backend::Sqlite { worker, sessions } = &self.backend else {
+            return Ok(());
+        };
+        let taken = sessions.take_pending();
         if taken.pending.is_empty() {
             return Ok(());
         }
         let pending = taken.pending.clone();
-        let sessions = self.sessions.clone();
-        self.worker
+        let sessions = sessions.clone();
+        worker
             .call_then(
                 Sessions::Unchanged,
                 move |c| run_ready(auth::count_pending(&Sqlite(c), &pending, now)),
@@ -496,58 +645,42 @@ impl Store {
 
     /// The server secret stored in the database, created from `candidate` on first use.
     pub async fn server_secret(&self, candidate: Vec<u8>) -> Result<Vec<u8>, StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(accounts::server_secret(&Sqlite(c), &candidate))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, candidate| {
+            accounts::server_secret(db, candidate)
+        })
     }
 
     // ----- accounts and API keys -----
 
     /// Creates an account.
     pub async fn create_account(&self, name: String, now: i64) -> Result<Account, StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(accounts::create(&Sqlite(c), &name, now))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, name, now| accounts::create(
+            db, name, *now
+        ))
     }
 
     /// An account by name.
     pub async fn account_by_name(&self, name: String) -> Result<Account, StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(accounts::by_name(&Sqlite(c), &name))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, name| accounts::by_name(
+            db, name
+        ))
     }
 
     /// An account by id.
     pub async fn account(&self, id: i64) -> Result<Account, StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(accounts::by_id(&Sqlite(c), id))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, id| accounts::by_id(db, *id))
     }
 
     /// Every account.
     pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, |c| {
-                run_ready(accounts::list(&Sqlite(c)))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db| accounts::list(db))
     }
 
     /// Adds `amount` credits (may be negative, never below zero).
     pub async fn add_credits(&self, name: String, amount: i64) -> Result<Account, StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(accounts::add_credits(&Sqlite(c), &name, amount))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, name, amount| {
+            accounts::add_credits(db, name, *amount)
+        })
     }
 
     /// Suspends or reinstates an account.
@@ -556,11 +689,9 @@ impl Store {
         name: String,
         suspended: bool,
     ) -> Result<Account, StoreError> {
-        self.worker
-            .call(Sessions::MayChange, move |c| {
-                run_ready(accounts::set_suspended(&Sqlite(c), &name, suspended))
-            })
-            .await
+        job!(self, Sessions::MayChange, |db, name, suspended| {
+            accounts::set_suspended(db, name, *suspended)
+        })
     }
 
     /// Stores the hash of a new API key for an account; returns the key id.
@@ -570,52 +701,39 @@ impl Store {
         key_hash: Vec<u8>,
         now: i64,
     ) -> Result<i64, StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(accounts::insert_api_key(
-                    &Sqlite(c),
-                    &account,
-                    &key_hash,
-                    now,
-                ))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, account, key_hash, now| {
+            accounts::insert_api_key(db, account, key_hash, *now)
+        })
     }
 
     /// The API keys of an account (never the keys themselves), oldest first.
     pub async fn list_api_keys(&self, account: String) -> Result<Vec<ApiKeyInfo>, StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(accounts::list_api_keys(&Sqlite(c), &account))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, account| {
+            accounts::list_api_keys(db, account)
+        })
     }
 
     /// Revokes an API key by id.
     pub async fn revoke_api_key(&self, id: i64) -> Result<(), StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(accounts::revoke_api_key(&Sqlite(c), id))
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, id| accounts::revoke_api_key(db, *id)
+        )
     }
 
     /// Revokes an API key by hash.
     pub async fn revoke_api_key_by_hash(&self, key_hash: Vec<u8>) -> Result<(), StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(accounts::revoke_api_key_by_hash(&Sqlite(c), &key_hash))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, key_hash| {
+            accounts::revoke_api_key_by_hash(db, key_hash)
+        })
     }
 
     /// The account id of a live (not revoked) API key.
     pub async fn authenticate(&self, key_hash: Vec<u8>) -> Result<i64, StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(accounts::authenticate(&Sqlite(c), &key_hash))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, key_hash| {
+            accounts::authenticate(db, key_hash)
+        })
     }
 
     // ----- apps and access rules -----
@@ -629,7 +747,7 @@ impl Store {
         secret: String,
         now: i64,
     ) -> Result<CreatedApp, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| {
                 apps::create(c, account_id, &app, &public_id, &secret, now)
             })
@@ -638,14 +756,14 @@ impl Store {
 
     /// The apps of an account (`now`: the day of their `credits_used_today`).
     pub async fn list_apps(&self, account_id: i64, now: i64) -> Result<Vec<App>, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| apps::list(c, account_id, now))
             .await
     }
 
     /// One app of an account (`now`: the day of its `credits_used_today`).
     pub async fn app(&self, account_id: i64, app_id: String, now: i64) -> Result<App, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| {
                 apps::get(c, account_id, &app_id, now)
             })
@@ -661,7 +779,7 @@ impl Store {
         patch: AppPatch,
         now: i64,
     ) -> Result<App, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::MayChange, move |c| {
                 apps::update(c, account_id, &app_id, &patch, now)
             })
@@ -676,7 +794,7 @@ impl Store {
         key: NewSigningKey,
         now: i64,
     ) -> Result<App, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| {
                 signing_keys::stage(c, account_id, &app_id, &key, now)
             })
@@ -692,7 +810,7 @@ impl Store {
         key: NewSigningKey,
         now: i64,
     ) -> Result<App, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::MayChange, move |c| {
                 signing_keys::rotate(c, account_id, &app_id, &key, now)
             })
@@ -706,7 +824,7 @@ impl Store {
         app_id: String,
         key_id: String,
     ) -> Result<(), StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::MayChange, move |c| {
                 signing_keys::delete(c, account_id, &app_id, &key_id)
             })
@@ -723,7 +841,7 @@ impl Store {
         value: String,
         now: i64,
     ) -> Result<AccessRule, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| {
                 apps::add_rule(c, account_id, &app_id, list, kind, &value, now)
             })
@@ -736,7 +854,7 @@ impl Store {
         account_id: i64,
         app_id: String,
     ) -> Result<Vec<AccessRule>, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| {
                 apps::list_rules(c, account_id, &app_id)
             })
@@ -750,7 +868,7 @@ impl Store {
         app_id: String,
         rule_id: i64,
     ) -> Result<(), StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| {
                 apps::delete_rule(c, account_id, &app_id, rule_id)
             })
@@ -769,7 +887,7 @@ impl Store {
         keys: Vec<String>,
         now: i64,
     ) -> Result<Vec<License>, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| {
                 licenses::create(c, account_id, &app_id, &spec, &keys, now)
             })
@@ -784,7 +902,7 @@ impl Store {
         after: i64,
         limit: u32,
     ) -> Result<LicensePage, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| {
                 licenses::list(c, account_id, &app_id, after, limit)
             })
@@ -801,7 +919,7 @@ impl Store {
 
     /// One license.
     pub async fn license(&self, account_id: i64, key: String) -> Result<License, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| {
                 licenses::get(c, account_id, &key)
             })
@@ -815,7 +933,7 @@ impl Store {
         account_id: i64,
         key: String,
     ) -> Result<License, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::MayChange, move |c| {
                 licenses::revoke(c, account_id, &key)
             })
@@ -825,7 +943,7 @@ impl Store {
 
     /// Unbinds every HWID of a license.
     pub async fn reset_hwids(&self, account_id: i64, key: String) -> Result<License, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::MayChange, move |c| {
                 licenses::reset_hwids(c, account_id, &key)
             })
@@ -841,7 +959,7 @@ impl Store {
         extension: Extension,
         now: i64,
     ) -> Result<License, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::MayChange, move |c| {
                 licenses::extend(c, account_id, &key, extension, now)
             })
@@ -859,7 +977,7 @@ impl Store {
         events: Vec<String>,
         now: i64,
     ) -> Result<Webhook, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| {
                 webhooks::create(c, account_id, &url, &events, now)
             })
@@ -868,14 +986,14 @@ impl Store {
 
     /// The webhooks of an account.
     pub async fn list_webhooks(&self, account_id: i64) -> Result<Vec<Webhook>, StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| webhooks::list(c, account_id))
             .await
     }
 
     /// Deletes a webhook of the account ([`StoreError::NotFound`] for another account's).
     pub async fn delete_webhook(&self, account_id: i64, id: i64) -> Result<(), StoreError> {
-        self.worker
+        self.worker()?
             .call(Sessions::Unchanged, move |c| {
                 webhooks::delete(c, account_id, id)
             })
@@ -891,21 +1009,17 @@ impl Store {
         input: ValidateInput,
         now: i64,
     ) -> Result<ValidateOutcome, StoreError> {
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(auth::validate(&Sqlite(c), &input, now))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, input, now| auth::validate(
+            db, input, *now
+        ))
     }
 
     /// Forgets the validate nonces older than the replay window at `now`.
     pub async fn forget_old_nonces(&self, now: i64) -> Result<usize, StoreError> {
         let before = now.saturating_sub(auth::REPLAY_WINDOW_SECS);
-        self.worker
-            .call(Sessions::Unchanged, move |c| {
-                run_ready(auth::forget_nonces(&Sqlite(c), before))
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, before| auth::forget_nonces(
+            db, *before
+        ))
     }
 
     /// Runs the checks of `/auth/selfban`, then revokes and deny-lists as asked, in one
@@ -921,7 +1035,7 @@ impl Store {
         } else {
             Sessions::Unchanged
         };
-        self.worker
+        self.worker()?
             .call(sessions, move |c| selfban::selfban(c, &input, now))
             .await
     }
@@ -933,7 +1047,20 @@ impl Store {
         input: &HeartbeatInput,
         now: i64,
     ) -> Result<HeartbeatOutcome, StoreError> {
-        let ticket = match self.sessions.begin(input, now).await {
+        let (worker, sessions) = match &self.backend {
+            Backend::Sqlite { worker, sessions } => (worker, sessions),
+            // Every beat in the database: the session cache counts one process's beats
+            // only, and SERIALIZABLE makes each read-count-write exact across instances.
+            Backend::Postgres(pg) => {
+                return pg
+                    .run(input, |db, input| {
+                        Box::pin(auth::heartbeat(db, input, now, 0))
+                    })
+                    .await
+                    .map(|beat| beat.outcome);
+            }
+        };
+        let ticket = match sessions.begin(input, now).await {
             Beat::Answered(grant) => {
                 crate::metrics::session_cache(true);
                 return Ok(Ok(grant));
@@ -944,9 +1071,8 @@ impl Store {
         let flushed = ticket.flushed();
         let job = input.clone();
         let input = input.clone();
-        let sessions = self.sessions.clone();
-        let result = self
-            .worker
+        let sessions = sessions.clone();
+        let result = worker
             .call_then(
                 Sessions::Unchanged,
                 move |c| run_ready(auth::heartbeat(&Sqlite(c), &job, now, flushed)),

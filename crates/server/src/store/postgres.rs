@@ -1,12 +1,11 @@
-//! The PostgreSQL backend (issue 14, in progress): a pool, each job in a
-//! SERIALIZABLE transaction run again on a serialization failure or deadlock, and the
-//! [`Sql`] implementation over that transaction. Only accounts and API keys so far
-//! (docs/postgres-store.md).
+//! The PostgreSQL backend: a pool, each job in a SERIALIZABLE transaction run again on a
+//! serialization failure or deadlock, and the [`Sql`] implementation over that
+//! transaction (docs/postgres-store.md).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -14,8 +13,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transacti
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Statement};
 
+use super::StoreError;
 use super::sql::{FromRow, Param, Row, Sql, UNIQUE_TAKEN};
-use super::{Account, ApiKeyInfo, StoreError, accounts};
 use crate::store::schema::migrate_postgres;
 
 /// Most runs of one job that keep failing to serialize (each failed run lost to a
@@ -80,6 +79,8 @@ pub(super) struct PgTx<'c> {
     /// Set when a statement failed to serialize: the whole job runs again, whatever the
     /// job made of the error.
     retry: AtomicBool,
+    /// Credits charged by this run (`Sql::note_charge`), counted once it commits.
+    charged: AtomicU64,
 }
 
 impl PgTx<'_> {
@@ -164,11 +165,16 @@ impl Sql for PgTx<'_> {
             .map(|row| T::from_row(&Row::Postgres(row)))
             .collect()
     }
+
+    fn note_charge(&self, amount: i64) {
+        let amount = u64::try_from(amount).unwrap_or(0);
+        self.charged.fetch_add(amount, Ordering::Relaxed);
+    }
 }
 
-/// The store on PostgreSQL (so far accounts and API keys only). Cheap to clone.
+/// A pool on one PostgreSQL database and the way jobs run on it. Cheap to clone.
 #[derive(Clone)]
-pub struct PgStore {
+pub(super) struct PgStore {
     pool: Pool,
     rewritten: Arc<Rewritten>,
 }
@@ -182,7 +188,7 @@ impl std::fmt::Debug for PgStore {
 impl PgStore {
     /// Connects a pool of up to `connections` to `url` (`postgres://USER@HOST:PORT/DB`)
     /// and migrates the database.
-    pub async fn connect(url: &str, connections: usize) -> Result<Self, StoreError> {
+    pub(super) async fn connect(url: &str, connections: usize) -> Result<Self, StoreError> {
         let config: tokio_postgres::Config = url
             .parse()
             .map_err(|err| StoreError::Backend(format!("bad PostgreSQL URL: {err}")))?;
@@ -210,7 +216,7 @@ impl PgStore {
     /// Runs `job` with `args` in a SERIALIZABLE transaction, again (up to [`MAX_ATTEMPTS`]
     /// runs) while it loses to a concurrent transaction. A job is plain database work,
     /// so a run that was rolled back left nothing behind.
-    async fn run<A, T, F>(&self, args: A, job: F) -> Result<T, StoreError>
+    pub(super) async fn run<A, T, F>(&self, args: A, job: F) -> Result<T, StoreError>
     where
         A: Sync,
         F: for<'a> Fn(&'a PgTx<'_>, &'a A) -> JobFuture<'a, T>,
@@ -231,9 +237,12 @@ impl PgStore {
                 tx,
                 rewritten: &self.rewritten,
                 retry: AtomicBool::new(false),
+                charged: AtomicU64::new(0),
             };
             let result = job(&db, &args).await;
-            let PgTx { tx, retry, .. } = db;
+            let PgTx {
+                tx, retry, charged, ..
+            } = db;
             if retry.into_inner() {
                 last = Some(result);
                 let _ = tx.rollback().await;
@@ -247,7 +256,10 @@ impl PgStore {
                 }
             };
             match tx.commit().await {
-                Ok(()) => return Ok(value),
+                Ok(()) => {
+                    crate::metrics::credits_charged(charged.into_inner());
+                    return Ok(value);
+                }
                 Err(err) if is_retryable(&err) => {
                     last = Some(Err(StoreError::Backend(detail(&err))));
                 }
@@ -260,102 +272,6 @@ impl PgStore {
                 "transaction conflicts {MAX_ATTEMPTS} times in a row"
             ))),
         }
-    }
-
-    /// The server secret stored in the database, created from `candidate` on first use.
-    pub async fn server_secret(&self, candidate: Vec<u8>) -> Result<Vec<u8>, StoreError> {
-        self.run(candidate, |db, candidate| {
-            Box::pin(accounts::server_secret(db, candidate))
-        })
-        .await
-    }
-
-    /// Creates an account.
-    pub async fn create_account(&self, name: String, now: i64) -> Result<Account, StoreError> {
-        self.run((name, now), |db, (name, now)| {
-            Box::pin(accounts::create(db, name, *now))
-        })
-        .await
-    }
-
-    /// An account by name.
-    pub async fn account_by_name(&self, name: String) -> Result<Account, StoreError> {
-        self.run(name, |db, name| Box::pin(accounts::by_name(db, name)))
-            .await
-    }
-
-    /// An account by id.
-    pub async fn account(&self, id: i64) -> Result<Account, StoreError> {
-        self.run(id, |db, id| Box::pin(accounts::by_id(db, *id)))
-            .await
-    }
-
-    /// Every account.
-    pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
-        self.run((), |db, ()| Box::pin(accounts::list(db))).await
-    }
-
-    /// Adds `amount` credits (may be negative, never below zero).
-    pub async fn add_credits(&self, name: String, amount: i64) -> Result<Account, StoreError> {
-        self.run((name, amount), |db, (name, amount)| {
-            Box::pin(accounts::add_credits(db, name, *amount))
-        })
-        .await
-    }
-
-    /// Suspends or reinstates an account.
-    pub async fn set_suspended(
-        &self,
-        name: String,
-        suspended: bool,
-    ) -> Result<Account, StoreError> {
-        self.run((name, suspended), |db, (name, suspended)| {
-            Box::pin(accounts::set_suspended(db, name, *suspended))
-        })
-        .await
-    }
-
-    /// Stores the hash of a new API key for an account; returns the key id.
-    pub async fn insert_api_key(
-        &self,
-        account: String,
-        key_hash: Vec<u8>,
-        now: i64,
-    ) -> Result<i64, StoreError> {
-        self.run((account, key_hash, now), |db, (account, key_hash, now)| {
-            Box::pin(accounts::insert_api_key(db, account, key_hash, *now))
-        })
-        .await
-    }
-
-    /// The API keys of an account (never the keys themselves), oldest first.
-    pub async fn list_api_keys(&self, account: String) -> Result<Vec<ApiKeyInfo>, StoreError> {
-        self.run(account, |db, account| {
-            Box::pin(accounts::list_api_keys(db, account))
-        })
-        .await
-    }
-
-    /// Revokes an API key by id.
-    pub async fn revoke_api_key(&self, id: i64) -> Result<(), StoreError> {
-        self.run(id, |db, id| Box::pin(accounts::revoke_api_key(db, *id)))
-            .await
-    }
-
-    /// Revokes an API key by hash.
-    pub async fn revoke_api_key_by_hash(&self, key_hash: Vec<u8>) -> Result<(), StoreError> {
-        self.run(key_hash, |db, key_hash| {
-            Box::pin(accounts::revoke_api_key_by_hash(db, key_hash))
-        })
-        .await
-    }
-
-    /// The account id of a live (not revoked) API key.
-    pub async fn authenticate(&self, key_hash: Vec<u8>) -> Result<i64, StoreError> {
-        self.run(key_hash, |db, key_hash| {
-            Box::pin(accounts::authenticate(db, key_hash))
-        })
-        .await
     }
 }
 

@@ -1,5 +1,4 @@
-//! One copy of the store's SQL for both backends (issue 14; so far
-//! `accounts` only): store functions are `async fn f<D: Sql>(db: &D, ...)`, written once
+//! One copy of the store's SQL for both backends: store functions are `async fn f<D: Sql>(db: &D, ...)`, written once
 //! with `?N` placeholders and portable SQL (`TRUE`/`FALSE`, `ON CONFLICT ... DO NOTHING`,
 //! `RETURNING`).
 //!
@@ -137,6 +136,10 @@ pub(super) trait Sql {
         sql: &str,
         params: &[&dyn Param],
     ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send;
+
+    /// Notes credits charged by this transaction: counted in the metrics once it commits
+    /// (never for one rolled back, once for a job run again).
+    fn note_charge(&self, amount: i64);
 }
 
 /// The SQLite backend: a connection inside the worker's open transaction.
@@ -207,6 +210,10 @@ impl Sql for Sqlite<'_> {
         params: &[&dyn Param],
     ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
         std::future::ready(self.rows(sql, params, usize::MAX))
+    }
+
+    fn note_charge(&self, amount: i64) {
+        super::worker::note_charge(amount);
     }
 }
 

@@ -1,6 +1,8 @@
 //! A real server for tests: the production router on `127.0.0.1:<ephemeral>`, over a
 //! SQLite file in a temporary directory, with an [`Admin`] handle and a movable
-//! [`Clock`].
+//! [`Clock`]. With `KEYWARD_TEST_BACKEND=postgres` in the environment it runs on a fresh
+//! database of a throwaway PostgreSQL cluster instead ([`TestBackend`]), so that the same
+//! suites test both backends (`cargo xtask test` runs them so).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,7 +32,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::contract::{Contract, check};
 use crate::server::{RunningServer, ServerError, spawn_wrapped};
-use crate::store::{NewApp, NewLicenses};
+use crate::store::{Database, NewApp, NewLicenses};
 
 /// A running test server; dropping it stops serving (call [`TestServer::shutdown`] to
 /// wait for a graceful stop) and deletes the database.
@@ -42,9 +44,44 @@ use crate::store::{NewApp, NewLicenses};
 #[derive(Debug)]
 pub struct TestServer {
     running: RunningServer,
-    db_path: PathBuf,
-    _dir: TempDir,
+    database: TestStorage,
     contract: ContractGuard,
+}
+
+/// The database of a [`TestServer`].
+#[derive(Debug)]
+enum TestStorage {
+    /// The file, and the directory that deletes it when dropped.
+    Sqlite { path: PathBuf, _dir: TempDir },
+    #[cfg(unix)]
+    Postgres(postgres::TestDatabase),
+}
+
+/// Which backend [`TestServer`]s start on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    /// A SQLite file in a temporary directory (the default).
+    Sqlite,
+    /// A fresh database of the process's throwaway PostgreSQL cluster
+    /// (`KEYWARD_TEST_BACKEND=postgres`).
+    Postgres,
+}
+
+/// The environment variable that chooses the backend of [`TestServer`]s.
+pub const TEST_BACKEND_VAR: &str = "KEYWARD_TEST_BACKEND";
+
+impl TestBackend {
+    /// The backend `KEYWARD_TEST_BACKEND` names (`sqlite`, the default, or `postgres`).
+    ///
+    /// # Panics
+    /// On any other value: a typo must not quietly test SQLite.
+    pub fn from_env() -> Self {
+        match std::env::var(TEST_BACKEND_VAR).as_deref() {
+            Err(_) | Ok("" | "sqlite") => Self::Sqlite,
+            Ok("postgres") => Self::Postgres,
+            Ok(other) => panic!("{TEST_BACKEND_VAR}={other:?}: expected `sqlite` or `postgres`"),
+        }
+    }
 }
 
 /// Panics with the contract violations when dropped.
@@ -150,12 +187,8 @@ impl TestServer {
         configure: impl FnOnce(&mut Config),
         checked: bool,
     ) -> Result<Self, ServerError> {
-        let dir = tempfile::Builder::new()
-            .prefix("keyward-test-")
-            .tempdir()
-            .map_err(ServerError::Serve)?;
-        let db_path = dir.path().join("keyward.db");
-        let mut config = Config::new(&db_path);
+        let database = TestStorage::new().await?;
+        let mut config = Config::new(database.database());
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         configure(&mut config);
         let contract = Contract::default();
@@ -170,8 +203,7 @@ impl TestServer {
         .await?;
         Ok(Self {
             running,
-            db_path,
-            _dir: dir,
+            database,
             contract: ContractGuard(contract),
         })
     }
@@ -202,9 +234,31 @@ impl TestServer {
         self.contract.0.take()
     }
 
+    /// Which backend it runs on.
+    pub fn backend(&self) -> TestBackend {
+        match &self.database {
+            TestStorage::Sqlite { .. } => TestBackend::Sqlite,
+            #[cfg(unix)]
+            TestStorage::Postgres(_) => TestBackend::Postgres,
+        }
+    }
+
+    /// The database it runs on.
+    pub fn database(&self) -> Database {
+        self.database.database()
+    }
+
     /// The SQLite file.
+    ///
+    /// # Panics
+    /// On PostgreSQL: a test that reads the file itself is a SQLite test (check
+    /// [`TestServer::backend`] first).
     pub fn db_path(&self) -> &Path {
-        &self.db_path
+        match &self.database {
+            TestStorage::Sqlite { path, .. } => path,
+            #[cfg(unix)]
+            TestStorage::Postgres(_) => panic!("db_path: this test server runs on PostgreSQL"),
+        }
     }
 
     /// Creates a fresh account with [`SEED_CREDITS`] credits, an API key, an app with
@@ -223,10 +277,52 @@ impl TestServer {
         self.running.shutdown().await
     }
 
-    /// Stops the server gracefully and hands over its database: the file's path, and
-    /// the directory that deletes it when dropped.
-    pub async fn shutdown_keeping_database(self) -> Result<(PathBuf, TempDir), ServerError> {
+    /// Stops the server gracefully and hands over its database, to start another server
+    /// on: while the [`KeptDatabase`] lives, the database does.
+    pub async fn shutdown_keeping_database(self) -> Result<(Database, KeptDatabase), ServerError> {
         self.running.shutdown().await?;
-        Ok((self.db_path, self._dir))
+        let database = self.database.database();
+        Ok((database, KeptDatabase(self.database)))
+    }
+}
+
+/// A stopped [`TestServer`]'s database, deleted when this is dropped.
+#[derive(Debug)]
+pub struct KeptDatabase(#[allow(dead_code, reason = "kept for its Drop")] TestStorage);
+
+impl TestStorage {
+    async fn new() -> Result<Self, ServerError> {
+        match TestBackend::from_env() {
+            TestBackend::Sqlite => {
+                let dir = tempfile::Builder::new()
+                    .prefix("keyward-test-")
+                    .tempdir()
+                    .map_err(ServerError::Serve)?;
+                let path = dir.path().join("keyward.db");
+                Ok(Self::Sqlite { path, _dir: dir })
+            }
+            #[cfg(unix)]
+            TestBackend::Postgres => {
+                let cluster = postgres::TestPostgres::for_process()
+                    .map_err(|err| ServerError::Serve(std::io::Error::other(err)))?;
+                let database = cluster
+                    .database()
+                    .await
+                    .map_err(|err| ServerError::Serve(std::io::Error::other(err)))?;
+                Ok(Self::Postgres(database))
+            }
+            #[cfg(not(unix))]
+            TestBackend::Postgres => Err(ServerError::Serve(std::io::Error::other(
+                "the PostgreSQL test cluster needs a unix",
+            ))),
+        }
+    }
+
+    fn database(&self) -> Database {
+        match self {
+            Self::Sqlite { path, .. } => Database::Sqlite(path.clone()),
+            #[cfg(unix)]
+            Self::Postgres(database) => Database::Postgres(database.url().to_owned()),
+        }
     }
 }

@@ -143,10 +143,16 @@ impl RunAs {
             })
     }
 
-    /// `program args...`, as this user when there is one; `setpriv` also sends the server
-    /// SIGQUIT (immediate shutdown) when the thread that started it ends.
+    /// `program args...`, as this user when there is one; `setpriv` (where it exists)
+    /// also sends the server SIGQUIT (immediate shutdown) when the thread that started it
+    /// ends.
     fn command(run_as: Option<Self>, program: &Path) -> Command {
         match run_as {
+            None if has_setpriv() => {
+                let mut command = Command::new("setpriv");
+                command.arg("--pdeathsig=QUIT").arg("--").arg(program);
+                command
+            }
             None => Command::new(program),
             Some(user) => {
                 let mut command = Command::new("setpriv");
@@ -159,6 +165,45 @@ impl RunAs {
                     .arg(program);
                 command
             }
+        }
+    }
+}
+
+/// Whether `setpriv` is on `PATH`.
+fn has_setpriv() -> bool {
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    *FOUND.get_or_init(|| {
+        std::env::var_os("PATH").is_some_and(|path| {
+            std::env::split_paths(&path).any(|dir| dir.join("setpriv").is_file())
+        })
+    })
+}
+
+/// The prefix of a cluster's temporary directory; the process id follows.
+const DIR_PREFIX: &str = "keyward-postgres-";
+
+/// Removes the directories of clusters whose test process is gone (a kept cluster's
+/// directory outlives its process). Only where `/proc` tells which processes live.
+fn sweep_dead_clusters() {
+    let proc = Path::new("/proc/self");
+    if !proc.exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(DIR_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = fs::remove_dir_all(entry.path());
         }
     }
 }
@@ -206,7 +251,28 @@ static SHARED: Mutex<Weak<Cluster>> = Mutex::new(Weak::new());
 /// Numbers the databases handed out.
 static NEXT_DATABASE: AtomicU64 = AtomicU64::new(1);
 
+/// The cluster kept for the rest of the process by [`TestPostgres::for_process`]. Statics
+/// are never dropped: its server gets SIGQUIT from `setpriv --pdeathsig` as the process
+/// ends, and its directory is swept by the next cluster's start.
+static KEPT: Mutex<Option<TestPostgres>> = Mutex::new(None);
+
 impl TestPostgres {
+    /// The process's cluster, kept running until the process exits: for many short
+    /// tests one after another (the `TestServer`s of a suite run on PostgreSQL), which
+    /// would otherwise start a cluster each whenever none of theirs overlapped.
+    ///
+    /// # Errors
+    /// As [`TestPostgres::shared`].
+    pub fn for_process() -> Result<Self, TestPostgresError> {
+        let mut kept = KEPT.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cluster) = kept.as_ref() {
+            return Ok(cluster.clone());
+        }
+        let cluster = Self::shared()?;
+        *kept = Some(cluster.clone());
+        Ok(cluster)
+    }
+
     /// The process's cluster, started now if no handle to one lives.
     ///
     /// # Errors
@@ -291,8 +357,9 @@ impl Cluster {
         let fail =
             |what: &str, e: &dyn fmt::Display| TestPostgresError::Start(format!("{what}: {e}"));
         let run_as = RunAs::needed()?;
+        sweep_dead_clusters();
         let dir = tempfile::Builder::new()
-            .prefix("keyward-postgres-")
+            .prefix(&format!("{DIR_PREFIX}{}-", std::process::id()))
             .tempdir()
             .map_err(|e| fail("creating the temporary directory", &e))?;
         if let Some(user) = run_as {
