@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::future::Future;
 
+use keyward_errors::ValidateError;
 use keyward_server::store::schema::{MigrationError, SCHEMA_VERSION, migrate, migrate_postgres};
+use keyward_server::store::{HEARTBEATS_PER_CREDIT, HeartbeatInput, ValidateInput};
 use keyward_server::{Store, StoreError, TestDatabase, TestPostgres, TestPostgresError};
 use libtest_mimic::{Arguments, Failed, Trial};
 use tokio_postgres::{Client, NoTls};
@@ -30,6 +32,14 @@ const TESTS: &[(&str, Test)] = &[
     (
         "concurrent_add_credits_lose_nothing",
         concurrent_add_credits_lose_nothing,
+    ),
+    (
+        "concurrent_validates_bind_no_more_than_the_slots",
+        concurrent_validates_bind_no_more_than_the_slots,
+    ),
+    (
+        "concurrent_heartbeats_charge_every_tenth_beat_once",
+        concurrent_heartbeats_charge_every_tenth_beat_once,
     ),
 ];
 
@@ -409,9 +419,9 @@ async fn account_operations(backend: &Store) -> Vec<String> {
 fn accounts_answer_as_on_sqlite(cluster: TestPostgres) -> Result<(), Failed> {
     block_on(async {
         let dir = tempfile::tempdir()?;
-        let sqlite = (Store::open_sqlite(&dir.path().join("k.db"))?);
+        let sqlite = Store::open_sqlite(&dir.path().join("k.db"))?;
         let db = cluster.database().await?;
-        let postgres = (Store::open_postgres(db.url(), 4).await?);
+        let postgres = Store::open_postgres(db.url(), 4).await?;
         let on_sqlite = account_operations(&sqlite).await;
         let on_postgres = account_operations(&postgres).await;
         for (sqlite, postgres) in on_sqlite.iter().zip(&on_postgres) {
@@ -447,6 +457,197 @@ fn concurrent_add_credits_lose_nothing(cluster: TestPostgres) -> Result<(), Fail
         }
         let account = store.account_by_name("busy".into()).await?;
         assert_eq!(account.credits, TASKS * ADDS);
+        Ok(())
+    })
+}
+
+/// The instances of a cluster in one test: `INSTANCES` stores on one database, each with
+/// its own pool (as separate server processes would have).
+const INSTANCES: usize = 3;
+
+/// The public id, secret and license key [`auth_fixture`] makes.
+const APP_ID: &str = "app_race";
+const APP_SECRET: &str = "secret_race";
+const LICENSE_KEY: &str = "RACE-RACE-RACE-RACE";
+
+/// An account with `credits`, an app with `slots` HWID slots and one license, written
+/// directly (the test is about auth, not about how apps are made); the app's id.
+async fn auth_fixture(client: &Client, credits: i64, slots: i64) -> Result<i64, Failed> {
+    let account: i64 = client
+        .query_one(
+            "INSERT INTO accounts (name, credits, created_at) VALUES ('racer', $1, 0) \
+             RETURNING id",
+            &[&credits],
+        )
+        .await?
+        .get(0);
+    let app: i64 = client
+        .query_one(
+            "INSERT INTO apps (public_id, account_id, name, secret, hwid_slots, created_at) \
+             VALUES ($1, $2, 'race', $3, $4, 0) RETURNING id",
+            &[&APP_ID, &account, &APP_SECRET, &slots],
+        )
+        .await?
+        .get(0);
+    client
+        .execute(
+            "INSERT INTO licenses (license_key, app_id, created_at) VALUES ($1, $2, 0)",
+            &[&LICENSE_KEY, &app],
+        )
+        .await?;
+    Ok(app)
+}
+
+/// `INSTANCES` stores on `url`, each with a pool of `connections`.
+async fn instances(url: &str, connections: usize) -> Result<Vec<Store>, Failed> {
+    let mut stores = Vec::with_capacity(INSTANCES);
+    for _ in 0..INSTANCES {
+        stores.push(Store::open_postgres(url, connections).await?);
+    }
+    Ok(stores)
+}
+
+/// The account's credits and what the app's days counted (every charge is counted in both).
+async fn credits_left_and_charged(client: &Client) -> Result<(i64, i64), Failed> {
+    let left: i64 = client
+        .query_one("SELECT credits FROM accounts WHERE name = 'racer'", &[])
+        .await?
+        .get(0);
+    let charged: i64 = client
+        .query_one(
+            "SELECT COALESCE(SUM(credits), 0)::BIGINT FROM app_daily_credits",
+            &[],
+        )
+        .await?
+        .get(0);
+    Ok((left, charged))
+}
+
+/// Validates of distinct HWIDs on one license at once, spread over several instances:
+/// exactly its slots get bound, every validate of a bound HWID succeeds, the others are
+/// `hwid_mismatch`, and each success costs exactly one credit.
+fn concurrent_validates_bind_no_more_than_the_slots(cluster: TestPostgres) -> Result<(), Failed> {
+    const SLOTS: i64 = 3;
+    const DEVICES: usize = 8;
+    const ROUNDS: usize = 3;
+    const CREDITS: i64 = 1_000;
+    block_on(async {
+        let db = cluster.database().await?;
+        let stores = instances(db.url(), 4).await?;
+        let client = connect(db.url()).await?;
+        auth_fixture(&client, CREDITS, SLOTS).await?;
+        let tasks: Vec<_> = (0..DEVICES * ROUNDS)
+            .map(|n| {
+                let store = stores[n % INSTANCES].clone();
+                let hwid = format!("device-{}", n % DEVICES);
+                let input = ValidateInput {
+                    app_id: APP_ID.into(),
+                    app_secret: APP_SECRET.into(),
+                    license_key: LICENSE_KEY.into(),
+                    hwid: hwid.clone(),
+                    nonce: format!("nonce-{n}"),
+                    ip: [127, 0, 0, 1].into(),
+                };
+                tokio::spawn(async move { (hwid, store.validate(input, 1_000).await) })
+            })
+            .collect();
+        let mut answers = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            let (hwid, answer) = task.await?;
+            answers.push((hwid, answer?));
+        }
+        let bound: BTreeSet<String> = client
+            .query(
+                "SELECT hwid FROM license_hwids h JOIN licenses l ON l.id = h.license_id \
+                 WHERE l.license_key = $1",
+                &[&LICENSE_KEY],
+            )
+            .await?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        assert_eq!(bound.len() as i64, SLOTS, "bound: {bound:?}");
+        let mut successes = 0;
+        for (hwid, answer) in &answers {
+            if bound.contains(hwid) {
+                assert!(answer.is_ok(), "{hwid} is bound but got {answer:?}");
+                successes += 1;
+            } else {
+                assert!(
+                    matches!(answer, Err(ValidateError::HwidMismatch)),
+                    "{hwid} is not bound but got {answer:?}"
+                );
+            }
+        }
+        assert_eq!(successes, SLOTS * ROUNDS as i64);
+        let (left, charged) = credits_left_and_charged(&client).await?;
+        assert_eq!(left, CREDITS - successes, "credits left");
+        assert_eq!(charged, successes, "credits counted in the app's day");
+        Ok(())
+    })
+}
+
+/// Heartbeats of one license at once, spread over several instances: every beat is
+/// counted and every `HEARTBEATS_PER_CREDIT`-th beat across all instances is charged
+/// exactly once (PostgreSQL keeps no per-instance count in memory).
+fn concurrent_heartbeats_charge_every_tenth_beat_once(cluster: TestPostgres) -> Result<(), Failed> {
+    const TASKS_PER_INSTANCE: usize = 2;
+    const BEATS_PER_TASK: i64 = 20;
+    const CREDITS: i64 = 1_000;
+    block_on(async {
+        let db = cluster.database().await?;
+        let stores = instances(db.url(), 2).await?;
+        let client = connect(db.url()).await?;
+        let app = auth_fixture(&client, CREDITS, 1).await?;
+        client
+            .execute(
+                "INSERT INTO license_hwids (license_id, hwid, bound_at) \
+                 SELECT id, 'device', 0 FROM licenses WHERE app_id = $1",
+                &[&app],
+            )
+            .await?;
+        let input = HeartbeatInput {
+            app_id: APP_ID.into(),
+            license_key: LICENSE_KEY.into(),
+            hwid: "device".into(),
+        };
+        let tasks: Vec<_> = stores
+            .iter()
+            .flat_map(|store| std::iter::repeat_n(store, TASKS_PER_INSTANCE))
+            .map(|store| {
+                let (store, input) = (store.clone(), input.clone());
+                tokio::spawn(async move {
+                    for _ in 0..BEATS_PER_TASK {
+                        let answer = store.heartbeat(&input, 1_000).await?;
+                        assert!(answer.is_ok(), "{answer:?}");
+                    }
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await??;
+        }
+        // Nothing is kept in memory on PostgreSQL, so nothing is left to flush.
+        for store in &stores {
+            store.flush_heartbeats(1_000).await?;
+        }
+        let beats = (INSTANCES * TASKS_PER_INSTANCE) as i64 * BEATS_PER_TASK;
+        let counted: i64 = client
+            .query_one(
+                "SELECT heartbeats FROM licenses WHERE license_key = $1",
+                &[&LICENSE_KEY],
+            )
+            .await?
+            .get(0);
+        assert_eq!(counted, beats, "heartbeats counted");
+        let (left, charged) = credits_left_and_charged(&client).await?;
+        assert_eq!(
+            left,
+            CREDITS - beats / HEARTBEATS_PER_CREDIT,
+            "credits left"
+        );
+        assert_eq!(charged, beats / HEARTBEATS_PER_CREDIT, "credits counted");
         Ok(())
     })
 }
