@@ -498,13 +498,33 @@ async fn auth_fixture(client: &Client, credits: i64, slots: i64) -> Result<i64, 
     Ok(app)
 }
 
-/// `INSTANCES` stores on `url`, each with a pool of `connections`.
-async fn instances(url: &str, connections: usize) -> Result<Vec<Store>, Failed> {
+/// Credits the racing account starts with (more than any test charges).
+const CREDITS: i64 = 1_000;
+
+/// What a race test runs on: a fresh database with [`auth_fixture`]'s rows (an app of
+/// `slots` HWID slots), `INSTANCES` stores on it each with a pool of `connections`, a
+/// client to look at the rows, and the app's id.
+struct Race {
+    _db: TestDatabase,
+    stores: Vec<Store>,
+    client: Client,
+    app: i64,
+}
+
+async fn race(cluster: &TestPostgres, connections: usize, slots: i64) -> Result<Race, Failed> {
+    let db = cluster.database().await?;
+    let client = connect(db.url()).await?;
     let mut stores = Vec::with_capacity(INSTANCES);
     for _ in 0..INSTANCES {
-        stores.push(Store::open_postgres(url, connections).await?);
+        stores.push(Store::open_postgres(db.url(), connections).await?);
     }
-    Ok(stores)
+    let app = auth_fixture(&client, CREDITS, slots).await?;
+    Ok(Race {
+        _db: db,
+        stores,
+        client,
+        app,
+    })
 }
 
 /// The account's credits and what the app's days counted (every charge is counted in both).
@@ -530,12 +550,8 @@ fn concurrent_validates_bind_no_more_than_the_slots(cluster: TestPostgres) -> Re
     const SLOTS: i64 = 3;
     const DEVICES: usize = 8;
     const ROUNDS: usize = 3;
-    const CREDITS: i64 = 1_000;
     block_on(async {
-        let db = cluster.database().await?;
-        let stores = instances(db.url(), 4).await?;
-        let client = connect(db.url()).await?;
-        auth_fixture(&client, CREDITS, SLOTS).await?;
+        let Race { stores, client, .. } = &race(&cluster, 4, SLOTS).await?;
         let tasks: Vec<_> = (0..DEVICES * ROUNDS)
             .map(|n| {
                 let store = stores[n % INSTANCES].clone();
@@ -580,7 +596,7 @@ fn concurrent_validates_bind_no_more_than_the_slots(cluster: TestPostgres) -> Re
             }
         }
         assert_eq!(successes, SLOTS * ROUNDS as i64);
-        let (left, charged) = credits_left_and_charged(&client).await?;
+        let (left, charged) = credits_left_and_charged(client).await?;
         assert_eq!(left, CREDITS - successes, "credits left");
         assert_eq!(charged, successes, "credits counted in the app's day");
         Ok(())
@@ -593,17 +609,18 @@ fn concurrent_validates_bind_no_more_than_the_slots(cluster: TestPostgres) -> Re
 fn concurrent_heartbeats_charge_every_tenth_beat_once(cluster: TestPostgres) -> Result<(), Failed> {
     const TASKS_PER_INSTANCE: usize = 2;
     const BEATS_PER_TASK: i64 = 20;
-    const CREDITS: i64 = 1_000;
     block_on(async {
-        let db = cluster.database().await?;
-        let stores = instances(db.url(), 2).await?;
-        let client = connect(db.url()).await?;
-        let app = auth_fixture(&client, CREDITS, 1).await?;
+        let Race {
+            stores,
+            client,
+            app,
+            ..
+        } = &race(&cluster, 2, 1).await?;
         client
             .execute(
                 "INSERT INTO license_hwids (license_id, hwid, bound_at) \
                  SELECT id, 'device', 0 FROM licenses WHERE app_id = $1",
-                &[&app],
+                &[app],
             )
             .await?;
         let input = HeartbeatInput {
@@ -629,7 +646,7 @@ fn concurrent_heartbeats_charge_every_tenth_beat_once(cluster: TestPostgres) -> 
             task.await??;
         }
         // Nothing is kept in memory on PostgreSQL, so nothing is left to flush.
-        for store in &stores {
+        for store in stores {
             store.flush_heartbeats(1_000).await?;
         }
         let beats = (INSTANCES * TASKS_PER_INSTANCE) as i64 * BEATS_PER_TASK;
@@ -641,7 +658,7 @@ fn concurrent_heartbeats_charge_every_tenth_beat_once(cluster: TestPostgres) -> 
             .await?
             .get(0);
         assert_eq!(counted, beats, "heartbeats counted");
-        let (left, charged) = credits_left_and_charged(&client).await?;
+        let (left, charged) = credits_left_and_charged(client).await?;
         assert_eq!(
             left,
             CREDITS - beats / HEARTBEATS_PER_CREDIT,
