@@ -14,7 +14,7 @@ const BACKEND_VAR: &str = "KEYWARD_TEST_BACKEND";
 
 /// Suites that are about PostgreSQL already (they start their own clusters): a second
 /// run would repeat them exactly.
-const NATIVE_SUITES: &[&str] = &["postgres", "cluster"];
+const NATIVE_SUITES: &[&str] = &["postgres", "cluster", "backend_parity"];
 
 /// What `run` did.
 #[derive(Debug, PartialEq, Eq)]

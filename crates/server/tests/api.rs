@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use keyward_errors::{ApiError, RATE_LIMIT};
-use keyward_server::TestServer;
+use keyward_server::{Seed, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -682,4 +682,62 @@ async fn rate_limit_per_api_key_over_http() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+}
+
+/// Each listed license carries its own bound HWIDs, oldest first, on every page (the
+/// page's HWIDs are read in one query and handed to their licenses).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listed_licenses_carry_their_own_hwids() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    patch_app(&server, &seed, json!({"hwidSlots": 2})).await;
+    let created = create_licenses(&server, &seed, json!({"count": 3})).await;
+    let keys: Vec<String> = created["licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|license| license["key"].as_str().unwrap().to_owned())
+        .collect();
+    // The seed's license (listed first), the first new one empty, the last new one.
+    let bind = [
+        (seed.license_key.clone(), vec!["hw-a", "hw-b"]),
+        (keys[2].clone(), vec!["hw-c"]),
+    ];
+    for (key, hwids) in &bind {
+        let holder = Seed {
+            license_key: key.clone(),
+            ..seed.clone()
+        };
+        for hwid in hwids {
+            validate_ok(&server, &holder, hwid).await;
+        }
+    }
+    let path = format!("/v1/apps/{}/licenses?limit=3", seed.app_id);
+    let first = answer_json(api(&server, &seed, Method::GET, &path)).await;
+    let cursor = first["nextCursor"].as_str().unwrap().to_owned();
+    let second = answer_json(api(
+        &server,
+        &seed,
+        Method::GET,
+        &format!("{path}&cursor={cursor}"),
+    ))
+    .await;
+    assert_eq!(second["nextCursor"], Value::Null);
+    let listed: Vec<(String, Value)> = [first, second]
+        .iter()
+        .flat_map(|page| page["licenses"].as_array().unwrap().clone())
+        .map(|license| {
+            (
+                license["key"].as_str().unwrap().to_owned(),
+                license["hwids"].clone(),
+            )
+        })
+        .collect();
+    let expected = vec![
+        (seed.license_key.clone(), json!(["hw-a", "hw-b"])),
+        (keys[0].clone(), json!([])),
+        (keys[1].clone(), json!([])),
+        (keys[2].clone(), json!(["hw-c"])),
+    ];
+    assert_eq!(listed, expected);
 }

@@ -6,11 +6,10 @@ use std::net::IpAddr;
 
 use keyward_errors::SelfBanError;
 use keyward_protocol::SelfBanFlags;
-use rusqlite::{Connection, params};
 
 use super::StoreError;
 use super::auth::{app_state, first_use, license_state};
-use super::sql::{Sqlite, run_ready};
+use super::sql::Sql;
 use crate::ipnet::IpNet;
 use crate::secret::constant_time_eq;
 
@@ -86,8 +85,8 @@ pub type SelfBanOutcome = Result<SelfBanDone, SelfBanError>;
 /// `app_disabled`. Pre-session form: `invalid_app` → `replay_detected` (the nonce is
 /// recorded whatever follows) → `app_disabled` → `revoke_requires_session` →
 /// `invalid_key`. Nothing is charged.
-pub(super) fn selfban(
-    c: &Connection,
+pub(super) async fn selfban<D: Sql>(
+    db: &D,
     input: &SelfBanInput,
     now: i64,
 ) -> Result<SelfBanOutcome, StoreError> {
@@ -99,8 +98,7 @@ pub(super) fn selfban(
     } else {
         SelfBanError::InvalidApp
     };
-    let Some(app) = run_ready(app_state(&Sqlite(c), &input.app_id))?.filter(|app| app.active)
-    else {
+    let Some(app) = app_state(db, &input.app_id).await?.filter(|app| app.active) else {
         return Ok(Err(unproven));
     };
     let license_key = match &input.proof {
@@ -113,7 +111,7 @@ pub(super) fn selfban(
             if !constant_time_eq(app.secret.as_bytes(), app_secret.as_bytes()) {
                 return Ok(Err(SelfBanError::InvalidApp));
             }
-            if !run_ready(first_use(&Sqlite(c), app.id, nonce, now))? {
+            if !first_use(db, app.id, nonce, now).await? {
                 return Ok(Err(SelfBanError::ReplayDetected));
             }
             license_key
@@ -126,7 +124,8 @@ pub(super) fn selfban(
         return Ok(Err(SelfBanError::RevokeRequiresSession));
     }
     // A session's device must still be bound (a HWID reset ends its sessions).
-    let license = run_ready(license_state(&Sqlite(c), app.id, license_key, &input.hwid))?
+    let license = license_state(db, app.id, license_key, &input.hwid)
+        .await?
         .filter(|license| !session || license.bound);
     let Some(license) = license else {
         return Ok(Err(if session {
@@ -137,15 +136,18 @@ pub(super) fn selfban(
     };
     let flags = input.flags;
     if flags.revoke_license {
-        c.prepare_cached("UPDATE licenses SET revoked = 1 WHERE id = ?1")?
-            .execute([license.id])?;
+        db.execute(
+            "UPDATE licenses SET revoked = TRUE WHERE id = ?1",
+            &[&license.id],
+        )
+        .await?;
     }
     if flags.blacklist_hwid {
-        deny(c, app.id, "hwid", &input.hwid, None, now)?;
+        deny(db, app.id, "hwid", &input.hwid, None, now).await?;
     }
     if flags.blacklist_ip {
         let host = IpNet::host(input.ip);
-        deny(c, app.id, "ip", &host.to_string(), Some(host), now)?;
+        deny(db, app.id, "ip", &host.to_string(), Some(host), now).await?;
     }
     Ok(Ok(SelfBanDone {
         revoked: flags.revoke_license,
@@ -156,26 +158,22 @@ pub(super) fn selfban(
 
 /// Puts `value` on the app's deny list, unless it is there already (the rule's
 /// uniqueness keeps one entry).
-fn deny(
-    c: &Connection,
+async fn deny<D: Sql>(
+    db: &D,
     app: i64,
     kind: &str,
     value: &str,
     range: Option<IpNet>,
     now: i64,
 ) -> Result<(), StoreError> {
-    c.prepare_cached(
+    let first = range.map(|net| net.first().to_vec());
+    let last = range.map(|net| net.last().to_vec());
+    db.execute(
         "INSERT INTO access_rules (app_id, kind, value, list, created_at, ip_first, ip_last)
          VALUES (?1, ?2, ?3, 'deny', ?4, ?5, ?6)
          ON CONFLICT (app_id, kind, value, list) DO NOTHING",
-    )?
-    .execute(params![
-        app,
-        kind,
-        value,
-        now,
-        range.map(|net| net.first()),
-        range.map(|net| net.last())
-    ])?;
+        &[&app, &kind, &value, &now, &first, &last],
+    )
+    .await?;
     Ok(())
 }
