@@ -7,14 +7,20 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::future::Future;
 
-use keyward_errors::ValidateError;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use keyward_errors::{ApiError, RATE_LIMIT, ValidateError};
 use keyward_protocol::SelfBanFlags;
+use keyward_server::ratelimit::Decision;
+use keyward_server::store::Database;
 use keyward_server::store::schema::{MigrationError, SCHEMA_VERSION, migrate, migrate_postgres};
 use keyward_server::store::{
     App, AppPatch, Extension, ListKind, NewApp, NewLicenses, NewSigningKey, RuleKind, SelfBanInput,
     SelfBanProof, SigningPatch,
 };
 use keyward_server::store::{HEARTBEATS_PER_CREDIT, HeartbeatInput, ValidateInput};
+use keyward_server::{Config, RateLimitConfig, RunningServer};
 use keyward_server::{Store, StoreError, TestDatabase, TestPostgres, TestPostgresError};
 use libtest_mimic::{Arguments, Failed, Trial};
 use tokio_postgres::{Client, NoTls};
@@ -37,6 +43,26 @@ const TESTS: &[(&str, Test)] = &[
     (
         "concurrent_add_credits_lose_nothing",
         concurrent_add_credits_lose_nothing,
+    ),
+    (
+        "api_rate_limit_holds_across_instances",
+        api_rate_limit_holds_across_instances,
+    ),
+    (
+        "api_rate_limit_admits_exactly_the_burst_under_concurrency",
+        api_rate_limit_admits_exactly_the_burst_under_concurrency,
+    ),
+    (
+        "idle_api_rate_limits_are_forgotten",
+        idle_api_rate_limits_are_forgotten,
+    ),
+    (
+        "api_rate_limit_is_cluster_wide_over_http",
+        api_rate_limit_is_cluster_wide_over_http,
+    ),
+    (
+        "a_failing_shared_limit_falls_back_to_the_instance",
+        a_failing_shared_limit_falls_back_to_the_instance,
     ),
     ("apps_answer_as_on_sqlite", apps_answer_as_on_sqlite),
     (
@@ -465,6 +491,286 @@ fn concurrent_add_credits_lose_nothing(cluster: TestPostgres) -> Result<(), Fail
         }
         let account = store.account_by_name("busy".into()).await?;
         assert_eq!(account.credits, TASKS * ADDS);
+        Ok(())
+    })
+}
+
+/// A time on the server clock (microseconds) for the rate-limit tests, which pass it in.
+const NOW: i64 = 1_800_000_000_000_000;
+
+/// One Developer API request of `key` through `store`'s shared limiter, which every
+/// PostgreSQL store has.
+async fn shared_limit(
+    store: &Store,
+    key: &[u8],
+    limit: RateLimitConfig,
+    now: i64,
+) -> Result<Decision, Failed> {
+    store
+        .api_rate_limit(key.to_vec(), limit, now)
+        .await?
+        .ok_or_else(|| "no shared rate limit on PostgreSQL".into())
+}
+
+/// Two stores on `db`, each with a pool of `connections`: two server instances' worth.
+async fn two_instances(db: &TestDatabase, connections: usize) -> Result<[Store; 2], Failed> {
+    Ok([
+        Store::open_postgres(db.url(), connections).await?,
+        Store::open_postgres(db.url(), connections).await?,
+    ])
+}
+
+/// How many of `decisions` were admitted; every refusal is asserted to say `retry_after`.
+fn admitted(decisions: &[Decision], retry_after: std::time::Duration) -> u32 {
+    let mut admitted = 0;
+    for decision in decisions {
+        match decision {
+            Decision::Allowed => admitted += 1,
+            Decision::Limited { retry_after: said } => assert_eq!(*said, retry_after),
+        }
+    }
+    admitted
+}
+
+/// Two instances (two stores, two pools) on one database share each API key's limit:
+/// requests alternating between them at one instant are admitted exactly up to the burst,
+/// then refused until the next token, which either instance then hands out once; another
+/// key has a limit of its own.
+fn api_rate_limit_holds_across_instances(cluster: TestPostgres) -> Result<(), Failed> {
+    block_on(async {
+        let db = cluster.database().await?;
+        let instances = two_instances(&db, 2).await?;
+        let limit = RateLimitConfig::from(RATE_LIMIT);
+        let period = limit.gcra().period();
+        let burst = RATE_LIMIT.burst_per_second;
+        let key = vec![0x11_u8; 32];
+        let requests = |count: u32, now: i64, key: Vec<u8>| {
+            let instances = &instances;
+            async move {
+                let mut decisions = Vec::new();
+                for store in instances.iter().cycle().take(count as usize) {
+                    decisions.push(shared_limit(store, &key, limit, now).await?);
+                }
+                Ok::<_, Failed>(decisions)
+            }
+        };
+        let first = requests(2 * burst, NOW, key.clone()).await?;
+        assert_eq!(admitted(&first, period), burst, "at one instant");
+        assert!(
+            first[..burst as usize]
+                .iter()
+                .all(|d| *d == Decision::Allowed),
+            "{first:?}"
+        );
+
+        // Three periods later, three more, whichever instance asks.
+        let later = NOW + 3 * limit.gcra().period_micros;
+        let refill = requests(10, later, key.clone()).await?;
+        assert_eq!(admitted(&refill, period), 3, "{refill:?}");
+        assert_eq!(&refill[..3], &[Decision::Allowed; 3]);
+
+        // A refusal halfway to the next token says the half that is left.
+        let halfway = later + limit.gcra().period_micros / 2;
+        let [a, _] = &instances;
+        assert_eq!(
+            shared_limit(a, &key, limit, halfway).await?,
+            Decision::Limited {
+                retry_after: period / 2
+            }
+        );
+
+        let other = requests(2 * burst, later, vec![0x22_u8; 32]).await?;
+        assert_eq!(admitted(&other, period), burst, "another key");
+
+        // SQLite leaves the decision to the in-process limiter.
+        let dir = tempfile::tempdir()?;
+        let sqlite = Store::open_sqlite(&dir.path().join("k.db"))?;
+        assert_eq!(sqlite.api_rate_limit(key, limit, NOW).await?, None);
+        Ok(())
+    })
+}
+
+/// Many requests of one key at once, spread over two instances' pools at one instant:
+/// exactly the burst is admitted (each decision is one atomic statement).
+fn api_rate_limit_admits_exactly_the_burst_under_concurrency(
+    cluster: TestPostgres,
+) -> Result<(), Failed> {
+    const TASKS: usize = 32;
+    const EACH: usize = 10;
+    block_on(async {
+        let db = cluster.database().await?;
+        let instances = two_instances(&db, 8).await?;
+        let limit = RateLimitConfig::from(RATE_LIMIT);
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|task| {
+                let store = instances[task % 2].clone();
+                tokio::spawn(async move {
+                    let mut decisions = Vec::new();
+                    for _ in 0..EACH {
+                        decisions.push(shared_limit(&store, &[0x33; 32], limit, NOW).await?);
+                    }
+                    Ok::<_, Failed>(decisions)
+                })
+            })
+            .collect();
+        let mut decisions = Vec::new();
+        for task in tasks {
+            decisions.extend(task.await??);
+        }
+        assert_eq!(decisions.len(), TASKS * EACH);
+        assert_eq!(
+            admitted(&decisions, limit.gcra().period()),
+            RATE_LIMIT.burst_per_second
+        );
+        Ok(())
+    })
+}
+
+/// The periodic prune drops the rows of keys idle past the margin and keeps the others;
+/// a forgotten key starts with a full burst.
+fn idle_api_rate_limits_are_forgotten(cluster: TestPostgres) -> Result<(), Failed> {
+    block_on(async {
+        let db = cluster.database().await?;
+        let store = Store::open_postgres(db.url(), 2).await?;
+        let client = connect(db.url()).await?;
+        let limit = RateLimitConfig::new(1, 1.0);
+        let second = 1_000_000;
+        let hour = 3_600 * second;
+        shared_limit(&store, &[1; 32], limit, NOW).await?;
+        shared_limit(&store, &[2; 32], limit, NOW + hour).await?;
+        assert_eq!(store.forget_spent_rate_limits(NOW).await?, 0);
+        assert_eq!(count(&client, "api_rate_limits").await?, 2);
+        assert_eq!(store.forget_spent_rate_limits(NOW + hour).await?, 1);
+        let left: Vec<u8> = client
+            .query_one("SELECT key_hash FROM api_rate_limits", &[])
+            .await?
+            .get(0);
+        assert_eq!(left, vec![2; 32]);
+        assert_eq!(
+            shared_limit(&store, &[1; 32], limit, NOW + hour).await?,
+            Decision::Allowed
+        );
+        Ok(())
+    })
+}
+
+/// The failed-API-key limit of [`instance`]s.
+const FAILURE_BURST: u32 = 3;
+/// The Developer API limit of [`instance`]s: it refills slowly (1/s), so that the requests
+/// of a test barely refill it.
+const LIMIT: RateLimitConfig = RateLimitConfig {
+    burst: 20,
+    per_second: 1.0,
+};
+
+/// A server instance on `db`, with [`LIMIT`] and [`FAILURE_BURST`].
+async fn instance(db: &TestDatabase) -> Result<RunningServer, Failed> {
+    let mut config = Config::new(Database::Postgres(db.url().to_owned()));
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.postgres_connections = 4;
+    config.api_rate_limit = LIMIT;
+    config.api_key_failure_limit = Some(RateLimitConfig::new(FAILURE_BURST, 0.01));
+    Ok(keyward_server::spawn(config).await?)
+}
+
+/// Two server instances on one database over HTTP, one API key, requests alternating
+/// between them: the cluster admits the burst plus what refilled while they ran, not
+/// twice the burst, and refuses with the same `rate_limited` answer as one instance
+/// does. The failed-API-key limit stays per instance: each refuses after its own burst.
+///
+/// The limit refills slowly ([`LIMIT`]), so that two per-instance limits (at least twice
+/// the burst) stay apart from one shared limit however slowly the requests go.
+fn api_rate_limit_is_cluster_wide_over_http(cluster: TestPostgres) -> Result<(), Failed> {
+    block_on(async {
+        let db = cluster.database().await?;
+        let instances = [instance(&db).await?, instance(&db).await?];
+        let admin = instances[0].admin();
+        admin.create_account("cluster").await?;
+        let key = admin.issue_api_key("cluster").await?.key;
+        let http = reqwest::Client::new();
+        let get = |server: &RunningServer, key: &str| {
+            http.get(format!("{}/v1/account", server.base_url()))
+                .bearer_auth(key)
+                .send()
+        };
+
+        let burst = LIMIT.burst;
+        let begun = Instant::now();
+        let mut admitted = 0_u32;
+        let mut refusal = None;
+        for server in instances.iter().cycle().take(3 * burst as usize) {
+            let response = get(server, &key).await?;
+            if response.status().is_success() {
+                admitted += 1;
+            } else if refusal.is_none() {
+                refusal = Some(response);
+            }
+        }
+        // At most the burst and every token refilled meanwhile (one more for rounding).
+        let most = f64::from(burst) + LIMIT.per_second * begun.elapsed().as_secs_f64() + 1.0;
+        assert!(
+            admitted >= burst && f64::from(admitted) <= most,
+            "admitted {admitted}, at most {most:.1}"
+        );
+        let refusal = refusal.ok_or("never refused")?;
+        assert_eq!(
+            refusal.status().as_u16(),
+            ApiError::RateLimited.http_status()
+        );
+        let retry_after: u64 = refusal.headers()["retry-after"].to_str()?.parse()?;
+        assert!(retry_after >= 1, "{retry_after}");
+        let body: serde_json::Value = refusal.json().await?;
+        assert_eq!(body["error"], ApiError::RateLimited.code(), "{body}");
+
+        // Per instance: each counts this client's failed key checks alone.
+        let unknown = format!("kw_{}", "0".repeat(48));
+        for server in &instances {
+            for _ in 0..FAILURE_BURST {
+                let response = get(server, &unknown).await?;
+                assert_eq!(
+                    response.status().as_u16(),
+                    ApiError::InvalidApiKey.http_status()
+                );
+            }
+            let response = get(server, &unknown).await?;
+            assert_eq!(
+                response.status().as_u16(),
+                ApiError::RateLimited.http_status()
+            );
+        }
+        for server in instances {
+            server.shutdown().await?;
+        }
+        Ok(())
+    })
+}
+
+/// When the shared limit cannot be read (its table is gone), requests are not answered
+/// `internal_error`: the instance's own limiter decides, and still refuses past the burst.
+fn a_failing_shared_limit_falls_back_to_the_instance(cluster: TestPostgres) -> Result<(), Failed> {
+    block_on(async {
+        let db = cluster.database().await?;
+        let server = instance(&db).await?;
+        server.admin().create_account("fallback").await?;
+        let key = server.admin().issue_api_key("fallback").await?.key;
+        connect(db.url())
+            .await?
+            .batch_execute("DROP TABLE api_rate_limits")
+            .await?;
+        let http = reqwest::Client::new();
+        let url = format!("{}/v1/account", server.base_url());
+        let mut statuses = Vec::new();
+        for _ in 0..=LIMIT.burst {
+            let response = http.get(&url).bearer_auth(&key).send().await?;
+            statuses.push(response.status().as_u16());
+        }
+        let admitted = statuses.iter().filter(|status| **status == 200).count();
+        assert_eq!(admitted, LIMIT.burst as usize, "{statuses:?}");
+        assert_eq!(
+            statuses.last().copied(),
+            Some(ApiError::RateLimited.http_status())
+        );
+        server.shutdown().await?;
         Ok(())
     })
 }

@@ -17,6 +17,7 @@ mod apps;
 mod auth;
 mod licenses;
 mod postgres;
+mod rate_limits;
 pub mod schema;
 mod selfban;
 mod sessions;
@@ -1022,6 +1023,41 @@ impl Store {
         job!(self, Sessions::Unchanged, |db, before| auth::forget_nonces(
             db, *before
         ))
+    }
+
+    // ----- the Developer API rate limit -----
+
+    /// One Developer API request of the API key whose hash is `key_hash`, at `now_micros`
+    /// on the server clock, against `limit`: decided by the database where instances share
+    /// it (PostgreSQL, `store::rate_limits`); `None` on SQLite, one process, where the
+    /// caller's in-process limiter decides.
+    pub async fn api_rate_limit(
+        &self,
+        key_hash: Vec<u8>,
+        limit: crate::RateLimitConfig,
+        now_micros: i64,
+    ) -> Result<Option<crate::ratelimit::Decision>, StoreError> {
+        let Backend::Postgres(pg) = &self.backend else {
+            return Ok(None);
+        };
+        let gcra = limit.gcra();
+        pg.run_autocommit((key_hash, now_micros), move |db, (key_hash, now)| {
+            Box::pin(rate_limits::take(db, key_hash, gcra, *now))
+        })
+        .await
+        .map(Some)
+    }
+
+    /// Forgets the shared rate-limit state of API keys idle long enough to be as good as
+    /// new at `now_micros` (nothing to do on SQLite); how many.
+    pub async fn forget_spent_rate_limits(&self, now_micros: i64) -> Result<u64, StoreError> {
+        let Backend::Postgres(pg) = &self.backend else {
+            return Ok(0);
+        };
+        pg.run_autocommit(now_micros, |db, now| {
+            Box::pin(rate_limits::forget_spent(db, *now))
+        })
+        .await
     }
 
     /// Runs the checks of `/auth/selfban`, then revokes and deny-lists as asked, in one
