@@ -41,6 +41,10 @@ pub const SESSION_CACHE: &str = "keyward_session_cache_total";
 /// Credits charged (validates, heartbeat milestones, licenses), counted at commit.
 pub const CREDITS_CHARGED: &str = "keyward_credits_charged_total";
 
+/// PostgreSQL jobs run again after losing to a concurrent transaction (SQLSTATE 40001
+/// or 40P01).
+pub const POSTGRES_RERUNS: &str = "keyward_postgres_reruns_total";
+
 /// The `code` label of an answer that carries no error.
 pub const SUCCESS: &str = "success";
 /// The `family` label of a route without an error family (`/health`).
@@ -87,6 +91,10 @@ fn describe() {
         "Heartbeats answered from memory (hit) or from the database (miss)."
     );
     metrics::describe_counter!(CREDITS_CHARGED, "Credits charged, counted at commit.");
+    metrics::describe_counter!(
+        POSTGRES_RERUNS,
+        "PostgreSQL jobs run again after a serialization failure or deadlock."
+    );
 }
 
 /// Connections the metrics listener holds at once: a few scrapers, never a share of the
@@ -288,6 +296,11 @@ fn codes_of(family: Option<Family>) -> impl Iterator<Item = &'static ErrorInfo> 
 /// Counts a heartbeat answered from memory (`hit`) or sent to the database.
 pub(crate) fn session_cache(hit: bool) {
     counter!(SESSION_CACHE, "result" => if hit { "hit" } else { "miss" }).increment(1);
+}
+
+/// Counts a PostgreSQL job run again after it lost to a concurrent transaction.
+pub(crate) fn postgres_rerun() {
+    counter!(POSTGRES_RERUNS).increment(1);
 }
 
 /// Counts credits charged by a committed transaction.

@@ -549,9 +549,10 @@ enum Backend {
 /// `job!(self, Sessions::X, |db, arg, ...| module::f(db, arg, ...))`. In the body each
 /// named argument (a variable of the method) is a `&T`, and `db` is the backend's `Sql`.
 /// SQLite runs it as a worker job (`Sessions` says whether it may change a heartbeat's
-/// answer); PostgreSQL in a transaction of its own, where heartbeats are never cached.
+/// answer); PostgreSQL in a transaction of its own, where heartbeats are never cached,
+/// after this instance's earlier jobs of the same `in_turn(key)` if one is given.
 macro_rules! job {
-    ($store:expr, $sessions:expr, |$db:ident $(, $arg:ident)*| $body:expr) => {
+    ($store:expr, $sessions:expr, $(in_turn($turn:expr),)? |$db:ident $(, $arg:ident)*| $body:expr) => {
         match &$store.backend {
             Backend::Sqlite { worker, .. } => {
                 worker
@@ -563,7 +564,8 @@ macro_rules! job {
                     .await
             }
             Backend::Postgres(pg) => {
-                pg.run(($($arg,)*), |$db, args| {
+                let turn: Option<String> = None $(.or(Some($turn.clone())))?;
+                pg.run_in_turn(turn.as_deref(), ($($arg,)*), |$db, args| {
                     let ($($arg,)*) = args;
                     Box::pin($body)
                 })
@@ -1012,9 +1014,13 @@ impl Store {
         input: ValidateInput,
         now: i64,
     ) -> Result<ValidateOutcome, StoreError> {
-        job!(self, Sessions::Unchanged, |db, input, now| auth::validate(
-            db, input, *now
-        ))
+        // One app's validates charge one account: on PostgreSQL they take turns.
+        job!(
+            self,
+            Sessions::Unchanged,
+            in_turn(input.app_id),
+            |db, input, now| auth::validate(db, input, *now)
+        )
     }
 
     /// Forgets the validate nonces older than the replay window at `now`.
@@ -1090,8 +1096,9 @@ impl Store {
             // Every beat in the database: the session cache counts one process's beats
             // only, and SERIALIZABLE makes each read-count-write exact across instances.
             Backend::Postgres(pg) => {
+                // One license's beats update one row: they take turns.
                 return pg
-                    .run(input, |db, input| {
+                    .run_in_turn(Some(&input.license_key), input, |db, input| {
                         Box::pin(auth::heartbeat(db, input, now, 0))
                     })
                     .await

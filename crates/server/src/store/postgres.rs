@@ -204,6 +204,37 @@ impl Sql for PgTx<'_> {
 pub(super) struct PgStore {
     pool: Pool,
     rewritten: Arc<Rewritten>,
+    turns: Arc<Turns>,
+}
+
+/// How many queues [`PgStore::run_in_turn`] spreads its keys over.
+const TURNS: usize = 256;
+
+/// This instance's queues for jobs on one hot row (a license's heartbeats, an app's
+/// validates charging one account): jobs of one key run one at a time here, so that they
+/// wait for each other instead of failing to serialize against each other and running
+/// again. Jobs of other instances still conflict, and the retries settle those. Keys
+/// share a queue by hash: bounded memory, and an unlucky pair merely waits its turn.
+struct Turns {
+    hasher: std::hash::RandomState,
+    queues: Box<[tokio::sync::Mutex<()>]>,
+}
+
+impl Default for Turns {
+    fn default() -> Self {
+        Self {
+            hasher: std::hash::RandomState::new(),
+            queues: (0..TURNS).map(|_| tokio::sync::Mutex::new(())).collect(),
+        }
+    }
+}
+
+impl Turns {
+    fn queue(&self, key: &str) -> &tokio::sync::Mutex<()> {
+        use std::hash::BuildHasher as _;
+        let hash = self.hasher.hash_one(key);
+        &self.queues[usize::try_from(hash % TURNS as u64).unwrap_or(0)]
+    }
 }
 
 impl std::fmt::Debug for PgStore {
@@ -253,6 +284,7 @@ impl PgStore {
         Ok(Self {
             pool,
             rewritten: Arc::default(),
+            turns: Arc::default(),
         })
     }
 
@@ -265,6 +297,25 @@ impl PgStore {
         F: for<'a> Fn(&'a PgTx<'_>, &'a A) -> JobFuture<'a, T>,
     {
         self.run_as(Mode::Serializable, args, job).await
+    }
+
+    /// [`PgStore::run`], after this instance's earlier jobs of `key`, if there is one
+    /// (see [`Turns`]).
+    pub(super) async fn run_in_turn<A, T, F>(
+        &self,
+        key: Option<&str>,
+        args: A,
+        job: F,
+    ) -> Result<T, StoreError>
+    where
+        A: Sync,
+        F: for<'a> Fn(&'a PgTx<'_>, &'a A) -> JobFuture<'a, T>,
+    {
+        let _turn = match key {
+            Some(key) => Some(self.turns.queue(key).lock().await),
+            None => None,
+        };
+        self.run(args, job).await
     }
 
     /// Runs `job` with `args` outside a transaction: each of its statements commits on
@@ -291,6 +342,7 @@ impl PgStore {
         let mut last = None;
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 {
+                crate::metrics::postgres_rerun();
                 tokio::time::sleep(backoff(attempt)).await;
             }
             let session = match mode {
