@@ -219,17 +219,17 @@ impl Cluster {
     /// server secret).
     async fn start(postgres: &TestPostgres, credits: i64) -> Result<Self, Failed> {
         let db = postgres.database().await?;
+        let logs = tempfile::tempdir()?;
         let url = db.url().to_owned();
         let account = format!("cluster-{}", NEXT_ACCOUNT.fetch_add(1, Ordering::Relaxed));
         let api_key = {
-            let admin = Admin::open(&Database::Postgres(url.clone())).await?;
+            let admin = Admin::open(&Database::parse(&url)).await?;
             admin.create_account(&account).await?;
             if credits > 0 {
                 admin.add_credits(&account, credits).await?;
             }
             admin.issue_api_key(&account).await?.key
         };
-        let logs = tempfile::tempdir()?;
         let (a, b) = tokio::join!(
             Instance::start("a", &url, logs.path()),
             Instance::start("b", &url, logs.path())
@@ -885,6 +885,8 @@ struct Load {
 
 const LOAD_TASKS: usize = 8;
 const LOAD_LICENSES: usize = 24;
+/// The licenses with a session, beaten by the load: few, so that each counts many beats.
+const BEATING: usize = 4;
 
 impl Load {
     fn beat_hwid(license: usize) -> String {
@@ -900,7 +902,7 @@ impl Load {
         let credits_before = cluster.credits(&cluster.a).await?;
         let nodes = cluster.both().map(|node| node.url(""));
         let mut tokens = Vec::new();
-        for (i, license) in licenses.iter().enumerate() {
+        for (i, license) in licenses.iter().take(BEATING).enumerate() {
             let via = &nodes[i % 2];
             let hwid = Self::beat_hwid(i);
             let answer = answered(validate(&cluster.http, via, &app, license, &hwid)).await?;
@@ -923,17 +925,19 @@ impl Load {
         while !self.stop.load(Ordering::SeqCst) {
             let after = self.disrupted.load(Ordering::SeqCst);
             let node = (task + n) % 2;
-            let license = (task * 7 + n) % self.licenses.len();
             let via = &self.nodes[node];
-            let (validated, answer) = if n % 2 == 0 {
+            let (license, validated, answer) = if n % 2 == 0 {
+                let license = (task * 7 + n) % self.licenses.len();
                 let hwid = format!("load-{task}-{n}");
                 let answer =
                     validate(&http, via, &self.app, &self.licenses[license], &hwid).await?;
-                (Some(hwid), answer)
+                (license, Some(hwid), answer)
             } else {
+                let license = (task + n) % BEATING;
                 let hwid = Self::beat_hwid(license);
                 let token = &self.tokens[license];
-                (None, heartbeat(&http, via, &self.app, token, &hwid).await?)
+                let answer = heartbeat(&http, via, &self.app, token, &hwid).await?;
+                (license, None, answer)
             };
             self.records
                 .lock()
@@ -1004,6 +1008,13 @@ impl Load {
             }
         }
         assert!(b_after > 0, "B answered no success after the disruption");
+        eprintln!(
+            "{} requests: {} validates bound, {} beats answered, {} unanswered (A), {b_after} successes on B after the disruption",
+            records.len(),
+            bound.iter().map(BTreeSet::len).sum::<usize>(),
+            beats.iter().sum::<i64>(),
+            records.iter().filter(|r| r.answer.is_err()).count(),
+        );
 
         let listed = cluster.licenses(&cluster.b, &self.app).await?;
         let (mut listed_hwids, mut billed_beats) = (0, 0);
