@@ -7,6 +7,7 @@ pub mod deps;
 pub mod diagnostic;
 pub mod spec;
 pub mod synthetic;
+pub mod test;
 
 use std::path::{Path, PathBuf};
 

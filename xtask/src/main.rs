@@ -42,6 +42,9 @@ enum Task {
     /// Fail when Cargo.lock holds two versions of a crate that
     /// [workspace.metadata.duplicate-versions] in Cargo.toml does not allow.
     DuplicateDeps,
+    /// Run every test: the workspace's, then keyward-server's suites again on PostgreSQL
+    /// (a throwaway cluster; skipped, and said so, where the machine has none).
+    Test,
     /// Print a valid synthetic spec of N codes (for benchmarks).
     SyntheticSpec {
         /// How many codes.
@@ -64,6 +67,16 @@ fn main() -> ExitCode {
                 print!("{}", xtask::synthetic::synthetic_spec(codes));
             }
             return ExitCode::SUCCESS;
+        }
+        Task::Test => {
+            return match xtask::test::run(&root) {
+                Ok(xtask::test::Outcome::Failed) => ExitCode::FAILURE,
+                Ok(_) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("xtask test: cannot run cargo: {err}");
+                    ExitCode::from(2)
+                }
+            };
         }
         Task::DuplicateDeps => {
             return finish_check(

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Statement};
 
@@ -24,6 +24,10 @@ const MAX_ATTEMPTS: u32 = 32;
 /// twice as long as after its previous loss (full jitter), so that jobs fighting over one
 /// row spread out instead of colliding again at once.
 const MAX_BACKOFF: Duration = Duration::from_millis(64);
+
+/// Longest wait for a connection, a pooled connection, a lock or a statement, as
+/// SQLite's busy timeout bounds its waits: past it, the request is an internal error.
+const WAIT_LIMIT: Duration = Duration::from_secs(5);
 
 /// A job's future, borrowing the transaction and the job's arguments.
 type JobFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -189,9 +193,21 @@ impl PgStore {
     /// Connects a pool of up to `connections` to `url` (`postgres://USER@HOST:PORT/DB`)
     /// and migrates the database.
     pub(super) async fn connect(url: &str, connections: usize) -> Result<Self, StoreError> {
-        let config: tokio_postgres::Config = url
+        let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|err| StoreError::Backend(format!("bad PostgreSQL URL: {err}")))?;
+        // No request waits on the database without bound: a connection attempt, a wait
+        // for a pooled connection and a statement each give up after WAIT_LIMIT, unless
+        // the URL sets its own `connect_timeout`.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(WAIT_LIMIT);
+        }
+        let limit = WAIT_LIMIT.as_millis();
+        let options = format!(
+            "-c statement_timeout={limit} -c lock_timeout={limit} {}",
+            config.get_options().unwrap_or_default()
+        );
+        config.options(options.trim_end());
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -201,6 +217,10 @@ impl PgStore {
         );
         let pool = Pool::builder(manager)
             .max_size(connections)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(WAIT_LIMIT))
+            .create_timeout(Some(WAIT_LIMIT))
+            .recycle_timeout(Some(WAIT_LIMIT))
             .build()
             .map_err(|err| StoreError::Backend(format!("PostgreSQL pool: {err}")))?;
         let mut client = pool.get().await.map_err(pool_error)?;

@@ -183,11 +183,28 @@ impl TestServer {
         Self::start_checked(configure, false).await
     }
 
+    /// Like [`TestServer::start_with`] on `backend`, whatever `KEYWARD_TEST_BACKEND` says:
+    /// for tests that compare the backends.
+    pub async fn start_on(
+        backend: TestBackend,
+        configure: impl FnOnce(&mut Config),
+    ) -> Result<Self, ServerError> {
+        Self::start_in(TestStorage::new(backend).await?, configure, true).await
+    }
+
     async fn start_checked(
         configure: impl FnOnce(&mut Config),
         checked: bool,
     ) -> Result<Self, ServerError> {
-        let database = TestStorage::new().await?;
+        let database = TestStorage::new(TestBackend::from_env()).await?;
+        Self::start_in(database, configure, checked).await
+    }
+
+    async fn start_in(
+        database: TestStorage,
+        configure: impl FnOnce(&mut Config),
+        checked: bool,
+    ) -> Result<Self, ServerError> {
         let mut config = Config::new(database.database());
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         configure(&mut config);
@@ -291,8 +308,8 @@ impl TestServer {
 pub struct KeptDatabase(#[allow(dead_code, reason = "kept for its Drop")] TestStorage);
 
 impl TestStorage {
-    async fn new() -> Result<Self, ServerError> {
-        match TestBackend::from_env() {
+    async fn new(backend: TestBackend) -> Result<Self, ServerError> {
+        match backend {
             TestBackend::Sqlite => {
                 let dir = tempfile::Builder::new()
                     .prefix("keyward-test-")
