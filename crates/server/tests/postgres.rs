@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
-use std::future::Future;
 
 mod postgres_harness;
 
