@@ -73,7 +73,9 @@ const LEFT_OUT: &[(&str, Test, &str)] = &[(
 )];
 
 fn main() {
-    postgres_harness::run(TESTS, LEFT_OUT);
+    // One at a time: each test runs two servers (and some a load) on the shared cores;
+    // two at once would mostly test how the machine copes with being overloaded.
+    postgres_harness::run(TESTS, LEFT_OUT, Some(1));
 }
 
 /// Connections of each instance to PostgreSQL: two tests at once run four instances.
@@ -244,6 +246,15 @@ impl Cluster {
             _db: db,
             _logs: logs,
         })
+    }
+
+    /// The instances' last log lines, for a failure's message.
+    fn logs(&self) -> String {
+        format!(
+            "A's log:\n{}\nB's log:\n{}",
+            tail(&self.a.log),
+            tail(&self.b.log)
+        )
     }
 
     /// The instances, A first.
@@ -513,7 +524,8 @@ fn concurrent_validates_on_both_never_overbind_nor_miscount(
                 other => assert_eq!(
                     other,
                     &Answer::failed(ValidateError::HwidMismatch.code()),
-                    "{hwid}"
+                    "{hwid}; {}",
+                    cluster.logs()
                 ),
             }
         }
@@ -536,10 +548,11 @@ fn concurrent_validates_on_both_never_overbind_nor_miscount(
             .flat_map(|(license, hwids)| hwids.iter().map(|h| ((*license).to_owned(), h.clone())))
             .collect();
         let answers = all_at_once(&cluster, &app, &again, 1).await?;
-        assert!(
-            answers.iter().all(|a| matches!(a, Answer::Success(_))),
-            "{answers:?}"
-        );
+        let failed: Vec<&Answer> = answers
+            .iter()
+            .filter(|a| !matches!(a, Answer::Success(_)))
+            .collect();
+        assert!(failed.is_empty(), "{failed:?}; {}", cluster.logs());
         let last = cluster.credits(&cluster.a).await?;
         assert_eq!(after - last, successes, "one credit per repeated success");
         Ok(())
@@ -817,9 +830,9 @@ impl<'c> Session<'c> {
 }
 
 /// Three bursts' worth of Developer API requests with one key, all at once and split
-/// over both instances: the cluster admits at most one burst plus what the sustained
-/// rate refills while they run (two instances each limiting on their own would admit
-/// about two bursts), and refuses the rest with `rate_limited`.
+/// over both instances: the cluster admits the burst and at most what the sustained rate
+/// refills while they run (two instances each limiting on their own would admit two
+/// bursts and twice the refill), and refuses the rest with `rate_limited`.
 fn developer_api_rate_limit_holds_across_the_cluster(postgres: TestPostgres) -> Result<(), Failed> {
     block_on(async {
         let cluster = Cluster::start(&postgres, 0).await?;
@@ -845,11 +858,14 @@ fn developer_api_rate_limit_holds_across_the_cluster(postgres: TestPostgres) -> 
             }
         }
         let elapsed = started.elapsed().as_secs_f64();
-        let refill = (f64::from(RATE_LIMIT.sustained_per_second) * elapsed).ceil();
-        let most = f64::from(RATE_LIMIT.burst_per_second) + refill;
+        // The burst and every token refilled meanwhile, one more for rounding.
+        let most = f64::from(RATE_LIMIT.burst_per_second)
+            + f64::from(RATE_LIMIT.sustained_per_second) * elapsed
+            + 1.0;
         assert!(
-            f64::from(admitted) <= most,
-            "{admitted} admitted in {elapsed:.2} s: more than {most}"
+            admitted >= RATE_LIMIT.burst_per_second && f64::from(admitted) <= most,
+            "{admitted} admitted in {elapsed:.2} s: expected from {} to {most:.1}",
+            RATE_LIMIT.burst_per_second
         );
         assert!(refused > 0, "never limited");
         Ok(())

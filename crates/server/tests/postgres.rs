@@ -34,7 +34,7 @@ const TESTS: &[(&str, Test)] = &[
 ];
 
 fn main() {
-    postgres_harness::run(TESTS, &[]);
+    postgres_harness::run(TESTS, &[], None);
 }
 
 async fn connect(url: &str) -> Result<Client, Failed> {

@@ -12,9 +12,15 @@ use libtest_mimic::{Arguments, Failed, Trial};
 pub type Test = fn(TestPostgres) -> Result<(), Failed>;
 
 /// Runs `tests`, and `left_out` (name, test, why) reported *ignored* with the why (they run
-/// with `--ignored`), then exits with the summary's status.
-pub fn run(tests: &[(&'static str, Test)], left_out: &[(&'static str, Test, &'static str)]) {
-    let args = Arguments::from_args();
+/// with `--ignored`), then exits with the summary's status. `threads`: how many at once
+/// unless `--test-threads` says (`None`: libtest-mimic's default, one per core).
+pub fn run(
+    tests: &[(&'static str, Test)],
+    left_out: &[(&'static str, Test, &'static str)],
+    threads: Option<usize>,
+) {
+    let mut args = Arguments::from_args();
+    args.test_threads = args.test_threads.or(threads);
     let cluster = TestPostgres::shared();
     if let Err(TestPostgresError::Unavailable(reason)) = &cluster {
         eprintln!("PostgreSQL tests ignored: {reason}");
