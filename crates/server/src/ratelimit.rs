@@ -55,6 +55,50 @@ impl RateLimitConfig {
     }
 }
 
+/// The GCRA numbers of a [`RateLimitConfig`] in whole microseconds, as `governor` uses
+/// them: each request moves the key's theoretical arrival time (TAT) `period` later; a
+/// request is admitted while the TAT is at most `tolerance` ahead of now. For limiters
+/// whose state is not in this process (the Developer API limit on PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gcra {
+    /// What one request costs.
+    pub period_micros: i64,
+    /// How far ahead of now the TAT may be for a request to pass: the burst less one.
+    pub tolerance_micros: i64,
+}
+
+impl Gcra {
+    /// The wait before a request refused with the key's TAT at `tat` may pass, as
+    /// `governor` answers it: until the TAT is within the tolerance again.
+    pub fn retry_after(&self, tat: i64, now: i64) -> Duration {
+        let wait = tat
+            .saturating_sub(self.tolerance_micros)
+            .saturating_sub(now);
+        Duration::from_micros(u64::try_from(wait).unwrap_or(0))
+    }
+
+    /// What one request costs, as a duration.
+    pub fn period(&self) -> Duration {
+        Duration::from_micros(u64::try_from(self.period_micros).unwrap_or(0))
+    }
+}
+
+impl RateLimitConfig {
+    /// The GCRA of [`RateLimitConfig::quota`] in microseconds, the period rounded up (so
+    /// never more generous than the in-process limiter).
+    pub fn gcra(&self) -> Gcra {
+        let quota = self.quota();
+        let period_micros = i64::try_from(quota.replenish_interval().as_nanos().div_ceil(1_000))
+            .unwrap_or(i64::MAX)
+            .max(1);
+        let extra = i64::from(quota.burst_size().get() - 1);
+        Gcra {
+            period_micros,
+            tolerance_micros: period_micros.saturating_mul(extra),
+        }
+    }
+}
+
 impl From<RateLimit> for RateLimitConfig {
     fn from(limit: RateLimit) -> Self {
         Self {

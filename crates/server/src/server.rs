@@ -251,7 +251,7 @@ async fn run(
             loop {
                 tokio::select! {
                     _ = ticks.tick() => flush(&store, &clock).await,
-                    _ = nonce_ticks.tick() => forget_old_nonces(&store, &clock).await,
+                    _ = nonce_ticks.tick() => forget_expired(&store, &clock).await,
                     _ = &mut flusher_stopped => break,
                 }
             }
@@ -286,9 +286,14 @@ async fn run(
     Ok(())
 }
 
-async fn forget_old_nonces(store: &Store, clock: &Clock) {
+/// Forgets what the database keeps only for a while: validate nonces past the replay
+/// window, and the shared rate-limit state of idle API keys.
+async fn forget_expired(store: &Store, clock: &Clock) {
     if let Err(err) = store.forget_old_nonces(clock.now_unix()).await {
         tracing::warn!(error = %err, "forgetting old validate nonces failed; retrying later");
+    }
+    if let Err(err) = store.forget_spent_rate_limits(clock.now_micros()).await {
+        tracing::warn!(error = %err, "forgetting idle API rate limits failed; retrying later");
     }
 }
 

@@ -2,11 +2,13 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
 use keyward_errors::{ApiError, RATE_LIMIT};
-use keyward_server::TestServer;
+use keyward_server::{Seed, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -640,46 +642,143 @@ async fn internal_error_hides_the_cause_and_carries_a_request_id() {
 }
 
 /// 429 with Retry-After once the burst is used; the limiter admits burst + sustained x
-/// seconds within 2 % over real HTTP.
+/// seconds within 2 % over real HTTP. Only accounts and API keys are needed, so that it
+/// runs on either backend (PostgreSQL: the limit shared through the database).
+///
+/// Load-proof bounds, not a guess at how fast the client is: at most burst + sustained x
+/// the whole run, and at least burst + sustained x the time from the first answer (the
+/// bucket started by then) until the last refused request was sent (a refusal shows that
+/// every token up to then was taken). A few requests are
+/// in flight at once, and the run goes on past its 2 s until a first refusal (up to 30 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limit_per_api_key_over_http() {
+    const IN_FLIGHT: usize = 4;
     let server = TestServer::start().await.unwrap();
-    let seed = server.seed().await.unwrap();
-    let other = server.seed().await.unwrap();
+    let admin = server.admin();
+    let key = |name: &'static str| async move {
+        admin.create_account(name).await.unwrap();
+        admin.issue_api_key(name).await.unwrap().key
+    };
+    let (limited_key, other_key) = (key("limited").await, key("other").await);
     let c = client();
     let url = server.url("/v1/account");
     let window = Duration::from_secs(2);
+    let give_up = Duration::from_secs(30);
+    let refused = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
-    let mut admitted = 0_u32;
-    let mut last = start;
-    let mut limited = None;
-    while start.elapsed() < window {
-        let response = c.get(&url).bearer_auth(&seed.api_key).send().await.unwrap();
-        last = Instant::now();
-        if response.status() == 200 {
-            admitted += 1;
-        } else if limited.is_none() {
-            assert!(retry_after_secs(&response) >= 1);
-            limited = Some(expect_api_error(response, ApiError::RateLimited).await);
-        } else {
-            assert_eq!(response.status(), 429);
-        }
+    let senders: Vec<_> = (0..IN_FLIGHT)
+        .map(|_| {
+            let (c, url, key) = (c.clone(), url.clone(), limited_key.clone());
+            let refused = refused.clone();
+            tokio::spawn(async move {
+                let mut admitted = 0_u32;
+                let mut first = None;
+                let mut last = start;
+                let mut last_refused_sent = None;
+                let go_on = || {
+                    let elapsed = start.elapsed();
+                    elapsed < window || (!refused.load(Ordering::Relaxed) && elapsed < give_up)
+                };
+                while go_on() {
+                    let sent = Instant::now();
+                    let response = c.get(&url).bearer_auth(&key).send().await.unwrap();
+                    last = Instant::now();
+                    first = first.or(Some(last));
+                    if response.status() == 200 {
+                        admitted += 1;
+                        continue;
+                    }
+                    if !refused.swap(true, Ordering::Relaxed) {
+                        assert!(retry_after_secs(&response) >= 1);
+                        expect_api_error(response, ApiError::RateLimited).await;
+                    } else {
+                        assert_eq!(response.status(), 429);
+                    }
+                    last_refused_sent = Some(sent);
+                }
+                (admitted, first, last, last_refused_sent)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for sender in senders {
+        answers.push(sender.await.unwrap());
     }
-    assert!(limited.is_some(), "never limited");
-    let elapsed = last.duration_since(start).as_secs_f64();
-    let expected = f64::from(RATE_LIMIT.burst_per_second)
-        + f64::from(RATE_LIMIT.sustained_per_second) * elapsed;
-    let error = (f64::from(admitted) - expected).abs() / expected;
+    let admitted: u32 = answers.iter().map(|answer| answer.0).sum();
+    let first = answers.iter().filter_map(|answer| answer.1).min();
+    let first = first.expect("no answer");
+    let last = answers.iter().map(|answer| answer.2).max().unwrap_or(start);
+    let last_refused_sent = answers.iter().filter_map(|answer| answer.3).max();
+    let last_refused_sent = last_refused_sent.expect("never limited");
+    let tokens = |from: Instant, to: Instant| {
+        f64::from(RATE_LIMIT.burst_per_second)
+            + f64::from(RATE_LIMIT.sustained_per_second)
+                * to.saturating_duration_since(from).as_secs_f64()
+    };
+    let (least, most) = (tokens(first, last_refused_sent), tokens(start, last));
     assert!(
-        error <= 0.02,
-        "admitted {admitted}, expected {expected:.1} in {elapsed:.3}s"
+        f64::from(admitted) >= least * 0.98 && f64::from(admitted) <= most * 1.02,
+        "admitted {admitted}, expected {least:.1} to {most:.1}"
     );
     // Another key has its own bucket.
-    let response = c
-        .get(&url)
-        .bearer_auth(&other.api_key)
-        .send()
-        .await
-        .unwrap();
+    let response = c.get(&url).bearer_auth(&other_key).send().await.unwrap();
     assert_eq!(response.status(), 200);
+}
+
+/// Each listed license carries its own bound HWIDs, oldest first, on every page (the
+/// page's HWIDs are read in one query and handed to their licenses).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listed_licenses_carry_their_own_hwids() {
+    let server = TestServer::start().await.unwrap();
+    let seed = server.seed().await.unwrap();
+    patch_app(&server, &seed, json!({"hwidSlots": 2})).await;
+    let created = create_licenses(&server, &seed, json!({"count": 3})).await;
+    let keys: Vec<String> = created["licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|license| license["key"].as_str().unwrap().to_owned())
+        .collect();
+    // The seed's license (listed first), the first new one empty, the last new one.
+    let bind = [
+        (seed.license_key.clone(), vec!["hw-a", "hw-b"]),
+        (keys[2].clone(), vec!["hw-c"]),
+    ];
+    for (key, hwids) in &bind {
+        let holder = Seed {
+            license_key: key.clone(),
+            ..seed.clone()
+        };
+        for hwid in hwids {
+            validate_ok(&server, &holder, hwid).await;
+        }
+    }
+    let path = format!("/v1/apps/{}/licenses?limit=3", seed.app_id);
+    let first = answer_json(api(&server, &seed, Method::GET, &path)).await;
+    let cursor = first["nextCursor"].as_str().unwrap().to_owned();
+    let second = answer_json(api(
+        &server,
+        &seed,
+        Method::GET,
+        &format!("{path}&cursor={cursor}"),
+    ))
+    .await;
+    assert_eq!(second["nextCursor"], Value::Null);
+    let listed: Vec<(String, Value)> = [first, second]
+        .iter()
+        .flat_map(|page| page["licenses"].as_array().unwrap().clone())
+        .map(|license| {
+            (
+                license["key"].as_str().unwrap().to_owned(),
+                license["hwids"].clone(),
+            )
+        })
+        .collect();
+    let expected = vec![
+        (seed.license_key.clone(), json!(["hw-a", "hw-b"])),
+        (keys[0].clone(), json!([])),
+        (keys[1].clone(), json!([])),
+        (keys[2].clone(), json!(["hw-c"])),
+    ];
+    assert_eq!(listed, expected);
 }

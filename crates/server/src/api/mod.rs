@@ -130,9 +130,31 @@ impl FromRequestParts<AppState> for Caller {
             Err(err) if err.is_internal() => return Err(ApiFailure::internal(err.to_string())),
             Err(_) => return Err(refuse("unknown or revoked API key")),
         };
-        match state.api_limiter().check(&hash) {
+        match api_rate_limit(state, hash).await {
             Decision::Allowed => Ok(Self { account_id }),
             Decision::Limited { retry_after } => Err(ApiFailure::rate_limited(retry_after)),
+        }
+    }
+}
+
+/// The rate limit of the API key whose hash is `hash`: the database's, shared by every
+/// instance, where the store has one (PostgreSQL), else this process's.
+///
+/// Should the shared limiter fail, this instance's own limiter decides (logged): the
+/// limit then holds per instance rather than not at all, and a database that is really
+/// down already failed the key's lookup before.
+async fn api_rate_limit(state: &AppState, hash: Vec<u8>) -> Decision {
+    let limiter = state.api_limiter();
+    let shared = state
+        .store()
+        .api_rate_limit(hash.clone(), limiter.config(), state.clock().now_micros())
+        .await;
+    match shared {
+        Ok(Some(decision)) => decision,
+        Ok(None) => limiter.check(&hash),
+        Err(err) => {
+            tracing::warn!(error = %err, "the shared API rate limit failed; this instance's own limit applies");
+            limiter.check(&hash)
         }
     }
 }

@@ -17,6 +17,7 @@ mod apps;
 mod auth;
 mod licenses;
 mod postgres;
+mod rate_limits;
 pub mod schema;
 mod selfban;
 mod sessions;
@@ -747,27 +748,27 @@ impl Store {
         secret: String,
         now: i64,
     ) -> Result<CreatedApp, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                apps::create(c, account_id, &app, &public_id, &secret, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app, public_id, secret, now| {
+                apps::create(db, *account_id, app, public_id, secret, *now)
+            }
+        )
     }
 
     /// The apps of an account (`now`: the day of their `credits_used_today`).
     pub async fn list_apps(&self, account_id: i64, now: i64) -> Result<Vec<App>, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| apps::list(c, account_id, now))
-            .await
+        job!(self, Sessions::Unchanged, |db, account_id, now| {
+            apps::list(db, *account_id, *now)
+        })
     }
 
     /// One app of an account (`now`: the day of its `credits_used_today`).
     pub async fn app(&self, account_id: i64, app_id: String, now: i64) -> Result<App, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                apps::get(c, account_id, &app_id, now)
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, account_id, app_id, now| {
+            apps::get(db, *account_id, app_id, *now)
+        })
     }
 
     /// Updates an app (`now`: the creation time of a first signing key, and the day of its
@@ -779,11 +780,13 @@ impl Store {
         patch: AppPatch,
         now: i64,
     ) -> Result<App, StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                apps::update(c, account_id, &app_id, &patch, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::MayChange,
+            |db, account_id, app_id, patch, now| {
+                apps::update(db, *account_id, app_id, patch, *now)
+            }
+        )
     }
 
     /// Adds a staged signing key to an ed25519 app (not signing until a rotation).
@@ -794,11 +797,13 @@ impl Store {
         key: NewSigningKey,
         now: i64,
     ) -> Result<App, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                signing_keys::stage(c, account_id, &app_id, &key, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app_id, key, now| {
+                signing_keys::stage(db, *account_id, app_id, key, *now)
+            }
+        )
     }
 
     /// Activates the newest staged signing key of an ed25519 app, or `key` when none is
@@ -810,11 +815,13 @@ impl Store {
         key: NewSigningKey,
         now: i64,
     ) -> Result<App, StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                signing_keys::rotate(c, account_id, &app_id, &key, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::MayChange,
+            |db, account_id, app_id, key, now| {
+                signing_keys::rotate(db, *account_id, app_id, key, *now)
+            }
+        )
     }
 
     /// Deletes a signing key that is not active.
@@ -824,11 +831,13 @@ impl Store {
         app_id: String,
         key_id: String,
     ) -> Result<(), StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                signing_keys::delete(c, account_id, &app_id, &key_id)
-            })
-            .await
+        job!(
+            self,
+            Sessions::MayChange,
+            |db, account_id, app_id, key_id| {
+                signing_keys::delete(db, *account_id, app_id, key_id)
+            }
+        )
     }
 
     /// Adds an allow or deny entry.
@@ -841,11 +850,13 @@ impl Store {
         value: String,
         now: i64,
     ) -> Result<AccessRule, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                apps::add_rule(c, account_id, &app_id, list, kind, &value, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app_id, list, kind, value, now| {
+                apps::add_rule(db, *account_id, app_id, *list, *kind, value, *now)
+            }
+        )
     }
 
     /// The allow and deny entries of an app.
@@ -854,11 +865,9 @@ impl Store {
         account_id: i64,
         app_id: String,
     ) -> Result<Vec<AccessRule>, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                apps::list_rules(c, account_id, &app_id)
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, account_id, app_id| {
+            apps::list_rules(db, *account_id, app_id)
+        })
     }
 
     /// Deletes an allow or deny entry.
@@ -868,11 +877,13 @@ impl Store {
         app_id: String,
         rule_id: i64,
     ) -> Result<(), StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                apps::delete_rule(c, account_id, &app_id, rule_id)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app_id, rule_id| {
+                apps::delete_rule(db, *account_id, app_id, *rule_id)
+            }
+        )
     }
 
     // ----- licenses -----
@@ -887,11 +898,13 @@ impl Store {
         keys: Vec<String>,
         now: i64,
     ) -> Result<Vec<License>, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                licenses::create(c, account_id, &app_id, &spec, &keys, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app_id, spec, keys, now| {
+                licenses::create(db, *account_id, app_id, spec, keys, *now)
+            }
+        )
     }
 
     /// A page of an app's licenses after `cursor`.
@@ -902,29 +915,29 @@ impl Store {
         after: i64,
         limit: u32,
     ) -> Result<LicensePage, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                licenses::list(c, account_id, &app_id, after, limit)
-            })
-            .await
-            .map(|mut page| {
-                page.licenses = page
-                    .licenses
-                    .into_iter()
-                    .map(|l| self.with_unwritten(l))
-                    .collect();
-                page
-            })
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, app_id, after, limit| {
+                licenses::list(db, *account_id, app_id, *after, *limit)
+            }
+        )
+        .map(|mut page| {
+            page.licenses = page
+                .licenses
+                .into_iter()
+                .map(|l| self.with_unwritten(l))
+                .collect();
+            page
+        })
     }
 
     /// One license.
     pub async fn license(&self, account_id: i64, key: String) -> Result<License, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                licenses::get(c, account_id, &key)
-            })
-            .await
-            .map(|license| self.with_unwritten(license))
+        job!(self, Sessions::Unchanged, |db, account_id, key| {
+            licenses::get(db, *account_id, key)
+        })
+        .map(|license| self.with_unwritten(license))
     }
 
     /// Revokes a license.
@@ -933,22 +946,18 @@ impl Store {
         account_id: i64,
         key: String,
     ) -> Result<License, StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                licenses::revoke(c, account_id, &key)
-            })
-            .await
-            .map(|license| self.with_unwritten(license))
+        job!(self, Sessions::MayChange, |db, account_id, key| {
+            licenses::revoke(db, *account_id, key)
+        })
+        .map(|license| self.with_unwritten(license))
     }
 
     /// Unbinds every HWID of a license.
     pub async fn reset_hwids(&self, account_id: i64, key: String) -> Result<License, StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                licenses::reset_hwids(c, account_id, &key)
-            })
-            .await
-            .map(|license| self.with_unwritten(license))
+        job!(self, Sessions::MayChange, |db, account_id, key| {
+            licenses::reset_hwids(db, *account_id, key)
+        })
+        .map(|license| self.with_unwritten(license))
     }
 
     /// Extends a license.
@@ -959,12 +968,14 @@ impl Store {
         extension: Extension,
         now: i64,
     ) -> Result<License, StoreError> {
-        self.worker()?
-            .call(Sessions::MayChange, move |c| {
-                licenses::extend(c, account_id, &key, extension, now)
-            })
-            .await
-            .map(|license| self.with_unwritten(license))
+        job!(
+            self,
+            Sessions::MayChange,
+            |db, account_id, key, extension, now| {
+                licenses::extend(db, *account_id, key, *extension, *now)
+            }
+        )
+        .map(|license| self.with_unwritten(license))
     }
 
     // ----- webhooks -----
@@ -977,27 +988,27 @@ impl Store {
         events: Vec<String>,
         now: i64,
     ) -> Result<Webhook, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                webhooks::create(c, account_id, &url, &events, now)
-            })
-            .await
+        job!(
+            self,
+            Sessions::Unchanged,
+            |db, account_id, url, events, now| {
+                webhooks::create(db, *account_id, url, events, *now)
+            }
+        )
     }
 
     /// The webhooks of an account.
     pub async fn list_webhooks(&self, account_id: i64) -> Result<Vec<Webhook>, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| webhooks::list(c, account_id))
-            .await
+        job!(self, Sessions::Unchanged, |db, account_id| {
+            webhooks::list(db, *account_id)
+        })
     }
 
     /// Deletes a webhook of the account ([`StoreError::NotFound`] for another account's).
     pub async fn delete_webhook(&self, account_id: i64, id: i64) -> Result<(), StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| {
-                webhooks::delete(c, account_id, id)
-            })
-            .await
+        job!(self, Sessions::Unchanged, |db, account_id, id| {
+            webhooks::delete(db, *account_id, *id)
+        })
     }
 
     // ----- public auth -----
@@ -1022,6 +1033,41 @@ impl Store {
             .await
     }
 
+    // ----- the Developer API rate limit -----
+
+    /// One Developer API request of the API key whose hash is `key_hash`, at `now_micros`
+    /// on the server clock, against `limit`: decided by the database where instances share
+    /// it (PostgreSQL, `store::rate_limits`); `None` on SQLite, one process, where the
+    /// caller's in-process limiter decides.
+    pub async fn api_rate_limit(
+        &self,
+        key_hash: Vec<u8>,
+        limit: crate::RateLimitConfig,
+        now_micros: i64,
+    ) -> Result<Option<crate::ratelimit::Decision>, StoreError> {
+        let Backend::Postgres(pg) = &self.backend else {
+            return Ok(None);
+        };
+        let gcra = limit.gcra();
+        pg.run_autocommit((key_hash, now_micros), move |db, (key_hash, now)| {
+            Box::pin(rate_limits::take(db, key_hash, gcra, *now))
+        })
+        .await
+        .map(Some)
+    }
+
+    /// Forgets the shared rate-limit state of API keys idle long enough to be as good as
+    /// new at `now_micros` (nothing to do on SQLite); how many.
+    pub async fn forget_spent_rate_limits(&self, now_micros: i64) -> Result<u64, StoreError> {
+        let Backend::Postgres(pg) = &self.backend else {
+            return Ok(0);
+        };
+        pg.run_autocommit(now_micros, |db, now| {
+            Box::pin(rate_limits::forget_spent(db, *now))
+        })
+        .await
+    }
+
     /// Runs the checks of `/auth/selfban`, then revokes and deny-lists as asked, in one
     /// transaction; nothing is charged. A revoke ends the cached sessions at once, as the
     /// Developer API's does.
@@ -1035,9 +1081,9 @@ impl Store {
         } else {
             Sessions::Unchanged
         };
-        self.worker()?
-            .call(sessions, move |c| selfban::selfban(c, &input, now))
-            .await
+        job!(self, sessions, |db, input, now| selfban::selfban(
+            db, input, *now
+        ))
     }
 
     /// Runs the checks of `/auth/heartbeat` and counts the heartbeat, charging one credit

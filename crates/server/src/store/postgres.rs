@@ -1,6 +1,8 @@
 //! The PostgreSQL backend: a pool, each job in a SERIALIZABLE transaction run again on a
 //! serialization failure or deadlock, and the [`Sql`] implementation over that
-//! transaction (docs/postgres-store.md).
+//! transaction (docs/postgres-store.md). Jobs of single statements that are atomic alone
+//! (the shared Developer API rate limit) run outside a transaction instead (autocommit,
+//! READ COMMITTED).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -9,7 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
+use deadpool_postgres::{
+    Client, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction,
+};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Statement};
 
@@ -76,9 +80,25 @@ fn dollar_placeholders(sql: &str) -> String {
     out
 }
 
-/// One job's transaction, as the store functions see it.
+/// Where a job's statements run.
+enum Session<'c> {
+    /// In one transaction.
+    Transaction(Transaction<'c>),
+    /// Each on its own, committed as it completes (autocommit, at the session's isolation
+    /// level: READ COMMITTED unless the server is configured otherwise).
+    Autocommit(&'c Client),
+}
+
+/// How a job runs (see [`PgStore::run`] and [`PgStore::run_autocommit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Serializable,
+    Autocommit,
+}
+
+/// One job's transaction (or autocommit statements), as the store functions see it.
 pub(super) struct PgTx<'c> {
-    tx: Transaction<'c>,
+    session: Session<'c>,
     rewritten: &'c Rewritten,
     /// Set when a statement failed to serialize: the whole job runs again, whatever the
     /// job made of the error.
@@ -106,10 +126,11 @@ impl PgTx<'_> {
 
     async fn statement(&self, sql: &str) -> Result<Statement, StoreError> {
         let text = self.rewritten.get(sql);
-        self.tx
-            .prepare_cached(&text)
-            .await
-            .map_err(|err| self.error(&err))
+        match &self.session {
+            Session::Transaction(tx) => tx.prepare_cached(&text).await,
+            Session::Autocommit(client) => client.prepare_cached(&text).await,
+        }
+        .map_err(|err| self.error(&err))
     }
 
     async fn rows(
@@ -119,10 +140,11 @@ impl PgTx<'_> {
     ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
         let statement = self.statement(sql).await?;
         let params: Vec<_> = params.iter().map(|p| p.as_postgres()).collect();
-        self.tx
-            .query(&statement, &params)
-            .await
-            .map_err(|err| self.error(&err))
+        match &self.session {
+            Session::Transaction(tx) => tx.query(&statement, &params).await,
+            Session::Autocommit(client) => client.query(&statement, &params).await,
+        }
+        .map_err(|err| self.error(&err))
     }
 }
 
@@ -142,10 +164,11 @@ impl Sql for PgTx<'_> {
     async fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64, StoreError> {
         let statement = self.statement(sql).await?;
         let params: Vec<_> = params.iter().map(|p| p.as_postgres()).collect();
-        self.tx
-            .execute(&statement, &params)
-            .await
-            .map_err(|err| self.error(&err))
+        match &self.session {
+            Session::Transaction(tx) => tx.execute(&statement, &params).await,
+            Session::Autocommit(client) => client.execute(&statement, &params).await,
+        }
+        .map_err(|err| self.error(&err))
     }
 
     async fn query_opt<T: FromRow>(
@@ -241,29 +264,73 @@ impl PgStore {
         A: Sync,
         F: for<'a> Fn(&'a PgTx<'_>, &'a A) -> JobFuture<'a, T>,
     {
+        self.run_as(Mode::Serializable, args, job).await
+    }
+
+    /// Runs `job` with `args` outside a transaction: each of its statements commits on
+    /// its own, at the session's isolation level (READ COMMITTED; one round trip each, no
+    /// `BEGIN`/`COMMIT`). For jobs whose statements are each atomic alone and that may run
+    /// again after some of them committed, such as a single upsert, which waits for its
+    /// row's lock instead of failing to serialize. Should a statement fail to serialize
+    /// anyway (a server whose default isolation is SERIALIZABLE), the job runs again, as
+    /// [`PgStore::run`]'s do.
+    pub(super) async fn run_autocommit<A, T, F>(&self, args: A, job: F) -> Result<T, StoreError>
+    where
+        A: Sync,
+        F: for<'a> Fn(&'a PgTx<'_>, &'a A) -> JobFuture<'a, T>,
+    {
+        self.run_as(Mode::Autocommit, args, job).await
+    }
+
+    async fn run_as<A, T, F>(&self, mode: Mode, args: A, job: F) -> Result<T, StoreError>
+    where
+        A: Sync,
+        F: for<'a> Fn(&'a PgTx<'_>, &'a A) -> JobFuture<'a, T>,
+    {
         let mut client = self.pool.get().await.map_err(pool_error)?;
         let mut last = None;
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(backoff(attempt)).await;
             }
-            let tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::Serializable)
-                .start()
-                .await
-                .map_err(|err| StoreError::Backend(detail(&err)))?;
+            let session = match mode {
+                Mode::Serializable => Session::Transaction(
+                    client
+                        .build_transaction()
+                        .isolation_level(IsolationLevel::Serializable)
+                        .start()
+                        .await
+                        .map_err(|err| StoreError::Backend(detail(&err)))?,
+                ),
+                Mode::Autocommit => Session::Autocommit(&client),
+            };
             let db = PgTx {
-                tx,
+                session,
                 rewritten: &self.rewritten,
                 retry: AtomicBool::new(false),
                 charged: AtomicU64::new(0),
             };
             let result = job(&db, &args).await;
             let PgTx {
-                tx, retry, charged, ..
+                session,
+                retry,
+                charged,
+                ..
             } = db;
-            if retry.into_inner() {
+            let retry = retry.into_inner();
+            let tx = match session {
+                Session::Transaction(tx) => tx,
+                // Each statement committed or failed alone: nothing to end.
+                Session::Autocommit(_) if !retry => {
+                    crate::metrics::credits_charged(charged.into_inner());
+                    return result;
+                }
+                Session::Autocommit(_) => {
+                    last = Some(result);
+                    continue;
+                }
+            };
+            if retry {
                 last = Some(result);
                 let _ = tx.rollback().await;
                 continue;

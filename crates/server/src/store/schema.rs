@@ -274,6 +274,27 @@ const MIGRATIONS: &[Migration] = &[
         );
         ",
     },
+    // 6: the Developer API rate limit shared by instances on one PostgreSQL database
+    // (`store::rate_limits`): per API key hash, its GCRA theoretical arrival time in
+    // microseconds. No index on `tat`: rows are updated on every request (an index would
+    // make those updates non-HOT) and the table holds only recently active keys.
+    Migration {
+        // SQLite does not use it (one process: the limiter is in memory); it is made there
+        // too so that both backends keep one schema (`schema_matches_sqlite`).
+        sqlite: r"
+        CREATE TABLE api_rate_limits (
+            key_hash BLOB PRIMARY KEY,
+            tat      INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        ",
+        sqlite_data: None,
+        postgres: r"
+        CREATE TABLE api_rate_limits (
+            key_hash BYTEA PRIMARY KEY,
+            tat      BIGINT NOT NULL
+        );
+        ",
+    },
 ];
 
 /// Migration 2's data step: the address range of every IP rule stored before it.

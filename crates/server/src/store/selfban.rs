@@ -6,12 +6,12 @@ use std::net::IpAddr;
 
 use keyward_errors::SelfBanError;
 use keyward_protocol::SelfBanFlags;
-use rusqlite::{Connection, params};
 
 use super::StoreError;
-use super::auth::{app_state, first_use, license_state};
+use super::sql::Sql;
 use crate::ipnet::IpNet;
 use crate::secret::constant_time_eq;
+use until_auth_is_ported::{app_state, first_use, license_state};
 
 /// How a self-ban proves who asks.
 #[derive(Clone)]
@@ -85,8 +85,8 @@ pub type SelfBanOutcome = Result<SelfBanDone, SelfBanError>;
 /// `app_disabled`. Pre-session form: `invalid_app` → `replay_detected` (the nonce is
 /// recorded whatever follows) → `app_disabled` → `revoke_requires_session` →
 /// `invalid_key`. Nothing is charged.
-pub(super) fn selfban(
-    c: &Connection,
+pub(super) async fn selfban<D: Sql>(
+    db: &D,
     input: &SelfBanInput,
     now: i64,
 ) -> Result<SelfBanOutcome, StoreError> {
@@ -98,7 +98,7 @@ pub(super) fn selfban(
     } else {
         SelfBanError::InvalidApp
     };
-    let Some(app) = app_state(c, &input.app_id)?.filter(|app| app.active) else {
+    let Some(app) = app_state(db, &input.app_id).await?.filter(|app| app.active) else {
         return Ok(Err(unproven));
     };
     let license_key = match &input.proof {
@@ -111,7 +111,7 @@ pub(super) fn selfban(
             if !constant_time_eq(app.secret.as_bytes(), app_secret.as_bytes()) {
                 return Ok(Err(SelfBanError::InvalidApp));
             }
-            if !first_use(c, app.id, nonce, now)? {
+            if !first_use(db, app.id, nonce, now).await? {
                 return Ok(Err(SelfBanError::ReplayDetected));
             }
             license_key
@@ -124,7 +124,8 @@ pub(super) fn selfban(
         return Ok(Err(SelfBanError::RevokeRequiresSession));
     }
     // A session's device must still be bound (a HWID reset ends its sessions).
-    let license = license_state(c, app.id, license_key, &input.hwid)?
+    let license = license_state(db, app.id, license_key, &input.hwid)
+        .await?
         .filter(|license| !session || license.bound);
     let Some(license) = license else {
         return Ok(Err(if session {
@@ -135,15 +136,18 @@ pub(super) fn selfban(
     };
     let flags = input.flags;
     if flags.revoke_license {
-        c.prepare_cached("UPDATE licenses SET revoked = 1 WHERE id = ?1")?
-            .execute([license.id])?;
+        db.execute(
+            "UPDATE licenses SET revoked = TRUE WHERE id = ?1",
+            &[&license.id],
+        )
+        .await?;
     }
     if flags.blacklist_hwid {
-        deny(c, app.id, "hwid", &input.hwid, None, now)?;
+        deny(db, app.id, "hwid", &input.hwid, None, now).await?;
     }
     if flags.blacklist_ip {
         let host = IpNet::host(input.ip);
-        deny(c, app.id, "ip", &host.to_string(), Some(host), now)?;
+        deny(db, app.id, "ip", &host.to_string(), Some(host), now).await?;
     }
     Ok(Ok(SelfBanDone {
         revoked: flags.revoke_license,
@@ -154,26 +158,112 @@ pub(super) fn selfban(
 
 /// Puts `value` on the app's deny list, unless it is there already (the rule's
 /// uniqueness keeps one entry).
-fn deny(
-    c: &Connection,
+async fn deny<D: Sql>(
+    db: &D,
     app: i64,
     kind: &str,
     value: &str,
     range: Option<IpNet>,
     now: i64,
 ) -> Result<(), StoreError> {
-    c.prepare_cached(
+    let first = range.map(|net| net.first().to_vec());
+    let last = range.map(|net| net.last().to_vec());
+    db.execute(
         "INSERT INTO access_rules (app_id, kind, value, list, created_at, ip_first, ip_last)
          VALUES (?1, ?2, ?3, 'deny', ?4, ?5, ?6)
          ON CONFLICT (app_id, kind, value, list) DO NOTHING",
-    )?
-    .execute(params![
-        app,
-        kind,
-        value,
-        now,
-        range.map(|net| net.first()),
-        range.map(|net| net.last())
-    ])?;
+        &[&app, &kind, &value, &now, &first, &last],
+    )
+    .await?;
     Ok(())
+}
+
+/// Until auth.rs is ported (branch h/auth): the parts of `auth::app_state`,
+/// `auth::license_state` and `auth::first_use` a self-ban reads, in the async form they
+/// will have there. When that lands, delete this module and import those three from
+/// `super::auth` instead.
+mod until_auth_is_ported {
+    use super::super::StoreError;
+    use super::super::auth::REPLAY_WINDOW_SECS;
+    use super::super::sql::{FromRow, Row, Sql};
+
+    pub(super) struct AppState {
+        pub(super) id: i64,
+        pub(super) secret: String,
+        pub(super) active: bool,
+        pub(super) suspended: bool,
+    }
+
+    impl FromRow for AppState {
+        fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+            Ok(AppState {
+                id: row.get(0)?,
+                secret: row.get(1)?,
+                active: row.get(2)?,
+                suspended: row.get(3)?,
+            })
+        }
+    }
+
+    pub(super) async fn app_state<D: Sql>(
+        db: &D,
+        public_id: &str,
+    ) -> Result<Option<AppState>, StoreError> {
+        db.query_opt(
+            "SELECT a.id, a.secret, a.active, acc.suspended
+             FROM apps a JOIN accounts acc ON acc.id = a.account_id WHERE a.public_id = ?1",
+            &[&public_id],
+        )
+        .await
+    }
+
+    pub(super) struct LicenseState {
+        pub(super) id: i64,
+        /// Whether the request's HWID is bound to the license.
+        pub(super) bound: bool,
+    }
+
+    impl FromRow for LicenseState {
+        fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+            Ok(LicenseState {
+                id: row.get(0)?,
+                bound: row.get(1)?,
+            })
+        }
+    }
+
+    pub(super) async fn license_state<D: Sql>(
+        db: &D,
+        app: i64,
+        key: &str,
+        hwid: &str,
+    ) -> Result<Option<LicenseState>, StoreError> {
+        db.query_opt(
+            "SELECT l.id,
+                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3)
+             FROM licenses l WHERE l.license_key = ?1 AND l.app_id = ?2",
+            &[&key, &app, &hwid],
+        )
+        .await
+    }
+
+    /// Records `nonce` for `app`; `false` when it was already seen within the replay
+    /// window.
+    pub(super) async fn first_use<D: Sql>(
+        db: &D,
+        app: i64,
+        nonce: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        // `seen_nonces.` is needed on PostgreSQL, where `excluded` is in scope too.
+        let changed = db
+            .execute(
+                "INSERT INTO seen_nonces (app_id, nonce, seen_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (app_id, nonce) DO UPDATE SET seen_at = excluded.seen_at
+                     WHERE seen_nonces.seen_at <= ?4",
+                &[&app, &nonce, &now, &now.saturating_sub(REPLAY_WINDOW_SECS)],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
 }

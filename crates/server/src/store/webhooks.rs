@@ -1,28 +1,25 @@
-//! SQL of webhook registrations (delivery comes later).
+//! SQL of webhook registrations (delivery comes later), once for both backends ([`Sql`]).
+//! The event names are stored as JSON text.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
-
+use super::apps::matched;
+use super::sql::{FromRow, Row, Sql};
 use super::{StoreError, Webhook};
 
-fn webhook(row: &Row<'_>) -> rusqlite::Result<(i64, String, String, i64)> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+impl FromRow for Webhook {
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        let events: String = row.get(2)?;
+        Ok(Webhook {
+            id: row.get(0)?,
+            url: row.get(1)?,
+            events: serde_json::from_str(&events)
+                .map_err(|err| StoreError::Backend(format!("bad stored events: {err}")))?,
+            created_at: row.get(3)?,
+        })
+    }
 }
 
-fn decode(
-    (id, url, events, created_at): (i64, String, String, i64),
-) -> Result<Webhook, StoreError> {
-    let events = serde_json::from_str(&events)
-        .map_err(|err| StoreError::Backend(format!("bad stored events: {err}")))?;
-    Ok(Webhook {
-        id,
-        url,
-        events,
-        created_at,
-    })
-}
-
-pub(super) fn create(
-    c: &Connection,
+pub(super) async fn create<D: Sql>(
+    db: &D,
     account_id: i64,
     url: &str,
     events: &[String],
@@ -30,36 +27,30 @@ pub(super) fn create(
 ) -> Result<Webhook, StoreError> {
     let events_text = serde_json::to_string(events)
         .map_err(|err| StoreError::Backend(format!("JSON encoding: {err}")))?;
-    c.prepare_cached(
-        "INSERT INTO webhooks (account_id, url, events, created_at) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![account_id, url, events_text, now])?;
-    Ok(Webhook {
-        id: c.last_insert_rowid(),
-        url: url.to_owned(),
-        events: events.to_vec(),
-        created_at: now,
-    })
+    db.query_opt(
+        "INSERT INTO webhooks (account_id, url, events, created_at) VALUES (?1, ?2, ?3, ?4) \
+         RETURNING id, url, events, created_at",
+        &[&account_id, &url, &events_text, &now],
+    )
+    .await?
+    .ok_or_else(|| StoreError::Backend("the webhook insert returned no row".to_owned()))
 }
 
-pub(super) fn list(c: &Connection, account_id: i64) -> Result<Vec<Webhook>, StoreError> {
-    let mut stmt = c.prepare_cached(
+pub(super) async fn list<D: Sql>(db: &D, account_id: i64) -> Result<Vec<Webhook>, StoreError> {
+    db.query_all(
         "SELECT id, url, events, created_at FROM webhooks WHERE account_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map([account_id], webhook)?;
-    rows.map(|row| decode(row?)).collect()
+        &[&account_id],
+    )
+    .await
 }
 
-pub(super) fn delete(c: &Connection, account_id: i64, id: i64) -> Result<(), StoreError> {
-    let owner: Option<i64> = c
-        .prepare_cached("SELECT account_id FROM webhooks WHERE id = ?1")?
-        .query_row([id], |row| row.get(0))
-        .optional()?;
+pub(super) async fn delete<D: Sql>(db: &D, account_id: i64, id: i64) -> Result<(), StoreError> {
     // Another account's webhook is reported as unknown: its existence is not revealed.
-    if owner != Some(account_id) {
-        return Err(StoreError::NotFound);
-    }
-    c.prepare_cached("DELETE FROM webhooks WHERE id = ?1")?
-        .execute([id])?;
-    Ok(())
+    matched(
+        db.execute(
+            "DELETE FROM webhooks WHERE id = ?1 AND account_id = ?2",
+            &[&id, &account_id],
+        )
+        .await?,
+    )
 }
