@@ -494,7 +494,7 @@ async fn answered(
 }
 
 /// Validates of distinct HWIDs, all at once and split over both instances: a hot license
-/// with 3 slots and 24 HWIDs, and 12 licenses with 5 HWIDs each. Exactly the slots are
+/// with 3 slots and 16 HWIDs, and 8 licenses with 5 HWIDs each. Exactly the slots are
 /// bound (the HWIDs listed are those answered success), every other validate answers
 /// `hwid_mismatch`, and the account is charged exactly one credit per success; then every
 /// bound HWID validates again through the other instance, charged once each.
@@ -505,10 +505,10 @@ fn concurrent_validates_on_both_never_overbind_nor_miscount(
     block_on(async {
         let cluster = Cluster::start(&postgres, 10_000).await?;
         let app = cluster.create_app("slots", SLOTS).await?;
-        let licenses = cluster.create_licenses(&app, 13, json!({})).await?;
+        let licenses = cluster.create_licenses(&app, 9, json!({})).await?;
         let mut requests = Vec::new();
         for (index, license) in licenses.iter().enumerate() {
-            let devices = if index == 0 { 24 } else { 5 };
+            let devices = if index == 0 { 16 } else { 5 };
             for device in 0..devices {
                 requests.push((license.clone(), format!("device-{index}-{device}")));
             }
