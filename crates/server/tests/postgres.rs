@@ -10,7 +10,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use keyward_errors::{ApiError, RATE_LIMIT};
+use keyward_errors::{ApiError, RATE_LIMIT, ValidateError};
 use keyward_protocol::SelfBanFlags;
 use keyward_server::ratelimit::Decision;
 use keyward_server::store::Database;
@@ -19,6 +19,7 @@ use keyward_server::store::{
     App, AppPatch, Extension, ListKind, NewApp, NewLicenses, NewSigningKey, RuleKind, SelfBanInput,
     SelfBanProof, SigningPatch,
 };
+use keyward_server::store::{HEARTBEATS_PER_CREDIT, HeartbeatInput, ValidateInput};
 use keyward_server::{Config, RateLimitConfig, RunningServer};
 use keyward_server::{Store, StoreError, TestDatabase, TestPostgres, TestPostgresError};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -69,6 +70,14 @@ const TESTS: &[(&str, Test)] = &[
         concurrent_license_creation_charges_exactly,
     ),
     ("licenses_answer_as_on_sqlite", licenses_answer_as_on_sqlite),
+    (
+        "concurrent_validates_bind_no_more_than_the_slots",
+        concurrent_validates_bind_no_more_than_the_slots,
+    ),
+    (
+        "concurrent_heartbeats_charge_every_tenth_beat_once",
+        concurrent_heartbeats_charge_every_tenth_beat_once,
+    ),
 ];
 
 fn main() {
@@ -1353,4 +1362,212 @@ fn same_transcripts<T: PartialEq + Debug>(on_sqlite: &[T], on_postgres: &[T]) {
         assert_eq!(sqlite, postgres, "SQLite and PostgreSQL answer differently");
     }
     assert_eq!(on_sqlite.len(), on_postgres.len());
+}
+
+/// The instances of a cluster in one test: `INSTANCES` stores on one database, each with
+/// its own pool (as separate server processes would have).
+const INSTANCES: usize = 3;
+
+/// The public id, secret and license key [`auth_fixture`] makes.
+const APP_ID: &str = "app_race";
+const APP_SECRET: &str = "secret_race";
+const LICENSE_KEY: &str = "RACE-RACE-RACE-RACE";
+
+/// An account with `credits`, an app with `slots` HWID slots and one license, written
+/// directly (the test is about auth, not about how apps are made); the app's id.
+async fn auth_fixture(client: &Client, credits: i64, slots: i64) -> Result<i64, Failed> {
+    let account: i64 = client
+        .query_one(
+            "INSERT INTO accounts (name, credits, created_at) VALUES ('racer', $1, 0) \
+             RETURNING id",
+            &[&credits],
+        )
+        .await?
+        .get(0);
+    let app: i64 = client
+        .query_one(
+            "INSERT INTO apps (public_id, account_id, name, secret, hwid_slots, created_at) \
+             VALUES ($1, $2, 'race', $3, $4, 0) RETURNING id",
+            &[&APP_ID, &account, &APP_SECRET, &slots],
+        )
+        .await?
+        .get(0);
+    client
+        .execute(
+            "INSERT INTO licenses (license_key, app_id, created_at) VALUES ($1, $2, 0)",
+            &[&LICENSE_KEY, &app],
+        )
+        .await?;
+    Ok(app)
+}
+
+/// Credits the racing account starts with (more than any test charges).
+const CREDITS: i64 = 1_000;
+
+/// What a race test runs on: a fresh database with [`auth_fixture`]'s rows (an app of
+/// `slots` HWID slots), `INSTANCES` stores on it each with a pool of `connections`, a
+/// client to look at the rows, and the app's id.
+struct Race {
+    _db: TestDatabase,
+    stores: Vec<Store>,
+    client: Client,
+    app: i64,
+}
+
+async fn race(cluster: &TestPostgres, connections: usize, slots: i64) -> Result<Race, Failed> {
+    let db = cluster.database().await?;
+    let client = connect(db.url()).await?;
+    let mut stores = Vec::with_capacity(INSTANCES);
+    for _ in 0..INSTANCES {
+        stores.push(Store::open_postgres(db.url(), connections).await?);
+    }
+    let app = auth_fixture(&client, CREDITS, slots).await?;
+    Ok(Race {
+        _db: db,
+        stores,
+        client,
+        app,
+    })
+}
+
+/// The account's credits and what the app's days counted (every charge is counted in both).
+async fn credits_left_and_charged(client: &Client) -> Result<(i64, i64), Failed> {
+    let left: i64 = client
+        .query_one("SELECT credits FROM accounts WHERE name = 'racer'", &[])
+        .await?
+        .get(0);
+    let charged: i64 = client
+        .query_one(
+            "SELECT COALESCE(SUM(credits), 0)::BIGINT FROM app_daily_credits",
+            &[],
+        )
+        .await?
+        .get(0);
+    Ok((left, charged))
+}
+
+/// Validates of distinct HWIDs on one license at once, spread over several instances:
+/// exactly its slots get bound, every validate of a bound HWID succeeds, the others are
+/// `hwid_mismatch`, and each success costs exactly one credit.
+fn concurrent_validates_bind_no_more_than_the_slots(cluster: TestPostgres) -> Result<(), Failed> {
+    const SLOTS: i64 = 3;
+    const DEVICES: usize = 8;
+    const ROUNDS: usize = 3;
+    block_on(async {
+        let Race { stores, client, .. } = &race(&cluster, 4, SLOTS).await?;
+        let tasks: Vec<_> = (0..DEVICES * ROUNDS)
+            .map(|n| {
+                let store = stores[n % INSTANCES].clone();
+                let hwid = format!("device-{}", n % DEVICES);
+                let input = ValidateInput {
+                    app_id: APP_ID.into(),
+                    app_secret: APP_SECRET.into(),
+                    license_key: LICENSE_KEY.into(),
+                    hwid: hwid.clone(),
+                    nonce: format!("nonce-{n}"),
+                    ip: [127, 0, 0, 1].into(),
+                };
+                tokio::spawn(async move { (hwid, store.validate(input, 1_000).await) })
+            })
+            .collect();
+        let mut answers = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            let (hwid, answer) = task.await?;
+            answers.push((hwid, answer?));
+        }
+        let bound: BTreeSet<String> = client
+            .query(
+                "SELECT hwid FROM license_hwids h JOIN licenses l ON l.id = h.license_id \
+                 WHERE l.license_key = $1",
+                &[&LICENSE_KEY],
+            )
+            .await?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        assert_eq!(bound.len() as i64, SLOTS, "bound: {bound:?}");
+        let mut successes = 0;
+        for (hwid, answer) in &answers {
+            if bound.contains(hwid) {
+                assert!(answer.is_ok(), "{hwid} is bound but got {answer:?}");
+                successes += 1;
+            } else {
+                assert!(
+                    matches!(answer, Err(ValidateError::HwidMismatch)),
+                    "{hwid} is not bound but got {answer:?}"
+                );
+            }
+        }
+        assert_eq!(successes, SLOTS * ROUNDS as i64);
+        let (left, charged) = credits_left_and_charged(client).await?;
+        assert_eq!(left, CREDITS - successes, "credits left");
+        assert_eq!(charged, successes, "credits counted in the app's day");
+        Ok(())
+    })
+}
+
+/// Heartbeats of one license at once, spread over several instances: every beat is
+/// counted and every `HEARTBEATS_PER_CREDIT`-th beat across all instances is charged
+/// exactly once (PostgreSQL keeps no per-instance count in memory).
+fn concurrent_heartbeats_charge_every_tenth_beat_once(cluster: TestPostgres) -> Result<(), Failed> {
+    const TASKS_PER_INSTANCE: usize = 2;
+    const BEATS_PER_TASK: i64 = 20;
+    block_on(async {
+        let Race {
+            stores,
+            client,
+            app,
+            ..
+        } = &race(&cluster, 2, 1).await?;
+        client
+            .execute(
+                "INSERT INTO license_hwids (license_id, hwid, bound_at) \
+                 SELECT id, 'device', 0 FROM licenses WHERE app_id = $1",
+                &[app],
+            )
+            .await?;
+        let input = HeartbeatInput {
+            app_id: APP_ID.into(),
+            license_key: LICENSE_KEY.into(),
+            hwid: "device".into(),
+        };
+        let tasks: Vec<_> = stores
+            .iter()
+            .flat_map(|store| std::iter::repeat_n(store, TASKS_PER_INSTANCE))
+            .map(|store| {
+                let (store, input) = (store.clone(), input.clone());
+                tokio::spawn(async move {
+                    for _ in 0..BEATS_PER_TASK {
+                        let answer = store.heartbeat(&input, 1_000).await?;
+                        assert!(answer.is_ok(), "{answer:?}");
+                    }
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await??;
+        }
+        // Nothing is kept in memory on PostgreSQL, so nothing is left to flush.
+        for store in stores {
+            store.flush_heartbeats(1_000).await?;
+        }
+        let beats = (INSTANCES * TASKS_PER_INSTANCE) as i64 * BEATS_PER_TASK;
+        let counted: i64 = client
+            .query_one(
+                "SELECT heartbeats FROM licenses WHERE license_key = $1",
+                &[&LICENSE_KEY],
+            )
+            .await?
+            .get(0);
+        assert_eq!(counted, beats, "heartbeats counted");
+        let (left, charged) = credits_left_and_charged(client).await?;
+        assert_eq!(
+            left,
+            CREDITS - beats / HEARTBEATS_PER_CREDIT,
+            "credits left"
+        );
+        assert_eq!(charged, beats / HEARTBEATS_PER_CREDIT, "credits counted");
+        Ok(())
+    })
 }

@@ -1,13 +1,17 @@
 //! SQL of the public auth endpoints: the checks of validate and heartbeat, in the
-//! documented order, and the charge and HWID binding in the same transaction.
+//! documented order, and the charge and HWID binding in the same transaction; once for
+//! both backends ([`Sql`]). On PostgreSQL the transaction is SERIALIZABLE, so each
+//! read-then-write here (slots counted then bound, credits read then charged, the beat
+//! count read then written) is exact across instances: a transaction that raced another
+//! on the same rows is run again.
 
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use keyward_errors::{HeartbeatError, ValidateError};
-use rusqlite::{Connection, OptionalExtension, params};
 
+use super::sql::{FromRow, Row, Sql};
 use super::{HeartbeatOutcome, StoreError, ValidateOutcome};
 use crate::ipnet::IpNet;
 use crate::secret::constant_time_eq;
@@ -136,6 +140,11 @@ impl fmt::Debug for AnswerKey {
 /// The stored columns `a.signing, k.key_id, k.sealed` of an app joined with its active key.
 type SigningColumns = (String, Option<String>, Option<Vec<u8>>);
 
+/// Reads [`SigningColumns`] from columns `first`, `first + 1` and `first + 2`.
+fn signing_columns(row: &Row<'_>, first: usize) -> Result<SigningColumns, StoreError> {
+    Ok((row.get(first)?, row.get(first + 1)?, row.get(first + 2)?))
+}
+
 fn answer_key((signing, key_id, sealed): SigningColumns) -> Result<AnswerKey, StoreError> {
     match (signing.as_str(), key_id, sealed) {
         ("hmac", ..) => Ok(AnswerKey::Hmac),
@@ -178,27 +187,34 @@ pub(super) struct AppState {
     signing: SigningColumns,
 }
 
-pub(super) fn app_state(c: &Connection, public_id: &str) -> Result<Option<AppState>, StoreError> {
-    Ok(c.prepare_cached(
-        "SELECT a.id, a.secret, a.active, a.hwid_slots, a.variables, a.allowlist_required,
-                    acc.suspended, a.signing, k.key_id, k.sealed
-             FROM apps a JOIN accounts acc ON acc.id = a.account_id
-             LEFT JOIN app_signing_keys k ON k.app_id = a.id AND k.active = 1
-             WHERE a.public_id = ?1",
-    )?
-    .query_row([public_id], |r| {
+impl FromRow for AppState {
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
         Ok(AppState {
-            id: r.get(0)?,
-            secret: r.get(1)?,
-            active: r.get(2)?,
-            hwid_slots: r.get(3)?,
-            variables: r.get(4)?,
-            allowlist_required: r.get(5)?,
-            suspended: r.get(6)?,
-            signing: (r.get(7)?, r.get(8)?, r.get(9)?),
+            id: row.get(0)?,
+            secret: row.get(1)?,
+            active: row.get(2)?,
+            hwid_slots: row.get(3)?,
+            variables: row.get(4)?,
+            allowlist_required: row.get(5)?,
+            suspended: row.get(6)?,
+            signing: signing_columns(row, 7)?,
         })
-    })
-    .optional()?)
+    }
+}
+
+pub(super) async fn app_state<D: Sql>(
+    db: &D,
+    public_id: &str,
+) -> Result<Option<AppState>, StoreError> {
+    db.query_opt(
+        "SELECT a.id, a.secret, a.active, a.hwid_slots, a.variables, a.allowlist_required,
+                acc.suspended, a.signing, k.key_id, k.sealed
+         FROM apps a JOIN accounts acc ON acc.id = a.account_id
+         LEFT JOIN app_signing_keys k ON k.app_id = a.id AND k.active = TRUE
+         WHERE a.public_id = ?1",
+        &[&public_id],
+    )
+    .await
 }
 
 pub(super) struct LicenseState {
@@ -211,29 +227,33 @@ pub(super) struct LicenseState {
     pub(super) bound: bool,
 }
 
-pub(super) fn license_state(
-    c: &Connection,
+impl FromRow for LicenseState {
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        Ok(LicenseState {
+            id: row.get(0)?,
+            expires_at: row.get(1)?,
+            revoked: row.get(2)?,
+            variables: row.get(3)?,
+            bound: row.get(4)?,
+            label: row.get(5)?,
+        })
+    }
+}
+
+pub(super) async fn license_state<D: Sql>(
+    db: &D,
     app: i64,
     key: &str,
     hwid: &str,
 ) -> Result<Option<LicenseState>, StoreError> {
-    Ok(c.prepare_cached(
+    db.query_opt(
         "SELECT l.id, l.expires_at, l.revoked, l.variables,
-                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3),
-                    l.label
-             FROM licenses l WHERE l.license_key = ?1 AND l.app_id = ?2",
-    )?
-    .query_row(params![key, app, hwid], |r| {
-        Ok(LicenseState {
-            id: r.get(0)?,
-            expires_at: r.get(1)?,
-            revoked: r.get(2)?,
-            variables: r.get(3)?,
-            bound: r.get(4)?,
-            label: r.get(5)?,
-        })
-    })
-    .optional()?)
+                EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3),
+                l.label
+         FROM licenses l WHERE l.license_key = ?1 AND l.app_id = ?2",
+        &[&key, &app, &hwid],
+    )
+    .await
 }
 
 /// Everything a heartbeat checks, read in one query.
@@ -251,37 +271,41 @@ struct SessionState {
     signing: SigningColumns,
 }
 
-fn session_state(
-    c: &Connection,
+impl FromRow for SessionState {
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        Ok(SessionState {
+            active: row.get(0)?,
+            app_variables: row.get(1)?,
+            app: row.get(2)?,
+            suspended: row.get(3)?,
+            license_id: row.get(4)?,
+            expires_at: row.get(5)?,
+            revoked: row.get(6)?,
+            license_variables: row.get(7)?,
+            heartbeats: row.get(8)?,
+            bound: row.get(9)?,
+            signing: signing_columns(row, 10)?,
+        })
+    }
+}
+
+async fn session_state<D: Sql>(
+    db: &D,
     input: &HeartbeatInput,
 ) -> Result<Option<SessionState>, StoreError> {
-    Ok(c.prepare_cached(
+    db.query_opt(
         "SELECT a.active, a.variables, a.id, acc.suspended,
-                    l.id, l.expires_at, l.revoked, l.variables, l.heartbeats,
-                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3),
-                    a.signing, k.key_id, k.sealed
-             FROM apps a
-             JOIN accounts acc ON acc.id = a.account_id
-             JOIN licenses l ON l.app_id = a.id AND l.license_key = ?2
-             LEFT JOIN app_signing_keys k ON k.app_id = a.id AND k.active = 1
-             WHERE a.public_id = ?1",
-    )?
-    .query_row(params![input.app_id, input.license_key, input.hwid], |r| {
-        Ok(SessionState {
-            active: r.get(0)?,
-            app_variables: r.get(1)?,
-            app: r.get(2)?,
-            suspended: r.get(3)?,
-            license_id: r.get(4)?,
-            expires_at: r.get(5)?,
-            revoked: r.get(6)?,
-            license_variables: r.get(7)?,
-            heartbeats: r.get(8)?,
-            bound: r.get(9)?,
-            signing: (r.get(10)?, r.get(11)?, r.get(12)?),
-        })
-    })
-    .optional()?)
+                l.id, l.expires_at, l.revoked, l.variables, l.heartbeats,
+                EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3),
+                a.signing, k.key_id, k.sealed
+         FROM apps a
+         JOIN accounts acc ON acc.id = a.account_id
+         JOIN licenses l ON l.app_id = a.id AND l.license_key = ?2
+         LEFT JOIN app_signing_keys k ON k.app_id = a.id AND k.active = TRUE
+         WHERE a.public_id = ?1",
+        &[&input.app_id, &input.license_key, &input.hwid],
+    )
+    .await
 }
 
 /// Who pays for an app's auth calls on a UTC day: its account, within the app's own
@@ -289,10 +313,27 @@ fn session_state(
 struct Payer {
     app: i64,
     day: i64,
+    balance: Balance,
+}
+
+/// The columns a [`Payer`] is read from: its account's credits, and the app's cap and
+/// credits charged that day.
+struct Balance {
     account: i64,
     credits: i64,
     daily_cap: Option<i64>,
     used_today: i64,
+}
+
+impl FromRow for Balance {
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        Ok(Balance {
+            account: row.get(0)?,
+            credits: row.get(1)?,
+            daily_cap: row.get(2)?,
+            used_today: row.get(3)?,
+        })
+    }
 }
 
 /// Why a charge is refused.
@@ -326,11 +367,12 @@ impl Payer {
     /// Why `amount` credits cannot be charged, in the documented order (`no_credits`,
     /// then `app_burn_cap_reached`).
     fn refusal(&self, amount: i64) -> Option<Refusal> {
-        if self.credits < amount {
+        let balance = &self.balance;
+        if balance.credits < amount {
             Some(Refusal::NoCredits)
-        } else if self
+        } else if balance
             .daily_cap
-            .is_some_and(|cap| self.used_today.saturating_add(amount) > cap)
+            .is_some_and(|cap| balance.used_today.saturating_add(amount) > cap)
         {
             Some(Refusal::BurnCap)
         } else {
@@ -340,48 +382,49 @@ impl Payer {
 }
 
 /// The payer of app `app` (internal id) on the UTC day of `now`.
-fn payer(c: &Connection, app: i64, now: i64) -> Result<Payer, StoreError> {
+async fn payer<D: Sql>(db: &D, app: i64, now: i64) -> Result<Payer, StoreError> {
     let day = utc_day(now);
-    Ok(c.prepare_cached(
-        "SELECT a.account_id, acc.credits, a.daily_credit_cap, COALESCE(d.credits, 0)
-         FROM apps a JOIN accounts acc ON acc.id = a.account_id
-         LEFT JOIN app_daily_credits d ON d.app_id = a.id AND d.day = ?2
-         WHERE a.id = ?1",
-    )?
-    .query_row([app, day], |r| {
-        Ok(Payer {
-            app,
-            day,
-            account: r.get(0)?,
-            credits: r.get(1)?,
-            daily_cap: r.get(2)?,
-            used_today: r.get(3)?,
-        })
-    })?)
+    let balance = db
+        .query_opt(
+            "SELECT a.account_id, acc.credits, a.daily_credit_cap, COALESCE(d.credits, 0)
+             FROM apps a JOIN accounts acc ON acc.id = a.account_id
+             LEFT JOIN app_daily_credits d ON d.app_id = a.id AND d.day = ?2
+             WHERE a.id = ?1",
+            &[&app, &day],
+        )
+        .await?
+        .ok_or_else(|| StoreError::Backend("the paying app is gone".to_owned()))?;
+    Ok(Payer { app, day, balance })
 }
 
 /// Takes `amount` credits from the payer's account and counts them in its app's day,
 /// unless the account lacks them or the app's daily cap would be passed.
-fn charge(c: &Connection, payer: &Payer, amount: i64) -> Result<Result<(), Refusal>, StoreError> {
+async fn charge<D: Sql>(
+    db: &D,
+    payer: &Payer,
+    amount: i64,
+) -> Result<Result<(), Refusal>, StoreError> {
     if let Some(refusal) = payer.refusal(amount) {
         return Ok(Err(refusal));
     }
-    let charged = c
-        .prepare_cached(
+    let charged = db
+        .execute(
             "UPDATE accounts SET credits = credits - ?2 WHERE id = ?1 AND credits >= ?2",
-        )?
-        .execute([payer.account, amount])?
+            &[&payer.balance.account, &amount],
+        )
+        .await?
         == 1;
     if !charged {
         return Ok(Err(Refusal::NoCredits));
     }
-    c.prepare_cached(
+    db.execute(
         "INSERT INTO app_daily_credits (app_id, day, credits) VALUES (?1, ?2, ?3)
          ON CONFLICT (app_id, day)
              DO UPDATE SET credits = app_daily_credits.credits + excluded.credits",
-    )?
-    .execute([payer.app, payer.day, amount])?;
-    super::worker::note_charge(amount);
+        &[&payer.app, &payer.day, &amount],
+    )
+    .await?;
+    db.note_charge(amount);
     Ok(Ok(()))
 }
 
@@ -398,8 +441,8 @@ enum Counted {
 /// [`HEARTBEATS_PER_CREDIT`]-th beat reached, to the license's app (`app`) on the UTC day
 /// of `now`. One beat reaches at most one milestone; more only when beats answered from
 /// memory are written together (the session cache).
-fn count_beats(
-    c: &Connection,
+async fn count_beats<D: Sql>(
+    db: &D,
     license: i64,
     app: i64,
     counted: i64,
@@ -409,7 +452,7 @@ fn count_beats(
     let target = counted.saturating_add(beats);
     let due = target / HEARTBEATS_PER_CREDIT - counted / HEARTBEATS_PER_CREDIT;
     let refused = if due > 0 {
-        charge(c, &payer(c, app, now)?, due)?.err()
+        charge(db, &payer(db, app, now).await?, due).await?.err()
     } else {
         None
     };
@@ -421,71 +464,74 @@ fn count_beats(
         None => (Counted::Paid(target), target),
     };
     if count != counted {
-        c.prepare_cached("UPDATE licenses SET heartbeats = ?1 WHERE id = ?2")?
-            .execute(params![count, license])?;
+        db.execute(
+            "UPDATE licenses SET heartbeats = ?1 WHERE id = ?2",
+            &[&count, &license],
+        )
+        .await?;
     }
     Ok(result)
 }
 
 /// Whether the device is blocked by the app's deny list or missing from a required
 /// allow list.
-fn blocked(c: &Connection, app: &AppState, hwid: &str, ip: IpAddr) -> Result<bool, StoreError> {
-    let mut stmt = c.prepare_cached(
-        "SELECT list FROM access_rules
-         WHERE app_id = ?1 AND ((kind = 'hwid' AND value = ?2)
-                                OR (kind = 'ip' AND ip_first <= ?3 AND ip_last >= ?3))",
-    )?;
-    let mut allowed = false;
+async fn blocked<D: Sql>(
+    db: &D,
+    app: &AppState,
+    hwid: &str,
+    ip: IpAddr,
+) -> Result<bool, StoreError> {
     let ip = IpNet::host(ip).first();
-    let mut rows = stmt.query(params![app.id, hwid, ip])?;
-    while let Some(row) = rows.next()? {
-        let list: String = row.get(0)?;
-        match list.as_str() {
-            "deny" => return Ok(true),
-            _ => allowed = true,
-        }
+    let ip: &[u8] = &ip;
+    let lists: Vec<String> = db
+        .query_all(
+            "SELECT list FROM access_rules
+             WHERE app_id = ?1 AND ((kind = 'hwid' AND value = ?2)
+                                    OR (kind = 'ip' AND ip_first <= ?3 AND ip_last >= ?3))",
+            &[&app.id, &hwid, &ip],
+        )
+        .await?;
+    if lists.iter().any(|list| list == "deny") {
+        return Ok(true);
     }
-    Ok(app.allowlist_required && !allowed)
+    Ok(app.allowlist_required && lists.is_empty())
 }
 
 /// Records `nonce` for `app`; `false` when it was already seen within the replay window
 /// (a nonce seen before it counts as new, and its time is renewed).
-pub(super) fn first_use(
-    c: &Connection,
+pub(super) async fn first_use<D: Sql>(
+    db: &D,
     app: i64,
     nonce: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let changed = c
-        .prepare_cached(
+    let window_start = now.saturating_sub(REPLAY_WINDOW_SECS);
+    let changed = db
+        .execute(
             "INSERT INTO seen_nonces (app_id, nonce, seen_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (app_id, nonce) DO UPDATE SET seen_at = excluded.seen_at
-                 WHERE seen_at <= ?4",
-        )?
-        .execute(params![
-            app,
-            nonce,
-            now,
-            now.saturating_sub(REPLAY_WINDOW_SECS)
-        ])?;
+                 WHERE seen_nonces.seen_at <= ?4",
+            &[&app, &nonce, &now, &window_start],
+        )
+        .await?;
     Ok(changed == 1)
 }
 
 /// Forgets the nonces seen at or before `before`; returns how many.
-pub(super) fn forget_nonces(c: &Connection, before: i64) -> Result<usize, StoreError> {
-    Ok(
-        c.prepare_cached("DELETE FROM seen_nonces WHERE seen_at <= ?1")?
-            .execute([before])?,
-    )
+pub(super) async fn forget_nonces<D: Sql>(db: &D, before: i64) -> Result<usize, StoreError> {
+    let forgotten = db
+        .execute("DELETE FROM seen_nonces WHERE seen_at <= ?1", &[&before])
+        .await?;
+    Ok(usize::try_from(forgotten).unwrap_or(usize::MAX))
 }
 
 /// The checks of `/auth/validate`, in order, then bind and charge.
-pub(super) fn validate(
-    c: &Connection,
+pub(super) async fn validate<D: Sql>(
+    db: &D,
     input: &ValidateInput,
     now: i64,
 ) -> Result<ValidateOutcome, StoreError> {
-    let Some(app) = app_state(c, &input.app_id)? else {
+    let Some(app) = app_state(db, &input.app_id).await? else {
         return Ok(Err(ValidateError::InvalidApp));
     };
     if !constant_time_eq(app.secret.as_bytes(), input.app_secret.as_bytes()) || !app.active {
@@ -493,20 +539,20 @@ pub(super) fn validate(
     }
     // Recorded whatever follows (the transaction commits failures too), so that no
     // authenticated request is answered twice.
-    if !first_use(c, app.id, &input.nonce, now)? {
+    if !first_use(db, app.id, &input.nonce, now).await? {
         return Ok(Err(ValidateError::ReplayDetected));
     }
     if app.suspended {
         return Ok(Err(ValidateError::AppDisabled));
     }
-    let payer = payer(c, app.id, now)?;
+    let payer = payer(db, app.id, now).await?;
     if let Some(refusal) = payer.refusal(1) {
         return Ok(Err(refusal.into()));
     }
-    if blocked(c, &app, &input.hwid, input.ip)? {
+    if blocked(db, &app, &input.hwid, input.ip).await? {
         return Ok(Err(ValidateError::Blocked));
     }
-    let Some(license) = license_state(c, app.id, &input.license_key, &input.hwid)? else {
+    let Some(license) = license_state(db, app.id, &input.license_key, &input.hwid).await? else {
         return Ok(Err(ValidateError::InvalidKey));
     };
     if license.revoked {
@@ -515,21 +561,28 @@ pub(super) fn validate(
     if license.expires_at.is_some_and(|at| at <= now) {
         return Ok(Err(ValidateError::Expired));
     }
-    let bound: i64 = c
-        .prepare_cached("SELECT COUNT(*) FROM license_hwids WHERE license_id = ?1")?
-        .query_row([license.id], |row| row.get(0))?;
+    // Counted then bound: on PostgreSQL, SERIALIZABLE runs one of two validates that
+    // both counted a free slot again, so a license never has more devices than slots.
+    let bound: i64 = db
+        .query_opt(
+            "SELECT COUNT(*) FROM license_hwids WHERE license_id = ?1",
+            &[&license.id],
+        )
+        .await?
+        .unwrap_or(0);
     if !license.bound {
         if bound >= app.hwid_slots {
             return Ok(Err(ValidateError::HwidMismatch));
         }
-        c.prepare_cached(
+        db.execute(
             "INSERT INTO license_hwids (license_id, hwid, bound_at) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![license.id, input.hwid, now])?;
+            &[&license.id, &input.hwid, &now],
+        )
+        .await?;
     }
-    if charge(c, &payer, 1)?.is_err() {
-        // Unreachable under the write lock (credits and cap were checked above); roll
-        // back the binding rather than bind without a charge.
+    if charge(db, &payer, 1).await?.is_err() {
+        // Unreachable in one transaction (credits and cap were checked above); roll back
+        // the binding rather than bind without a charge.
         return Err(StoreError::Backend("credit charge lost".to_owned()));
     }
     Ok(Ok(Grant {
@@ -548,14 +601,15 @@ pub(super) fn validate(
 /// The checks of `/auth/heartbeat` after the token itself was verified, in order, then
 /// count (and at every 10th heartbeat, charge). `flushed` beats of this license were
 /// answered from memory before this one: they are counted first, whatever this one's
-/// answer.
-pub(super) fn heartbeat(
-    c: &Connection,
+/// answer. (On PostgreSQL nothing is answered from memory: `flushed` is 0, and
+/// SERIALIZABLE makes the count read here and written back exact across instances.)
+pub(super) async fn heartbeat<D: Sql>(
+    db: &D,
     input: &HeartbeatInput,
     now: i64,
     flushed: i64,
 ) -> Result<DatabaseBeat, StoreError> {
-    let Some(state) = session_state(c, input)? else {
+    let Some(state) = session_state(db, input).await? else {
         return Ok(DatabaseBeat {
             outcome: Err(HeartbeatError::SessionExpired),
             counted: None,
@@ -575,13 +629,22 @@ pub(super) fn heartbeat(
     } else {
         None
     };
-    let count = |beats| count_beats(c, state.license_id, state.app, state.heartbeats, beats, now);
+    let count = |beats| {
+        count_beats(
+            db,
+            state.license_id,
+            state.app,
+            state.heartbeats,
+            beats,
+            now,
+        )
+    };
     let (outcome, counted) = match failure {
         Some(code) if flushed == 0 => (Err(code), state.heartbeats),
-        Some(code) => match count(flushed)? {
+        Some(code) => match count(flushed).await? {
             Counted::Paid(n) | Counted::Unpaid(n, _) => (Err(code), n),
         },
-        None => match count(flushed + 1)? {
+        None => match count(flushed + 1).await? {
             Counted::Paid(n) => (
                 Ok(Grant {
                     app_variables: state.app_variables.into(),
@@ -601,23 +664,45 @@ pub(super) fn heartbeat(
     })
 }
 
+/// A license as [`count_pending`] reads it.
+struct PendingLicense {
+    id: i64,
+    app: i64,
+    counted: i64,
+}
+
+impl FromRow for PendingLicense {
+    fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
+        Ok(PendingLicense {
+            id: row.get(0)?,
+            app: row.get(1)?,
+            counted: row.get(2)?,
+        })
+    }
+}
+
 /// Writes beats answered from memory at `now`: per license key, its count afterwards
 /// (`None` when the license is gone).
-pub(super) fn count_pending(
-    c: &Connection,
+pub(super) async fn count_pending<D: Sql>(
+    db: &D,
     pending: &[(String, i64)],
     now: i64,
 ) -> Result<Vec<Option<i64>>, StoreError> {
     let mut counts = Vec::with_capacity(pending.len());
     for (key, beats) in pending {
-        let license = c
-            .prepare_cached("SELECT id, app_id, heartbeats FROM licenses WHERE license_key = ?1")?
-            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
+        let license: Option<PendingLicense> = db
+            .query_opt(
+                "SELECT id, app_id, heartbeats FROM licenses WHERE license_key = ?1",
+                &[key],
+            )
+            .await?;
         counts.push(match license {
-            Some((id, app, counted)) => match count_beats(c, id, app, counted, *beats, now)? {
-                Counted::Paid(n) | Counted::Unpaid(n, _) => Some(n),
-            },
+            Some(license) => {
+                match count_beats(db, license.id, license.app, license.counted, *beats, now).await?
+                {
+                    Counted::Paid(n) | Counted::Unpaid(n, _) => Some(n),
+                }
+            }
             None => None,
         });
     }

@@ -606,14 +606,6 @@ impl Store {
         }
     }
 
-    /// The SQLite worker, for what is not yet on PostgreSQL.
-    fn worker(&self) -> Result<&worker::Worker, StoreError> {
-        match &self.backend {
-            Backend::Sqlite { worker, .. } => Ok(worker),
-            Backend::Postgres(_) => Err(StoreError::Backend("not on PostgreSQL yet".to_owned())),
-        }
-    }
-
     /// `license` with the beats counted in memory but not yet written.
     fn with_unwritten(&self, mut license: License) -> License {
         if let Backend::Sqlite { sessions, .. } = &self.backend {
@@ -637,7 +629,7 @@ impl Store {
         worker
             .call_then(
                 Sessions::Unchanged,
-                move |c| auth::count_pending(c, &pending, now),
+                move |c| run_ready(auth::count_pending(&Sqlite(c), &pending, now)),
                 move |result| sessions.finish_pending(taken, result),
             )
             .await
@@ -1020,17 +1012,17 @@ impl Store {
         input: ValidateInput,
         now: i64,
     ) -> Result<ValidateOutcome, StoreError> {
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| auth::validate(c, &input, now))
-            .await
+        job!(self, Sessions::Unchanged, |db, input, now| auth::validate(
+            db, input, *now
+        ))
     }
 
     /// Forgets the validate nonces older than the replay window at `now`.
     pub async fn forget_old_nonces(&self, now: i64) -> Result<usize, StoreError> {
         let before = now.saturating_sub(auth::REPLAY_WINDOW_SECS);
-        self.worker()?
-            .call(Sessions::Unchanged, move |c| auth::forget_nonces(c, before))
-            .await
+        job!(self, Sessions::Unchanged, |db, before| auth::forget_nonces(
+            db, *before
+        ))
     }
 
     // ----- the Developer API rate limit -----
@@ -1093,8 +1085,18 @@ impl Store {
         input: &HeartbeatInput,
         now: i64,
     ) -> Result<HeartbeatOutcome, StoreError> {
-        let Backend::Sqlite { worker, sessions } = &self.backend else {
-            return Err(StoreError::Backend("not on PostgreSQL yet".to_owned()));
+        let (worker, sessions) = match &self.backend {
+            Backend::Sqlite { worker, sessions } => (worker, sessions),
+            // Every beat in the database: the session cache counts one process's beats
+            // only, and SERIALIZABLE makes each read-count-write exact across instances.
+            Backend::Postgres(pg) => {
+                return pg
+                    .run(input, |db, input| {
+                        Box::pin(auth::heartbeat(db, input, now, 0))
+                    })
+                    .await
+                    .map(|beat| beat.outcome);
+            }
         };
         let ticket = match sessions.begin(input, now).await {
             Beat::Answered(grant) => {
@@ -1111,7 +1113,7 @@ impl Store {
         let result = worker
             .call_then(
                 Sessions::Unchanged,
-                move |c| auth::heartbeat(c, &job, now, flushed),
+                move |c| run_ready(auth::heartbeat(&Sqlite(c), &job, now, flushed)),
                 move |result| sessions.finish(&input, ticket, result),
             )
             .await;

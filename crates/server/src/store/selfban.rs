@@ -8,10 +8,10 @@ use keyward_errors::SelfBanError;
 use keyward_protocol::SelfBanFlags;
 
 use super::StoreError;
+use super::auth::{app_state, first_use, license_state};
 use super::sql::Sql;
 use crate::ipnet::IpNet;
 use crate::secret::constant_time_eq;
-use until_auth_is_ported::{app_state, first_use, license_state};
 
 /// How a self-ban proves who asks.
 #[derive(Clone)]
@@ -176,94 +176,4 @@ async fn deny<D: Sql>(
     )
     .await?;
     Ok(())
-}
-
-/// Until auth.rs is ported (branch h/auth): the parts of `auth::app_state`,
-/// `auth::license_state` and `auth::first_use` a self-ban reads, in the async form they
-/// will have there. When that lands, delete this module and import those three from
-/// `super::auth` instead.
-mod until_auth_is_ported {
-    use super::super::StoreError;
-    use super::super::auth::REPLAY_WINDOW_SECS;
-    use super::super::sql::{FromRow, Row, Sql};
-
-    pub(super) struct AppState {
-        pub(super) id: i64,
-        pub(super) secret: String,
-        pub(super) active: bool,
-        pub(super) suspended: bool,
-    }
-
-    impl FromRow for AppState {
-        fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
-            Ok(AppState {
-                id: row.get(0)?,
-                secret: row.get(1)?,
-                active: row.get(2)?,
-                suspended: row.get(3)?,
-            })
-        }
-    }
-
-    pub(super) async fn app_state<D: Sql>(
-        db: &D,
-        public_id: &str,
-    ) -> Result<Option<AppState>, StoreError> {
-        db.query_opt(
-            "SELECT a.id, a.secret, a.active, acc.suspended
-             FROM apps a JOIN accounts acc ON acc.id = a.account_id WHERE a.public_id = ?1",
-            &[&public_id],
-        )
-        .await
-    }
-
-    pub(super) struct LicenseState {
-        pub(super) id: i64,
-        /// Whether the request's HWID is bound to the license.
-        pub(super) bound: bool,
-    }
-
-    impl FromRow for LicenseState {
-        fn from_row(row: &Row<'_>) -> Result<Self, StoreError> {
-            Ok(LicenseState {
-                id: row.get(0)?,
-                bound: row.get(1)?,
-            })
-        }
-    }
-
-    pub(super) async fn license_state<D: Sql>(
-        db: &D,
-        app: i64,
-        key: &str,
-        hwid: &str,
-    ) -> Result<Option<LicenseState>, StoreError> {
-        db.query_opt(
-            "SELECT l.id,
-                    EXISTS (SELECT 1 FROM license_hwids h WHERE h.license_id = l.id AND h.hwid = ?3)
-             FROM licenses l WHERE l.license_key = ?1 AND l.app_id = ?2",
-            &[&key, &app, &hwid],
-        )
-        .await
-    }
-
-    /// Records `nonce` for `app`; `false` when it was already seen within the replay
-    /// window.
-    pub(super) async fn first_use<D: Sql>(
-        db: &D,
-        app: i64,
-        nonce: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        // `seen_nonces.` is needed on PostgreSQL, where `excluded` is in scope too.
-        let changed = db
-            .execute(
-                "INSERT INTO seen_nonces (app_id, nonce, seen_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (app_id, nonce) DO UPDATE SET seen_at = excluded.seen_at
-                     WHERE seen_nonces.seen_at <= ?4",
-                &[&app, &nonce, &now, &now.saturating_sub(REPLAY_WINDOW_SECS)],
-            )
-            .await?;
-        Ok(changed == 1)
-    }
 }

@@ -150,24 +150,32 @@ impl Sqlite<'_> {
         Ok(self.0.prepare_cached(sql)?)
     }
 
-    fn rows<T: FromRow>(
+    /// Runs a query and hands its rows to `take` while it answers `true`.
+    fn each_row(
         &self,
         sql: &str,
         params: &[&dyn Param],
-        most: usize,
-    ) -> Result<Vec<T>, StoreError> {
-        let params: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_sqlite()).collect();
+        mut take: impl FnMut(&Row<'_>) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
         let mut statement = self.statement(sql)?;
-        let mut rows = statement.query(params.as_slice()).map_err(sqlite_error)?;
-        let mut found = Vec::new();
-        while found.len() < most {
-            let Some(row) = rows.next().map_err(sqlite_error)? else {
+        let mut rows = statement
+            .query(sqlite_params(params))
+            .map_err(sqlite_error)?;
+        while let Some(row) = rows.next().map_err(sqlite_error)? {
+            if !take(&Row::Sqlite(row))? {
                 break;
-            };
-            found.push(T::from_row(&Row::Sqlite(row))?);
+            }
         }
-        Ok(found)
+        Ok(())
     }
+}
+
+/// The parameters as rusqlite binds them, without collecting them (the auth endpoints
+/// run several statements per request).
+fn sqlite_params<'a>(
+    params: &'a [&'a dyn Param],
+) -> rusqlite::ParamsFromIter<impl Iterator<Item = &'a dyn rusqlite::ToSql>> {
+    rusqlite::params_from_iter(params.iter().map(|p| p.as_sqlite()))
 }
 
 /// A SQLite error as the store answers it: unique violations as on PostgreSQL.
@@ -185,9 +193,10 @@ impl Sql for Sqlite<'_> {
         sql: &str,
         params: &[&dyn Param],
     ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        let params: Vec<&dyn rusqlite::ToSql> = params.iter().map(|p| p.as_sqlite()).collect();
         let changed = self.statement(sql).and_then(|mut statement| {
-            let changed = statement.execute(params.as_slice()).map_err(sqlite_error)?;
+            let changed = statement
+                .execute(sqlite_params(params))
+                .map_err(sqlite_error)?;
             Ok(u64::try_from(changed).unwrap_or(u64::MAX))
         });
         std::future::ready(changed)
@@ -198,10 +207,12 @@ impl Sql for Sqlite<'_> {
         sql: &str,
         params: &[&dyn Param],
     ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send {
-        std::future::ready(
-            self.rows(sql, params, 1)
-                .map(|rows| rows.into_iter().next()),
-        )
+        let mut found = None;
+        let read = self.each_row(sql, params, |row| {
+            found = Some(T::from_row(row)?);
+            Ok(false)
+        });
+        std::future::ready(read.map(|()| found))
     }
 
     fn query_all<T: FromRow>(
@@ -209,7 +220,12 @@ impl Sql for Sqlite<'_> {
         sql: &str,
         params: &[&dyn Param],
     ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send {
-        std::future::ready(self.rows(sql, params, usize::MAX))
+        let mut found = Vec::new();
+        let read = self.each_row(sql, params, |row| {
+            found.push(T::from_row(row)?);
+            Ok(true)
+        });
+        std::future::ready(read.map(|()| found))
     }
 
     fn note_charge(&self, amount: i64) {
