@@ -1009,7 +1009,9 @@ impl Load {
                 }
                 (Ok(answer), _) => answer,
                 (Err(_), 0) => continue, // A's, from its disruption
-                (Err(error), _) => return Err(format!("B did not answer: {error}").into()),
+                (Err(error), _) => {
+                    return Err(format!("B did not answer: {error}; {}", cluster.logs()).into());
+                }
             };
             match (answer, &record.validated) {
                 (Answer::Success(_), Some(hwid)) => {
@@ -1017,7 +1019,9 @@ impl Load {
                 }
                 (Answer::Success(_), None) => beats[record.license] += 1,
                 (failed, Some(_)) if *failed == mismatch => {}
-                (failed, _) => return Err(format!("{record:?}: {failed:?}").into()),
+                (failed, _) => {
+                    return Err(format!("{record:?}: {failed:?}; {}", cluster.logs()).into());
+                }
             }
             if record.node == 1 && record.after && matches!(answer, Answer::Success(_)) {
                 b_after += 1;
@@ -1101,7 +1105,7 @@ fn graceful_stop_of_one_instance_under_load_answers_every_accepted_request(
         }
         let http = Client::builder().timeout(PATIENCE).build()?;
         let a = &mut cluster.a;
-        let addr = a.addr;
+        let (addr, a_log) = (a.addr, a.log.clone());
         let mut exit = None;
         let records = load
             .around(&http, async {
@@ -1112,7 +1116,9 @@ fn graceful_stop_of_one_instance_under_load_answers_every_accepted_request(
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
                 for beat in &mut held {
-                    beat.finish().await?;
+                    beat.finish().await.map_err(|e| {
+                        format!("a held heartbeat: {e:?}; A's log: {}", tail(&a_log))
+                    })?;
                 }
                 exit = Some(a.exited().await?);
                 Ok(())
