@@ -901,6 +901,8 @@ struct Load {
 
 const LOAD_TASKS: usize = 8;
 const LOAD_LICENSES: usize = 24;
+/// Successes B must answer after the disruption before the load stops.
+const LOAD_AFTER: usize = 10;
 /// The licenses with a session, beaten by the load: few, so that each counts many beats.
 const BEATING: usize = 4;
 
@@ -970,7 +972,17 @@ impl Load {
         Ok(())
     }
 
-    /// Runs the load for a second, then `disrupt` (of A), then a second more; the records.
+    /// Successes of B on requests sent after the disruption.
+    fn b_successes_after(&self) -> usize {
+        let records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        records
+            .iter()
+            .filter(|r| r.node == 1 && r.after && matches!(r.answer, Ok(Answer::Success(_))))
+            .count()
+    }
+
+    /// Runs the load for a second, then `disrupt` (of A), then a second more and until B
+    /// answered [`LOAD_AFTER`] successes sent since; the records.
     async fn around(
         self: &Arc<Self>,
         http: &Client,
@@ -982,7 +994,17 @@ impl Load {
         tokio::time::sleep(Duration::from_secs(1)).await;
         disrupt.await?;
         self.disrupted.store(true, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // A second more, and until B answered some requests sent since (a busy machine
+        // may take longer); the check says so if B never does.
+        let (least, deadline) = (
+            Instant::now() + Duration::from_secs(1),
+            Instant::now() + PATIENCE,
+        );
+        while Instant::now() < least
+            || (Instant::now() < deadline && self.b_successes_after() < LOAD_AFTER)
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         self.stop.store(true, Ordering::SeqCst);
         for task in tasks {
             task.await??;
