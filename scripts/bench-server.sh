@@ -14,6 +14,21 @@
 #   scripts/bench-server.sh            # 10 s per run
 #   DURATION=5 scripts/bench-server.sh
 #   BIN=target/release/keyward-server scripts/bench-server.sh   # use an existing build
+#
+# Backends and instances (seeded-server.sh):
+#   BACKEND=postgres scripts/bench-server.sh               # one server on PostgreSQL
+#   BACKEND=postgres INSTANCES=2 scripts/bench-server.sh   # two servers on one database
+# BACKEND=postgres starts a throwaway PostgreSQL cluster (scripts/bench/throwaway-postgres.sh:
+# fsync on, synchronous_commit off like SQLite's synchronous=NORMAL; PG_SYNCHRONOUS_COMMIT=on
+# to fsync every commit; PG_PORT, default 18190) and adds a column: the database's CPU per
+# request (every postgres process of the cluster), beside the servers'.
+# With INSTANCES=2 each row runs one wrk per instance at the same time, each with one
+# thread and half the connections (the same total as one instance's row), and sums them:
+# req/s, requests and errors are the sums, p50 and p99 the worse of the two (a wrk's
+# percentiles cannot be merged; the rows are the same load split evenly, so the two are
+# close). No proxy sits in front: one would spend the shared cores and add its own hop.
+# "server µs/req" is the CPU of all instances together per request; peak RSS is per
+# instance.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,31 +46,61 @@ fi
 # Starts the server on a fresh database, seeds it and exports KW_* and BASE.
 source "$KW_BENCH_DIR/seeded-server.sh"
 
-run() { # endpoint script connections
-  wrk -t2 -c"$3" -d"${DURATION}s" --timeout 10s -s "$KW_BENCH_DIR/$2" "$BASE$1" | sed -n 's/^RESULT //p'
+run() { # endpoint script connections: one wrk per instance, summed (see the header)
+  local n="${#BASES[@]}" base outs=()
+  if [ "$n" -eq 1 ]; then
+    wrk -t2 -c"$3" -d"${DURATION}s" --timeout 10s -s "$KW_BENCH_DIR/$2" "$BASE$1" | sed -n 's/^RESULT //p'
+    return
+  fi
+  for base in "${BASES[@]}"; do
+    outs+=("$(mktemp -p "$WORK")")
+    wrk -t1 -c"$(($3 / n))" -d"${DURATION}s" --timeout 10s -s "$KW_BENCH_DIR/$2" "$base$1" >"${outs[-1]}" &
+  done
+  wait # run is called in $(...): the subshell's only jobs are these wrk processes
+  sed -n 's/^RESULT //p' "${outs[@]}" | tr ' =' '\n ' | awk '
+    { v[$1] = ($1 ~ /^p/) ? (v[$1] > $2 ? v[$1] : $2) : v[$1] + $2 }
+    END { printf "rps=%.0f p50_ms=%.3f p99_ms=%.3f requests=%d errors=%d\n", v["rps"], v["p50_ms"], v["p99_ms"], v["requests"], v["errors"] }'
+  rm -f "${outs[@]}"
 }
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+ticks_of() { # pids: their CPU ticks (user + system) together
+  local pid
+  for pid in "$@"; do awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || true; done | awk '{ t += $1 } END { print t + 0 }'
+}
+cpu_ticks() { ticks_of "${SERVER_PIDS[@]}"; }
+# The cluster's processes: the postmaster and its children (a backend per pooled
+# connection, which lives as long as the connection).
+db_ticks() { if [ -n "$PG_PID" ]; then ticks_of "$PG_PID" $(ps -o pid= --ppid "$PG_PID"); else echo 0; fi; }
 TICK="$(getconf CLK_TCK)"
 
-# Runs one wrk row; sets RPS, P50, P99, CPU (server µs per request) and ERRORS.
+per_request() { # ticks requests: CPU µs per request
+  awk -v t="$1" -v hz="$TICK" -v n="$2" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }'
+}
+# Runs one wrk row; sets RPS, P50, P99, CPU (servers' µs per request), DB_CPU (the
+# database's, PostgreSQL only) and ERRORS.
 measure() { # endpoint script connections
-  local before after out
-  before="$(cpu_ticks)"
+  local before after db_before db_after out
+  before="$(cpu_ticks)" db_before="$(db_ticks)"
   out="$(run "$1" "$2" "$3")"
-  after="$(cpu_ticks)"
+  after="$(cpu_ticks)" db_after="$(db_ticks)"
   RPS="$(field "$out" rps)" P50="$(field "$out" p50_ms)" P99="$(field "$out" p99_ms)"
   ERRORS="$(field "$out" errors)"
-  CPU="$(awk -v t=$((after - before)) -v hz="$TICK" -v n="$(field "$out" requests)" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+  CPU="$(per_request $((after - before)) "$(field "$out" requests)")"
+  DB_CPU="$(per_request $((db_after - db_before)) "$(field "$out" requests)")"
 }
+DB_COLUMN=""
+if [ "$BACKEND" = postgres ]; then DB_COLUMN="db µs/req"; fi
 print_row() { # label connections ratio
-  printf '%-31s %5s %10s %9s %9s %10s %12s %7s\n' "$1" "$2" "$RPS" "$P50" "$P99" "$3" "$CPU" "$ERRORS"
+  printf '%-31s %5s %10s %9s %9s %10s %12s %7s' "$1" "$2" "$RPS" "$P50" "$P99" "$3" "$CPU" "$ERRORS"
+  if [ -n "$DB_COLUMN" ]; then printf ' %10s' "$DB_CPU"; fi
+  printf '\n'
 }
 
 # Every auth row runs between two /health rows and is compared with their mean, so that
 # the host getting faster or slower during the run (it is shared) does not show up as a
 # difference between the endpoints.
-printf '%-31s %5s %10s %9s %9s %10s %12s %7s\n' endpoint conns "req/s" "p50 ms" "p99 ms" "vs /health" "server µs/req" errors
+echo "backend: $BACKEND, instances: $INSTANCES"
+printf '%-31s %5s %10s %9s %9s %10s %12s %7s %10s\n' endpoint conns "req/s" "p50 ms" "p99 ms" "vs /health" "server µs/req" errors "$DB_COLUMN"
 for c in $CONNECTIONS; do
   measure /health health.lua "$c"
   print_row /health "$c" ""
@@ -72,18 +117,20 @@ for c in $CONNECTIONS; do
     else
       measure "$1" "$2" "$c"
     fi
-    auth=("$RPS" "$P50" "$P99" "$CPU" "$ERRORS")
+    auth=("$RPS" "$P50" "$P99" "$CPU" "$ERRORS" "$DB_CPU")
     label="$1${3:+ (${3//_/ })}"
     measure /health health.lua "$c"
-    health=("$RPS" "$P50" "$P99" "$CPU" "$ERRORS")
+    health=("$RPS" "$P50" "$P99" "$CPU" "$ERRORS" "$DB_CPU")
     ratio="$(awk -v a="${auth[0]}" -v b="$health_before" -v c="${health[0]}" 'BEGIN { printf "%.0f%%", 200 * a / (b + c) }')"
-    RPS="${auth[0]}" P50="${auth[1]}" P99="${auth[2]}" CPU="${auth[3]}" ERRORS="${auth[4]}"
+    RPS="${auth[0]}" P50="${auth[1]}" P99="${auth[2]}" CPU="${auth[3]}" ERRORS="${auth[4]}" DB_CPU="${auth[5]}"
     print_row "$label" "$c" "$ratio"
-    RPS="${health[0]}" P50="${health[1]}" P99="${health[2]}" CPU="${health[3]}" ERRORS="${health[4]}"
+    RPS="${health[0]}" P50="${health[1]}" P99="${health[2]}" CPU="${health[3]}" ERRORS="${health[4]}" DB_CPU="${health[5]}"
     print_row /health "$c" ""
     health_before="${health[0]}"
   done
 done
-echo "peak RSS (VmHWM): $(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$SERVER_PID/status")"
+for pid in "${SERVER_PIDS[@]}"; do
+  echo "peak RSS (VmHWM) of server $pid: $(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$pid/status")"
+done
 CREDITS="$("$BIN" admin --db "$DB" list-accounts | awk '$2 == "bench" { print $3 }')"
 echo "credits left: $CREDITS of 100000000 (1 per license and validate, 1 per 10 heartbeats of a license)"

@@ -1,14 +1,28 @@
 # Sourced by the server benchmark scripts, with BIN (the server binary) and PORT set:
-# starts the server on a fresh database in a temp dir (removed on exit), seeds an account
-# with credits, an app, a license and one session through the admin CLI and the APIs, and
-# exports what the wrk scripts read: KW_APP_ID, KW_APP_SECRET, KW_LICENSE, KW_HWID,
-# KW_TOKEN, KW_TOKENS_FILE (one session on each of KW_SESSIONS=256 more licenses); also
-# BASE (the server's URL) and SERVER_PID.
+# starts the server on a fresh database (removed on exit), seeds an account with credits,
+# an app, a license and one session through the admin CLI and the APIs, and exports what
+# the wrk scripts read: KW_APP_ID, KW_APP_SECRET, KW_LICENSE, KW_HWID, KW_TOKEN,
+# KW_TOKENS_FILE (one session on each of KW_SESSIONS=256 more licenses); also BASE (the
+# first server's URL) and SERVER_PID, and BASES and SERVER_PIDS (arrays: every instance).
+#
+# BACKEND=sqlite (default: a file in a temp dir) or postgres (a throwaway cluster:
+# throwaway-postgres.sh); INSTANCES=N (default 1; more needs BACKEND=postgres) starts N
+# servers on the one database, on PORT, PORT+1, ...
+BACKEND="${BACKEND:-sqlite}"
+INSTANCES="${INSTANCES:-1}"
+case "$BACKEND" in sqlite | postgres) ;; *) echo "BACKEND=$BACKEND: sqlite or postgres" >&2; exit 2 ;; esac
+if [ "$INSTANCES" -gt 1 ] && [ "$BACKEND" != postgres ]; then
+  # Each SQLite server answers heartbeats from its own memory: not a cluster.
+  echo "INSTANCES=$INSTANCES needs BACKEND=postgres" >&2
+  exit 2
+fi
 WORK="$(mktemp -d)"
-DB="$WORK/bench.db"
-SERVER_PID=""
+SERVER_PIDS=()
+PG_PID=""
 cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  if declare -F stop_postgres >/dev/null; then stop_postgres; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -18,17 +32,29 @@ json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
 # Seed: account, key, credits, app, license (admin CLI and the Developer API). Builds
 # before the admin CLI's --create made new databases unasked: compare with them too.
 CREATE=""
-if "$BIN" admin --help 2>&1 | grep -q -- '--create'; then CREATE="--create"; fi
+if [ "$BACKEND" = postgres ]; then
+  source "$KW_BENCH_DIR/throwaway-postgres.sh"
+else
+  DB="$WORK/bench.db"
+  if "$BIN" admin --help 2>&1 | grep -q -- '--create'; then CREATE="--create"; fi
+fi
 "$BIN" admin --db "$DB" $CREATE create-account bench >/dev/null
 "$BIN" admin --db "$DB" add-credits bench 100000000 >/dev/null
 API_KEY="$("$BIN" admin --db "$DB" issue-api-key bench 2>/dev/null | sed -n 's/^api key: //p')"
 
 # The auth limiter stays in the request path but is set far above what wrk can send.
-KEYWARD_LOG=warn "$BIN" serve --db "$DB" --listen "127.0.0.1:$PORT" \
-  --auth-burst 1000000000 --auth-rate 1000000000 &
-SERVER_PID=$!
-BASE="http://127.0.0.1:$PORT"
-for _ in $(seq 1 100); do curl -fs "$BASE/health" >/dev/null 2>&1 && break; sleep 0.1; done
+BASES=()
+for i in $(seq 0 $((INSTANCES - 1))); do
+  KEYWARD_LOG=warn "$BIN" serve --db "$DB" --listen "127.0.0.1:$((PORT + i))" \
+    --auth-burst 1000000000 --auth-rate 1000000000 &
+  SERVER_PIDS+=($!)
+  BASES+=("http://127.0.0.1:$((PORT + i))")
+done
+for base in "${BASES[@]}"; do
+  for _ in $(seq 1 100); do curl -fs "$base/health" >/dev/null 2>&1 && break; sleep 0.1; done
+done
+BASE="${BASES[0]}"
+SERVER_PID="${SERVER_PIDS[0]}"
 
 APP="$(curl -fs -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
   -d '{"name":"bench","hwidSlots":1}' "$BASE/v1/apps")"
