@@ -5,12 +5,14 @@
 //! the test is reported *ignored* with the reason (libtest-mimic).
 
 mod common;
+mod postgres_harness;
 
 use std::collections::HashMap;
 
 use common::{heartbeat_body, nonce, validate_body};
-use keyward_server::{Seed, TestBackend, TestPostgres, TestPostgresError, TestServer};
-use libtest_mimic::{Arguments, Failed, Trial};
+use keyward_server::{Seed, TestBackend, TestPostgres, TestServer};
+use libtest_mimic::Failed;
+use postgres_harness::block_on;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -31,34 +33,18 @@ const RANDOM: &[&str] = &[
 ];
 
 fn main() {
-    let args = Arguments::from_args();
-    let trial = match TestPostgres::for_process() {
-        Ok(_) => Trial::test("developer_api_and_auth_answer_alike", || {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()?
-                .block_on(answer_alike())
-        }),
-        Err(TestPostgresError::Unavailable(reason)) => {
-            eprintln!("PostgreSQL tests ignored: {reason}");
-            Trial::test("developer_api_and_auth_answer_alike", move || {
-                Err(format!("no PostgreSQL: {reason}").into())
-            })
-            .with_kind("no PostgreSQL")
-            .with_ignored_flag(true)
-        }
-        Err(other) => {
-            let error = other.to_string();
-            Trial::test("developer_api_and_auth_answer_alike", move || {
-                Err(error.into())
-            })
-        }
-    };
-    libtest_mimic::run(&args, vec![trial]).exit();
+    postgres_harness::run(
+        &[("developer_api_and_auth_answer_alike", answer_alike)],
+        &[],
+        None,
+    );
 }
 
-async fn answer_alike() -> Result<(), Failed> {
+fn answer_alike(_cluster: TestPostgres) -> Result<(), Failed> {
+    block_on(compare())
+}
+
+async fn compare() -> Result<(), Failed> {
     let on_sqlite = script(TestBackend::Sqlite).await?;
     let on_postgres = script(TestBackend::Postgres).await?;
     for (step, (sqlite, postgres)) in on_sqlite.iter().zip(&on_postgres).enumerate() {

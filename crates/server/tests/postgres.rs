@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
-use std::future::Future;
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -21,11 +20,13 @@ use keyward_server::store::{
 };
 use keyward_server::store::{HEARTBEATS_PER_CREDIT, HeartbeatInput, ValidateInput};
 use keyward_server::{Config, RateLimitConfig, RunningServer};
-use keyward_server::{Store, StoreError, TestDatabase, TestPostgres, TestPostgresError};
-use libtest_mimic::{Arguments, Failed, Trial};
+use keyward_server::{Store, StoreError, TestDatabase, TestPostgres};
+use libtest_mimic::Failed;
 use tokio_postgres::{Client, NoTls};
 
-type Test = fn(TestPostgres) -> Result<(), Failed>;
+mod postgres_harness;
+
+use postgres_harness::{Test, block_on};
 
 const TESTS: &[(&str, Test)] = &[
     ("migrate_fresh_database", migrate_fresh_database),
@@ -81,43 +82,7 @@ const TESTS: &[(&str, Test)] = &[
 ];
 
 fn main() {
-    let args = Arguments::from_args();
-    let cluster = TestPostgres::shared();
-    if let Err(TestPostgresError::Unavailable(reason)) = &cluster {
-        eprintln!("PostgreSQL tests ignored: {reason}");
-    }
-    let trials = TESTS
-        .iter()
-        .map(|&(name, test)| match &cluster {
-            Ok(cluster) => {
-                let cluster = cluster.clone();
-                Trial::test(name, move || test(cluster))
-            }
-            Err(TestPostgresError::Unavailable(reason)) => {
-                let reason = reason.clone();
-                Trial::test(name, move || Err(format!("no PostgreSQL: {reason}").into()))
-                    .with_kind("no PostgreSQL")
-                    .with_ignored_flag(true)
-            }
-            Err(other) => {
-                let error = other.to_string();
-                Trial::test(name, move || Err(error.into()))
-            }
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    // Stops the cluster and removes its directory: `exit` skips destructors.
-    drop(cluster);
-    conclusion.exit();
-}
-
-/// Runs one test's async body on a runtime of its own.
-fn block_on(body: impl Future<Output = Result<(), Failed>>) -> Result<(), Failed> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?
-        .block_on(body)
+    postgres_harness::run(TESTS, &[], None);
 }
 
 async fn connect(url: &str) -> Result<Client, Failed> {
