@@ -134,6 +134,54 @@ fn expand_payload(body: &mut Value) {
     }
 }
 
+/// One server, its seed and the transcript of what it answered.
+struct Run {
+    server: TestServer,
+    seed: Seed,
+    log: Transcript,
+}
+
+impl Run {
+    /// A Developer API request with the seed's key (and a JSON body, if any).
+    async fn api(&mut self, what: &str, method: Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = common::api(&self.server, &self.seed, method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        self.log.note(what, response).await
+    }
+
+    /// A public auth request.
+    async fn auth(&mut self, what: &str, path: &str, body: &Value) -> Value {
+        let response = common::post(&self.server, path, body).await;
+        self.log.note(what, response).await
+    }
+
+    async fn validate(&mut self, what: &str, license: &Seed, hwid: &str) -> Value {
+        self.auth(
+            what,
+            "/auth/validate",
+            &validate_body(license, hwid, &nonce()),
+        )
+        .await
+    }
+
+    /// A heartbeat of `license` on `hwid`; `token` becomes the answer's new one.
+    async fn heartbeat(&mut self, what: &str, license: &Seed, token: &mut String, hwid: &str) {
+        let body = heartbeat_body(license, token, hwid, &nonce());
+        let answer = self.auth(what, "/auth/heartbeat", &body).await;
+        if let Some(next) = answer["payload"]["sessionToken"].as_str() {
+            next.clone_into(token);
+        }
+    }
+}
+
+/// The text of `field` of an answer (empty if it has none).
+fn text(answer: &Value, field: &str) -> String {
+    answer[field].as_str().unwrap_or_default().to_owned()
+}
+
 /// The script, on a fresh server of `backend`.
 async fn script(backend: TestBackend) -> Result<Vec<String>, Failed> {
     let server = TestServer::start_on(backend, |config| {
@@ -141,95 +189,60 @@ async fn script(backend: TestBackend) -> Result<Vec<String>, Failed> {
     })
     .await?;
     let seed = server.seed().await?;
-    let mut log = Transcript::default();
-    let api = |method: Method, path: &str| common::api(&server, &seed, method, path);
+    let mut run = Run {
+        server,
+        seed: seed.clone(),
+        log: Transcript::default(),
+    };
+    let (get, post, patch, delete) = (Method::GET, Method::POST, Method::PATCH, Method::DELETE);
 
-    log.note("account", api(Method::GET, "/v1/account").send().await?)
+    run.api("account", get.clone(), "/v1/account", None).await;
+    let app_body = json!({"name": "second", "hwidSlots": 2, "variables": {"tier": "pro"},
+        "dailyCreditCap": 30});
+    let app = run
+        .api("create app", post.clone(), "/v1/apps", Some(app_body))
         .await;
-    let app = log
-        .note(
-            "create app",
-            api(Method::POST, "/v1/apps")
-                .json(&json!({"name": "second", "hwidSlots": 2,
-                    "variables": {"tier": "pro"}, "dailyCreditCap": 30}))
-                .send()
-                .await?,
-        )
-        .await;
-    let app_id = app["appId"].as_str().unwrap_or_default().to_owned();
+    let app_path = format!("/v1/apps/{}", text(&app, "appId"));
     let second = Seed {
-        app_id: app_id.clone(),
-        app_secret: app["appSecret"].as_str().unwrap_or_default().to_owned(),
+        app_id: text(&app, "appId"),
+        app_secret: text(&app, "appSecret"),
         ..seed.clone()
     };
-    let app_path = format!("/v1/apps/{app_id}");
-    log.note("list apps", api(Method::GET, "/v1/apps").send().await?)
-        .await;
-    log.note("get app", api(Method::GET, &app_path).send().await?)
-        .await;
-    for patch in [
+    run.api("list apps", get.clone(), "/v1/apps", None).await;
+    run.api("get app", get.clone(), &app_path, None).await;
+    for change in [
         json!({"name": "renamed", "allowlistRequired": false}),
         json!({"hwidSlots": 0}),
         json!({"dailyCreditCap": null}),
         json!({"dailyCreditCap": 30}),
     ] {
-        log.note(
-            &format!("patch app {patch}"),
-            api(Method::PATCH, &app_path).json(&patch).send().await?,
-        )
-        .await;
+        let what = format!("patch app {change}");
+        run.api(&what, patch.clone(), &app_path, Some(change)).await;
     }
-    log.note(
-        "unknown app",
-        api(Method::GET, "/v1/apps/app_unknown").send().await?,
-    )
-    .await;
+    run.api("unknown app", get.clone(), "/v1/apps/app_unknown", None)
+        .await;
 
     let licenses_path = format!("{app_path}/licenses");
-    let created = log
-        .note(
-            "create licenses",
-            api(Method::POST, &licenses_path)
-                .json(
-                    &json!({"count": 3, "durationDays": 30, "label": "L", "note": "n",
-                    "variables": {"a": 1}}),
-                )
-                .send()
-                .await?,
+    let batch = json!({"count": 3, "durationDays": 30, "label": "L", "note": "n",
+        "variables": {"a": 1}});
+    let created = run
+        .api("create licenses", post.clone(), &licenses_path, Some(batch))
+        .await;
+    let too_many = json!({"count": 1_000_000});
+    run.api("too many", post.clone(), &licenses_path, Some(too_many))
+        .await;
+    let page = run
+        .api(
+            "page 1",
+            get.clone(),
+            &format!("{licenses_path}?limit=2"),
+            None,
         )
         .await;
-    log.note(
-        "too many licenses",
-        api(Method::POST, &licenses_path)
-            .json(&json!({"count": 1_000_000}))
-            .send()
-            .await?,
-    )
-    .await;
-    let page = log
-        .note(
-            "list page 1",
-            api(Method::GET, &format!("{licenses_path}?limit=2"))
-                .send()
-                .await?,
-        )
-        .await;
-    if let Some(cursor) = page["nextCursor"].as_str() {
-        log.note(
-            "list page 2",
-            api(
-                Method::GET,
-                &format!("{licenses_path}?limit=2&cursor={cursor}"),
-            )
-            .send()
-            .await?,
-        )
-        .await;
-    }
-    let key = created["licenses"][0]["key"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let cursor = text(&page, "nextCursor");
+    let next = format!("{licenses_path}?limit=2&cursor={cursor}");
+    run.api("page 2", get.clone(), &next, None).await;
+    let key = text(&created["licenses"][0], "key");
     let licensed = Seed {
         license_key: key.clone(),
         ..second.clone()
@@ -238,230 +251,97 @@ async fn script(backend: TestBackend) -> Result<Vec<String>, Failed> {
     // Devices: two slots, a third refused; a session's heartbeats and their charges.
     let mut token = String::new();
     for hwid in ["hwid-a", "hwid-b", "hwid-c", "hwid-a"] {
-        let answer = log
-            .note(
-                &format!("validate {hwid}"),
-                common::post(
-                    &server,
-                    "/auth/validate",
-                    &validate_body(&licensed, hwid, &nonce()),
-                )
-                .await,
-            )
+        let answer = run
+            .validate(&format!("validate {hwid}"), &licensed, hwid)
             .await;
         if hwid == "hwid-a" {
-            token = answer["payload"]["sessionToken"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+            token = text(&answer["payload"], "sessionToken");
         }
     }
     for beat in 0..12 {
-        let answer = log
-            .note(
-                &format!("heartbeat {beat}"),
-                common::post(
-                    &server,
-                    "/auth/heartbeat",
-                    &heartbeat_body(&licensed, &token, "hwid-a", &nonce()),
-                )
-                .await,
-            )
-            .await;
-        if let Some(next) = answer["payload"]["sessionToken"].as_str() {
-            next.clone_into(&mut token);
-        }
+        let what = format!("heartbeat {beat}");
+        run.heartbeat(&what, &licensed, &mut token, "hwid-a").await;
     }
-    log.note(
-        "account after",
-        api(Method::GET, "/v1/account").send().await?,
-    )
-    .await;
-    let license_path = format!("/v1/licenses/{key}");
-    log.note("license", api(Method::GET, &license_path).send().await?)
+    run.api("account after", get.clone(), "/v1/account", None)
         .await;
+    let license_path = format!("/v1/licenses/{key}");
+    run.api("license", get.clone(), &license_path, None).await;
+    let extend_path = format!("{license_path}/extend");
     for (what, body) in [
         ("extend", json!({"days": 10})),
         ("extend lifetime", json!({"lifetime": true})),
         ("extend bad", json!({"days": -1})),
     ] {
-        log.note(
-            what,
-            api(Method::POST, &format!("{license_path}/extend"))
-                .json(&body)
-                .send()
-                .await?,
-        )
-        .await;
+        run.api(what, post.clone(), &extend_path, Some(body)).await;
     }
-    log.note(
-        "reset hwids",
-        api(Method::POST, &format!("{license_path}/reset-hwids"))
-            .send()
-            .await?,
-    )
-    .await;
-    log.note(
-        "heartbeat after reset",
-        common::post(
-            &server,
-            "/auth/heartbeat",
-            &heartbeat_body(&licensed, &token, "hwid-a", &nonce()),
-        )
-        .await,
-    )
-    .await;
+    let reset_path = format!("{license_path}/reset-hwids");
+    run.api("reset hwids", post.clone(), &reset_path, None)
+        .await;
+    run.heartbeat("heartbeat after reset", &licensed, &mut token, "hwid-a")
+        .await;
 
     // Access rules: a deny rule blocks, its removal lifts it.
     let rules_path = format!("{app_path}/access-rules");
-    let rule = log
-        .note(
-            "deny hwid",
-            api(Method::POST, &rules_path)
-                .json(&json!({"list": "deny", "kind": "hwid", "value": "hwid-a"}))
-                .send()
-                .await?,
-        )
+    let deny_hwid = json!({"list": "deny", "kind": "hwid", "value": "hwid-a"});
+    let rule = run
+        .api("deny hwid", post.clone(), &rules_path, Some(deny_hwid))
         .await;
-    log.note(
-        "deny ip range",
-        api(Method::POST, &rules_path)
-            .json(&json!({"list": "deny", "kind": "ip", "value": "203.0.113.0/24"}))
-            .send()
-            .await?,
-    )
-    .await;
-    log.note("rules", api(Method::GET, &rules_path).send().await?)
+    let deny_ip = json!({"list": "deny", "kind": "ip", "value": "203.0.113.0/24"});
+    run.api("deny ip range", post.clone(), &rules_path, Some(deny_ip))
         .await;
-    log.note(
-        "validate denied",
-        common::post(
-            &server,
-            "/auth/validate",
-            &validate_body(&licensed, "hwid-a", &nonce()),
-        )
-        .await,
-    )
-    .await;
-    log.note(
-        "delete rule",
-        api(Method::DELETE, &format!("{rules_path}/{}", rule["id"]))
-            .send()
-            .await?,
-    )
-    .await;
+    run.api("rules", get.clone(), &rules_path, None).await;
+    run.validate("validate denied", &licensed, "hwid-a").await;
+    let rule_path = format!("{rules_path}/{}", rule["id"]);
+    run.api("delete rule", delete.clone(), &rule_path, None)
+        .await;
 
     // Signing: Ed25519, a staged key, a rotation, the old key deleted.
-    log.note(
-        "ed25519",
-        api(Method::PATCH, &app_path)
-            .json(&json!({"signing": "ed25519"}))
-            .send()
-            .await?,
-    )
-    .await;
-    log.note(
-        "stage key",
-        api(Method::POST, &format!("{app_path}/signing-keys"))
-            .send()
-            .await?,
-    )
-    .await;
-    let rotated = log
-        .note(
-            "rotate",
-            api(Method::POST, &format!("{app_path}/signing-keys/rotate"))
-                .send()
-                .await?,
-        )
+    let ed25519 = json!({"signing": "ed25519"});
+    run.api("ed25519", patch.clone(), &app_path, Some(ed25519))
         .await;
-    if let Some(old) = rotated["signingKeys"][1]["keyId"].as_str() {
-        log.note(
-            "delete old key",
-            api(Method::DELETE, &format!("{app_path}/signing-keys/{old}"))
-                .send()
-                .await?,
-        )
+    let keys_path = format!("{app_path}/signing-keys");
+    run.api("stage key", post.clone(), &keys_path, None).await;
+    let rotated = run
+        .api("rotate", post.clone(), &format!("{keys_path}/rotate"), None)
         .await;
-    }
-    log.note(
-        "validate ed25519",
-        common::post(
-            &server,
-            "/auth/validate",
-            &validate_body(&licensed, "hwid-b", &nonce()),
-        )
-        .await,
+    let old = text(&rotated["signingKeys"][1], "keyId");
+    run.api(
+        "delete old key",
+        delete.clone(),
+        &format!("{keys_path}/{old}"),
+        None,
     )
     .await;
+    run.validate("validate ed25519", &licensed, "hwid-b").await;
 
     // Revoke and self-ban.
-    log.note(
-        "revoke",
-        api(Method::POST, &format!("{license_path}/revoke"))
-            .send()
-            .await?,
-    )
-    .await;
-    log.note(
-        "validate revoked",
-        common::post(
-            &server,
-            "/auth/validate",
-            &validate_body(&licensed, "hwid-b", &nonce()),
-        )
-        .await,
-    )
-    .await;
+    let revoke_path = format!("{license_path}/revoke");
+    run.api("revoke", post.clone(), &revoke_path, None).await;
+    run.validate("validate revoked", &licensed, "hwid-b").await;
     let mut ban = validate_body(&seed, "hwid-banned", &nonce());
     ban["blacklistHwid"] = json!(true);
-    log.note(
-        "selfban",
-        common::post(&server, "/auth/selfban", &ban).await,
-    )
-    .await;
-    log.note(
-        "validate banned",
-        common::post(
-            &server,
-            "/auth/validate",
-            &validate_body(&seed, "hwid-banned", &nonce()),
-        )
-        .await,
-    )
-    .await;
+    run.auth("selfban", "/auth/selfban", &ban).await;
+    run.validate("validate banned", &seed, "hwid-banned").await;
 
     // Webhooks.
-    let hook = log
-        .note(
+    let hook_body = json!({"url": "https://example.com/hook", "events": ["license.revoked"]});
+    let hook = run
+        .api(
             "create webhook",
-            api(Method::POST, "/v1/webhooks")
-                .json(&json!({"url": "https://example.com/hook", "events": ["license.revoked"]}))
-                .send()
-                .await?,
+            post.clone(),
+            "/v1/webhooks",
+            Some(hook_body),
         )
         .await;
-    log.note("webhooks", api(Method::GET, "/v1/webhooks").send().await?)
+    run.api("webhooks", get.clone(), "/v1/webhooks", None).await;
+    let hook_path = format!("/v1/webhooks/{}", hook["id"]);
+    run.api("delete webhook", delete, &hook_path, None).await;
+    run.api("apps at the end", get.clone(), "/v1/apps", None)
         .await;
-    log.note(
-        "delete webhook",
-        api(Method::DELETE, &format!("/v1/webhooks/{}", hook["id"]))
-            .send()
-            .await?,
-    )
-    .await;
-    log.note(
-        "apps at the end",
-        api(Method::GET, "/v1/apps").send().await?,
-    )
-    .await;
-    log.note(
-        "account at the end",
-        api(Method::GET, "/v1/account").send().await?,
-    )
-    .await;
-    let violations = server.take_contract_violations();
+    run.api("account at the end", get, "/v1/account", None)
+        .await;
+    let violations = run.server.take_contract_violations();
     assert!(violations.is_empty(), "{violations:?}");
-    server.shutdown().await?;
-    Ok(log.lines)
+    run.server.shutdown().await?;
+    Ok(run.log.lines)
 }
