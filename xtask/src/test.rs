@@ -12,9 +12,16 @@ use std::process::Command;
 /// The variable `keyward_server::TestServer` reads (`TEST_BACKEND_VAR` there).
 const BACKEND_VAR: &str = "KEYWARD_TEST_BACKEND";
 
-/// Suites that are about PostgreSQL already (they start their own clusters): a second
-/// run would repeat them exactly.
-const NATIVE_SUITES: &[&str] = &["postgres", "cluster", "backend_parity"];
+/// Suites the second run leaves out, and why: it would repeat them exactly.
+const NOT_AGAIN: &[(&str, &str)] = &[
+    ("postgres", "on PostgreSQL already"),
+    ("cluster", "on PostgreSQL already"),
+    ("backend_parity", "on both backends already"),
+    (
+        "process",
+        "starts its own server processes on SQLite files, no TestServer",
+    ),
+];
 
 /// What `run` did.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,6 +57,9 @@ pub fn run(root: &Path) -> std::io::Result<Outcome> {
         return Ok(Outcome::PassedWithoutPostgres);
     }
     let suites = server_suites(root)?;
+    for (suite, why) in NOT_AGAIN {
+        eprintln!("== {suite}: not run again ({why})");
+    }
     eprintln!(
         "== {BACKEND_VAR}=postgres cargo test -p keyward-server --all-features: {}",
         suites.join(", ")
@@ -69,15 +79,15 @@ pub fn run(root: &Path) -> std::io::Result<Outcome> {
     })
 }
 
-/// The integration suites of keyward-server (`crates/server/tests/*.rs`), but the
-/// PostgreSQL-native ones, sorted.
+/// The integration suites of keyward-server (`crates/server/tests/*.rs`) but those of
+/// [`NOT_AGAIN`], sorted.
 fn server_suites(root: &Path) -> std::io::Result<Vec<String>> {
     let mut suites = Vec::new();
     for entry in std::fs::read_dir(root.join("crates/server/tests"))? {
         let path = entry?.path();
         if path.extension().is_some_and(|ext| ext == "rs")
             && let Some(name) = path.file_stem().and_then(|stem| stem.to_str())
-            && !NATIVE_SUITES.contains(&name)
+            && !NOT_AGAIN.iter().any(|(left_out, _)| *left_out == name)
         {
             suites.push(name.to_owned());
         }
