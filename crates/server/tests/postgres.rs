@@ -472,7 +472,7 @@ async fn shared_limit(
     now: i64,
 ) -> Result<Decision, Failed> {
     store
-        .api_rate_limit(key.to_vec(), limit, now)
+        .api_rate_limit(key, limit, now)
         .await?
         .ok_or_else(|| "no shared rate limit on PostgreSQL".into())
 }
@@ -550,7 +550,7 @@ fn api_rate_limit_holds_across_instances(cluster: TestPostgres) -> Result<(), Fa
         // SQLite leaves the decision to the in-process limiter.
         let dir = tempfile::tempdir()?;
         let sqlite = Store::open_sqlite(&dir.path().join("k.db"))?;
-        assert_eq!(sqlite.api_rate_limit(key, limit, NOW).await?, None);
+        assert_eq!(sqlite.api_rate_limit(&key, limit, NOW).await?, None);
         Ok(())
     })
 }

@@ -147,7 +147,7 @@ async fn api_rate_limit(state: &AppState, hash: Vec<u8>) -> Decision {
     let limiter = state.api_limiter();
     let shared = state
         .store()
-        .api_rate_limit(hash.clone(), limiter.config(), state.clock().now_micros())
+        .api_rate_limit(&hash, limiter.config(), state.clock().now_micros())
         .await;
     match shared {
         Ok(Some(decision)) => decision,

@@ -1039,7 +1039,7 @@ impl Store {
     /// caller's in-process limiter decides.
     pub async fn api_rate_limit(
         &self,
-        key_hash: Vec<u8>,
+        key_hash: &[u8],
         limit: crate::RateLimitConfig,
         now_micros: i64,
     ) -> Result<Option<crate::ratelimit::Decision>, StoreError> {
